@@ -1,0 +1,77 @@
+"""The answer as data: what every renderer (terminal, Telegram HTML, JSON) draws from."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class AnswerKind(str, Enum):
+    """Why an answer looks the way it does; renderers and tests branch on it."""
+
+    ANSWER = "answer"  # quoted sentences with citations
+    NO_ANSWER = "no_answer"  # the corpus does not cover the question
+    REFUSED = "refused"  # the question itself is unusable (empty, too long, only stopwords)
+
+
+class Source(BaseModel):
+    """One numbered source in the list under an answer."""
+
+    n: int
+    article_id: str
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+class Highlight(BaseModel):
+    """A character span inside a quote that matches what the question asks for (bold when shown)."""
+
+    start: int
+    end: int
+
+
+class Quote(BaseModel):
+    """One quoted sentence of the answer, with the sources that say it ([n] markers)."""
+
+    text: str
+    citations: list[int] = Field(description="source numbers, in order")
+    highlights: list[Highlight] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    """A citation as the JSON output lists it: the exact sentence quoted from one article."""
+
+    n: int
+    article_id: str
+    title: str
+    quote: str
+    score: float
+    position: int = Field(description="sentence position within its article")
+
+
+class Answer(BaseModel):
+    """A composed answer: quotes with [n] markers and numbered sources, or a plain notice."""
+
+    question: str
+    kind: AnswerKind
+    quotes: list[Quote] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    notice: str = Field(default="", description="the message shown when kind is not ANSWER")
+    topics: list[str] = Field(default_factory=list, description="what the corpus covers, on NO_ANSWER")
+
+    @property
+    def found(self) -> bool:
+        return self.kind is AnswerKind.ANSWER
+
+    @property
+    def text(self) -> str:
+        """Plain-text answer body without the sources list: quotes with [n] markers, or the notice."""
+        if not self.found:
+            return self.notice
+        return " ".join(
+            f"{q.text} " + "".join(f"[{n}]" for n in q.citations) for q in self.quotes
+        )

@@ -1,0 +1,88 @@
+"""Configuration from environment variables (prefix NEWSBOT_) and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """Settings that cannot work; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything newsbot reads from its environment; invalid values fail at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    corpus: Path = Field(default=Path("corpus"), description="directory or .jsonl(.gz) of articles")
+    cache_dir: Path | None = Field(
+        default=None, description="where the index is kept; default: <corpus>/../.newsbot-cache"
+    )
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    allowed_chats: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    flood_limit: int = Field(default=10, ge=1, description="questions per user per minute")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("telegram_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("allowed_chats", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split()]
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> "Settings":
+        if self.telegram_mode == "webhook":
+            if not self.webhook_url:
+                raise ValueError("NEWSBOT_WEBHOOK_URL is required when NEWSBOT_TELEGRAM_MODE=webhook")
+            if self.webhook_secret is None or not self.webhook_secret.get_secret_value():
+                raise ValueError(
+                    "NEWSBOT_WEBHOOK_SECRET is required when NEWSBOT_TELEGRAM_MODE=webhook"
+                )
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        """The cache directory for this corpus's index."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        return self.corpus.resolve().parent / ".newsbot-cache"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation error into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(part) for part in first.get("loc", ()) if part != "__root__"]
+        name = f"NEWSBOT_{loc[0].upper()}" if loc else "settings"
+        message = first.get("msg", "invalid value").removeprefix("Value error, ")
+        if loc:
+            raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError(message) from None
