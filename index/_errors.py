@@ -1,0 +1,35 @@
+"""One hierarchy for everything that can go wrong in retrieval, so callers catch what they mean."""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base of every newsbot error; the message is meant for the user, on one line."""
+
+
+class CorpusError(NewsbotError):
+    """The corpus path is missing, empty, or holds no readable article."""
+
+
+class ArticleError(NewsbotError):
+    """One article could not be read; the build skips it with a warning naming it."""
+
+
+class IndexFileError(NewsbotError):
+    """A persisted index is missing, corrupt or built differently; the caller rebuilds."""
+
+
+class QueryError(NewsbotError):
+    """A question that cannot be searched: empty, too long, or without a usable word."""
+
+
+class EmptyQueryError(QueryError):
+    """The question is empty or blank."""
+
+
+class QueryTooLongError(QueryError):
+    """The question is longer than the limit."""
+
+
+class NoContentWordsError(QueryError):
+    """Every word of the question is a stopword (e.g. "what is it?")."""
