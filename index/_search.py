@@ -1,0 +1,186 @@
+"""Search: the question through the same analyzer, BM25 over sentences, article evidence mixed in."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._analyzer import analyze
+from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
+from ._store import ArticleRecord, BuildReport, IndexData, Progress, open_index
+
+MAX_QUERY_CHARS = 1000
+# News paraphrases BM25 cannot see: "X beat Y" is told as "Y lost to X" (stemmed terms).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "beat": ("defeat", "lose", "win"),
+    "defeat": ("beat", "lose", "win"),
+    "win": ("victori", "beat"),
+    "victori": ("win",),
+    "lose": ("defeat",),
+    "presid": ("president",),
+    "kill": ("die", "dead"),
+    "die": ("kill",),
+}
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """How the evidence is mixed; each weight was kept because the eval said it helps."""
+
+    article: float = 0.35  # the article's BM25 over headline + whole text, normalised to the best article
+    coverage: float = 0.35  # share of the question's distinct terms the sentence itself contains
+    neighbours: float = 0.10  # best normalised score of the sentence just before or after
+    candidates: int = 200  # sentences taken from BM25 before re-ranking
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked sentence with the evidence behind its score."""
+
+    chunk: int
+    article: ArticleRecord
+    position: int
+    text: str
+    score: float
+    bm25: float
+    article_score: float
+    coverage: float
+    matched: frozenset[str]  # query terms found in the sentence (directly or by an alternative)
+
+
+@dataclass
+class SearchResult:
+    question: str
+    terms: list[list[str]]  # each analyzed query term with its alternatives
+    hits: list[Hit] = field(default_factory=list)
+    proper: frozenset[str] = frozenset()  # terms from capitalised words of the question (names)
+
+
+class Retriever:
+    """The loaded index plus the ranking; thread-safe for concurrent searches."""
+
+    def __init__(self, data: IndexData, weights: RankingWeights | None = None) -> None:
+        self.data = data
+        self.weights = weights or RankingWeights()
+        self._quotable = np.asarray(data.quotable, dtype=bool)
+        idf = data.sentences._idf
+        self._max_idf = float(idf.max()) if idf.size else 1.0
+
+    @classmethod
+    def open(
+        cls,
+        corpus: Path,
+        cache_dir: Path,
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> tuple["Retriever", BuildReport | None]:
+        data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn)
+        return cls(data), report
+
+    @property
+    def articles(self) -> list[ArticleRecord]:
+        return self.data.articles
+
+    def query_terms(self, question: str, *, agent_nouns: bool = False) -> list[list[str]]:
+        """Analyzed terms, each with its alternatives: acronyms the corpus defines (FN → national
+        front), news paraphrases (beat → lost), and for a word the corpus lacks, its completions.
+        With agent_nouns (a "who" question), a verb also matches its doer: leads → leader."""
+        if not question or not question.strip():
+            raise EmptyQueryError("the question is empty")
+        if len(question) > MAX_QUERY_CHARS:
+            raise QueryTooLongError(f"the question is longer than {MAX_QUERY_CHARS} characters")
+        terms = analyze(question)
+        if not terms:
+            raise NoContentWordsError("the question has no word to search for")
+        groups: list[list[str]] = []
+        for term in dict.fromkeys(terms):
+            extras = list(self.data.acronyms.get(term, ())) + list(SYNONYMS.get(term, ()))
+            if self.data.sentences.term_id(term) is None:
+                extras += self.completions(term)
+            if agent_nouns:
+                extras += [t for t in (term + "er", term + "or") if self.data.sentences.term_id(t) is not None]
+            groups.append([term, *[e for e in dict.fromkeys(extras) if e != term]])
+        return groups
+
+    def completions(self, term: str, limit: int = 2) -> list[str]:
+        """Corpus terms that a word the corpus lacks is the start of ("northern" for "north")."""
+        if len(term) < 4 or term[:1].isdigit():
+            return []
+        vocab = self.data.vocabulary
+        i = bisect.bisect_left(vocab, term)
+        found: list[str] = []
+        while i < len(vocab) and vocab[i].startswith(term):
+            if len(vocab[i]) - len(term) <= 3:
+                found.append(vocab[i])
+            i += 1
+        return sorted(found, key=lambda t: (len(t), t))[:limit]
+
+    @staticmethod
+    def proper_terms(question: str) -> frozenset[str]:
+        """Terms of the capitalised words inside the question: names the corpus must know."""
+        return frozenset(t for m in _CAPITALISED.finditer(question) for t in analyze(m.group(0)))
+
+    def term_weight(self, term: str, proper: bool = False) -> float:
+        """A term's idf among sentences. A name the corpus never uses weighs as much as the rarest
+        term twice over (it is what the question is about); an unknown common word half the rarest
+        (often a paraphrase)."""
+        scorer = self.data.sentences
+        term_id = scorer.term_id(term)
+        if term_id is None:
+            top = max(self._max_idf, 1.0)
+            return 2 * top if proper else top / 2
+        return max(float(scorer._idf[term_id]), 0.05)
+
+    def search(self, question: str, k: int = 10, *, agent_nouns: bool = False) -> SearchResult:
+        groups = self.query_terms(question, agent_nouns=agent_nouns)
+        proper = self.proper_terms(question)
+        return SearchResult(question, groups, self.rank(groups, k, proper), proper)
+
+    def rank(self, groups: list[list[str]], k: int, proper: frozenset[str] = frozenset()) -> list[Hit]:
+        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours."""
+        data, w = self.data, self.weights
+        terms = [t for group in groups for t in group]
+        ids, scores = data.sentences.top_k(terms, w.candidates, allowed=self._quotable)
+        if ids.size == 0:
+            return []
+        best = float(scores[0]) or 1.0
+        article_scores = data.headlines.scores(terms)
+        best_article = float(article_scores.max()) or 1.0
+        weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
+        total_weight = sum(weight) or 1.0
+        hits: list[Hit] = []
+        score_of = dict(zip(ids.tolist(), (scores / best).tolist()))
+        for chunk, raw in zip(ids.tolist(), scores.tolist()):
+            art = int(data.chunk_article[chunk])
+            record = data.articles[art]
+            text = data.chunk_text(chunk)
+            sentence_terms = set(analyze(text))
+            matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
+            coverage = sum(wt for g, wt in zip(groups, weight) if g[0] in matched) / total_weight
+            neighbour = max(
+                (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
+                 if record.first_chunk <= n < record.first_chunk + record.n_chunks),
+                default=0.0,
+            )
+            art_norm = float(article_scores[art]) / best_article
+            score = raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
+            hits.append(
+                Hit(chunk, record, chunk - record.first_chunk, text, score, raw, art_norm, coverage, matched)
+            )
+        hits.sort(key=lambda h: (-h.score, h.chunk))
+        return hits[:k]
+
+    def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
+        """The sentence with its neighbours in the same article, for /sources N."""
+        record = self.data.articles[int(self.data.chunk_article[chunk])]
+        lo = max(record.first_chunk, chunk - before)
+        hi = min(record.first_chunk + record.n_chunks, chunk + after + 1)
+        return [(i, self.data.chunk_text(i)) for i in range(lo, hi)]
