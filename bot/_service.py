@@ -1,0 +1,98 @@
+"""NewsService: the one object every channel (CLI, REPL, Telegram) asks questions of."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import BuildReport, Hit, Progress, Retriever
+
+from ._models import Answer
+from ._qtypes import QType, question_type
+from .compose import Composer, ComposerSettings
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An article as the channels list it (/articles, /sources)."""
+
+    n: int
+    article_id: str
+    title: str
+    outlet: str | None
+    url: str | None
+    published: str | None
+    sentences: int
+
+
+class NewsService:
+    """A loaded index and the composer; safe to call from several threads at once."""
+
+    def __init__(self, retriever: Retriever, build: BuildReport | None = None,
+                 composer_settings: ComposerSettings | None = None) -> None:
+        self.retriever = retriever
+        self.composer = Composer(retriever, composer_settings)
+        self.build_report = build
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        corpus: Path,
+        cache_dir: Path | None = None,
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> "NewsService":
+        """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
+        cache = cache_dir if cache_dir is not None else corpus.resolve().parent / ".newsbot-cache"
+        retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
+        return cls(retriever, report)
+
+    def answer(self, question: str) -> Answer:
+        return self.composer.answer(question)
+
+    def ranked(self, question: str, k: int = 5) -> list[Hit]:
+        """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""
+        from .compose import clean_question
+
+        q = clean_question(question)
+        qtype = question_type(q)
+        result = self.retriever.search(q, k=self.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
+        reranked = self.composer._rerank(result.hits, qtype, q)
+        return [hit for hit, _score, _spans in reranked[:k]]
+
+    def articles(self) -> list[ArticleInfo]:
+        return [
+            ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.published, a.n_chunks)
+            for i, a in enumerate(self.retriever.articles, start=1)
+        ]
+
+    def article_count(self) -> int:
+        return len(self.retriever.articles)
+
+    def sentence_count(self) -> int:
+        return int(self.retriever.data.quotable.sum())
+
+    def describe(self) -> str:
+        return (
+            f"{self.article_count():,} news articles ({self.sentence_count():,} sentences), "
+            f"for example: {self.retriever.articles[0].title}"
+        )
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        """Questions this corpus can answer, made from its own sentences (never canned)."""
+        from .examples import example_questions
+
+        return example_questions(self.retriever, n)
+
+    def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
+        """A cited sentence with its neighbours: [(position, text)]."""
+        for record in self.retriever.articles:
+            if record.article_id == article_id:
+                chunk = record.first_chunk + position
+                return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
+        raise KeyError(article_id)

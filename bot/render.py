@@ -1,0 +1,67 @@
+"""Rendering an Answer for the terminal (plain or rich) and as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from ._models import Answer, Source
+
+
+def source_line(source: Source) -> str:
+    """'[1] Headline — Outlet, date, url' with whatever is known."""
+    extras = [x for x in (source.outlet, source.published, source.url) if x]
+    tail = f" — {', '.join(extras)}" if extras else ""
+    return f"[{source.n}] {source.title}{tail}"
+
+
+def render_rich(answer: Answer) -> Text:
+    """The answer as the terminal shows it: quotes with [n], highlights bold, then the sources."""
+    out = Text()
+    if not answer.found:
+        out.append(answer.notice)
+        if answer.topics:
+            out.append("\nMy articles are about:")
+            for topic in answer.topics:
+                out.append(f"\n  • {topic}")
+        return out
+    for i, quote in enumerate(answer.quotes):
+        if i:
+            out.append("\n")
+        cursor = 0
+        for span in sorted(quote.highlights, key=lambda h: h.start):
+            if span.start < cursor:
+                continue
+            out.append(quote.text[cursor : span.start])
+            out.append(quote.text[span.start : span.end], style="bold")
+            cursor = span.end
+        out.append(quote.text[cursor:])
+        out.append(" " + "".join(f"[{n}]" for n in quote.citations), style="cyan")
+    out.append("\n\nSources:", style="dim")
+    for source in answer.sources:
+        out.append("\n" + source_line(source), style="dim")
+    return out
+
+
+def render_text(answer: Answer) -> str:
+    """Plain text, identical to what a terminal without colours shows."""
+    return render_rich(answer).plain
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The `ask --json` object: question, found, answer (body without sources), citations, sources."""
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "kind": answer.kind.value,
+        "answer": answer.text,
+        "citations": [c.model_dump() for c in answer.citations],
+        "sources": [s.model_dump() for s in answer.sources],
+        "topics": answer.topics,
+    }
+
+
+def render_json(answer: Answer) -> str:
+    return json.dumps(answer_json(answer), ensure_ascii=False)
