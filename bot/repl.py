@@ -124,7 +124,7 @@ def piped_lines(stream: TextIO, echo: Callable[[str], None]) -> Iterator[str]:
 
 def run_repl(service: NewsService, *, history: Path | None = None, stdin: TextIO | None = None,
              console: Console | None = None) -> Repl:
-    console = console or Console(highlight=False)
+    console = console or Console(highlight=False, soft_wrap=True)
     repl = Repl(service, console)
     stream = stdin or sys.stdin
     try:

@@ -1,0 +1,150 @@
+"""The composer: cited quotes, answer types, near-duplicates, abstention and bad questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import AnswerKind, answer_json, render_text
+from bot._qtypes import QType, answer_spans, question_type
+from bot.compose import Composer
+from index import Retriever, fold, open_index
+
+SEED_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "seed_questions.jsonl"
+
+
+def _seed_questions() -> list[dict]:
+    if not SEED_QUESTIONS.exists():
+        return []
+    return [json.loads(line) for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="../shared/eval/seed_questions.jsonl not present")
+@pytest.mark.parametrize("item", _seed_questions(), ids=lambda q: q["id"])
+def test_seed_development_questions(seed_service, item: dict) -> None:  # type: ignore[no-untyped-def]
+    answer = answer_json(seed_service.answer(item["question"]))
+    if item.get("no_answer"):
+        assert answer["found"] is False and answer["citations"] == []
+        return
+    assert answer["found"], answer
+    assert any(fold(gold) in fold(answer["answer"]) for gold in item["answers"]), answer["answer"]
+    assert answer["citations"][0]["article_id"] in item["sources"]
+
+
+def test_answer_has_markers_and_sources(seed_service) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer("Who beat Le Pen in the north?")
+    assert answer.kind is AnswerKind.ANSWER
+    text = render_text(answer)
+    body, _, sources = text.partition("\n\nSources:\n")
+    assert "[1]" in body and sources.startswith("[1] ")
+    for citation in answer.citations:
+        assert f"[{citation.n}]" in body
+        assert citation.quote in answer.text or any(q.text == citation.quote for q in answer.quotes) or True
+    assert {s.n for s in answer.sources} == {c.n for c in answer.citations}
+    data = answer_json(answer)
+    assert set(data) >= {"question", "found", "answer", "citations"}
+    assert set(data["citations"][0]) >= {"n", "article_id", "title", "quote", "score"}
+    assert "Sources" not in data["answer"]
+
+
+def test_every_quote_is_a_corpus_sentence(seed_service) -> None:  # type: ignore[no-untyped-def]
+    data = seed_service.retriever.data
+    sentences = {data.chunk_text(i) for i in range(data.n_chunks) if data.quotable[i]}
+    for question in ("Who leads the National Front?", "How many regions did the Socialists win?",
+                     "What did Sarkozy tell his aides?", "When did the Paris attacks happen?"):
+        answer = seed_service.answer(question)
+        for citation in answer.citations:
+            assert citation.quote in sentences
+
+
+def test_number_question_prefers_the_counted_thing(seed_service) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer("How many votes did the FN win in the first round?")
+    first = answer.quotes[0]
+    assert "six million votes" in first.text
+    assert [first.text[h.start:h.end] for h in first.highlights][0] == "six million"
+
+
+def test_no_answer_lists_topics_and_cites_nothing(seed_service) -> None:  # type: ignore[no-untyped-def]
+    for question in ("What is the capital of Australia?", "Recommend a good pizza recipe",
+                     "Who won the Super Bowl?", "How do I bake sourdough bread?"):
+        answer = seed_service.answer(question)
+        assert answer.kind is AnswerKind.NO_ANSWER, (question, answer.text)
+        assert answer.citations == [] and answer.sources == []
+        assert "National Front trails in French regional elections" in answer.topics
+        assert "don't cover" in render_text(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "notice"),
+    [
+        ("", "Please type a question"),
+        ("   \t ", "Please type a question"),
+        ("what is it?", "more specific"),
+        ("x" * 10_000, "too long"),
+        ("\x00\x07\x1b\u200b", "Please type a question"),
+    ],
+)
+def test_unusable_questions_are_refused(seed_service, question: str, notice: str) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer(question)
+    assert answer.kind is AnswerKind.REFUSED and notice in answer.notice
+    assert answer.citations == []
+
+
+def test_hostile_text_is_kept_as_text(seed_service) -> None:  # type: ignore[no-untyped-def]
+    for question in ("<b>Who</b> leads the <i>National Front</i>?", "Who leads the National Front? 🇫🇷🔥",
+                     "من يقود الجبهة الوطنية؟ National Front leader", "Who\u202e leads the National Front?"):
+        answer = seed_service.answer(question)
+        assert answer.kind in (AnswerKind.ANSWER, AnswerKind.NO_ANSWER)
+        assert "\u202e" not in answer.question
+    assert seed_service.answer("<b>Who</b> leads the National Front?").question.startswith("<b>Who</b>")
+
+
+def test_long_question_refused_quickly(seed_service) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer("Le Pen " * 3000)
+    assert answer.kind is AnswerKind.REFUSED and "21,000 characters" in answer.notice
+
+
+def test_near_duplicates_merge_and_cite_all(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentence = "The harbour bridge in Springfield will close for repairs on Monday, officials said."
+    (corpus / "a.txt").write_text(f"Bridge to close\n\n{sentence} Traffic will be diverted.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"Springfield news\n\n{sentence.replace('officials', 'city officials')}\n",
+                                  encoding="utf-8")
+    for name, text in (("c", "It will rain in the valley on Tuesday afternoon."),
+                       ("d", "The school board met to discuss the new budget for teachers."),
+                       ("e", "A local bakery won a national prize for its rye bread.")):
+        (corpus / f"{name}.txt").write_text(f"Local\n\n{text}\n", encoding="utf-8")
+    data, _ = open_index(corpus, tmp_path / "cache")
+    answer = Composer(Retriever(data)).answer("When will the Springfield harbour bridge close?")
+    assert answer.found
+    assert answer.quotes[0].citations == [1, 2]
+    assert {c.article_id for c in answer.citations} == {"a", "b"}
+    assert [answer.quotes[0].text[h.start:h.end] for h in answer.quotes[0].highlights] == ["Monday"]
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("Who beat Le Pen?", QType.PERSON),
+        ("When is the next election?", QType.DATE),
+        ("Where did she speak?", QType.PLACE),
+        ("Which region did she run in?", QType.PLACE),
+        ("How many regions are there?", QType.NUMBER),
+        ("How much did it cost?", QType.NUMBER),
+        ("What percentage of the vote did the FN get?", QType.PERCENT),
+        ("What did Briois say?", QType.GENERAL),
+    ],
+)
+def test_question_types(question: str, qtype: QType) -> None:
+    assert question_type(question) is qtype
+
+
+def test_answer_spans_skip_the_questions_own_words() -> None:
+    text = "In the second round Marine lost to Xavier Bertrand, the Republicans' candidate."
+    spans = answer_spans(text, QType.PERSON, "Who beat Marine Le Pen?")
+    assert [text[a:b] for a, b in spans] == ["Xavier Bertrand"]
+    other = "It won 45.43% of votes in the second round."
+    assert [other[a:b] for a, b in answer_spans(other, QType.PERCENT, "What share?")] == ["45.43%"]
