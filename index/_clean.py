@@ -83,7 +83,8 @@ def clean_body(body: str) -> list[Block]:
         seen.add(key)
         block = _typed(para)
         after_lead_in = bool(blocks) and blocks[-1].text.endswith(":") and blocks[-1].kind is BlockKind.SUBHEADING
-        if block.kind is BlockKind.STORY and (after_lead_in or (not blocks and len(block.text.split()) <= 6)):
+        dek = not blocks and len(paragraphs) > 1 and len(block.text.split()) <= 6
+        if block.kind is BlockKind.STORY and (after_lead_in or dek):
             block = Block(BlockKind.SUBHEADING, block.text)  # a graphic's caption, or the dek under a headline
         blocks.append(block)
     return [b for b in blocks if b.text]
