@@ -44,7 +44,7 @@ _FURNITURE_EXACT = {
 }
 _FURNITURE_PREFIX = re.compile(
     r"^(read more|watch|video|photos?|gallery|related|see also|more on this|click here|"
-    r"follow us|sign up|subscribe|share this|copyright|\(c\)|©)\b\s*[:|\-–—]?",
+    r"follow us|sign up|subscribe|share this)\s*[:|\-–—]|^(?:\(c\)|©|read more\b|copyright\b)",
     re.IGNORECASE,
 )
 _VIDEO_SLUG = re.compile(r"\b[a-z0-9]+_\d{5,}\s*$")
@@ -87,7 +87,11 @@ def clean_body(body: str) -> list[Block]:
         if block.kind is BlockKind.STORY and (after_lead_in or dek):
             block = Block(BlockKind.SUBHEADING, block.text)  # a graphic's caption, or the dek under a headline
         blocks.append(block)
-    return [b for b in blocks if b.text]
+    blocks = [b for b in blocks if b.text]
+    if blocks and not any(b.kind is BlockKind.STORY for b in blocks):
+        # A story that is all short lines (a wire brief) is still the story, not its furniture.
+        blocks = [Block(BlockKind.STORY, b.text) if b.kind is BlockKind.SUBHEADING else b for b in blocks]
+    return blocks
 
 
 def _unwrap(body: str) -> list[str]:
