@@ -449,8 +449,8 @@ def telegram_modules() -> tuple[Any, Any]:
     try:
         tg_app = importlib.import_module("bot.tg_app")
     except ModuleNotFoundError as exc:
-        if exc.name not in ("bot.tg_app",):
-            raise TelegramUnavailable(f"bot/tg_app.py needs {exc.name}, which is not installed") from None
+        if exc.name != "bot.tg_app":
+            raise TelegramUnavailable(f"bot/tg_app.py cannot be imported: {exc}") from None
         raise TelegramUnavailable("bot/tg_app.py (the Telegram bot) does not exist yet") from None
     try:
         fake = importlib.import_module("tests.telegram.fake_botapi")
