@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
 
 
 class SettingsError(Exception):
@@ -36,12 +40,55 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     allowed_chats: Annotated[list[int], NoDecode] = Field(default_factory=list)
     flood_limit: int = Field(default=10, ge=1, description="questions per user per minute")
+    telegram_max_retries: int = Field(
+        default=5, ge=0, le=50, description="how often a request that got 429 is retried"
+    )
+    concurrent_updates: int = Field(
+        default=64, ge=1, le=1024, description="updates handled at the same time"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("telegram_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never contains the value: it is a secret.
+        if value is not None and not _TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "does not look like a bot token from @BotFather (expected <digits>:<letters>)"
+            )
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (e.g. https://api.telegram.org/bot)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram only calls HTTPS webhooks)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,0 +1,809 @@
+"""A fake Telegram Bot API server for tests: aiohttp on 127.0.0.1, a free port, no internet.
+
+It behaves like ``api.telegram.org`` where a bot can tell the difference:
+
+* ``/bot<token>/<method>`` with form, multipart, JSON or query parameters (PTB sends forms
+  whose non-string values are JSON); a wrong token gets ``401 Unauthorized``, an unknown
+  method ``404 Not Found``, both in Telegram's ``{"ok": false, ...}`` shape.
+* ``getUpdates`` long-polls with offsets: updates below ``offset`` are confirmed and dropped,
+  a second concurrent poll ends the first with 409, polling while a webhook is set is a 409.
+* ``sendMessage`` parses HTML like Telegram: only Telegram's tags, balanced, every ``<`` and
+  ``&`` escaped, at most 4096 characters (UTF-16 units) of text after parsing, the chat and
+  the replied-to message must exist; errors are ``400 Bad Request: can't parse entities: ...``.
+* ``sendChatAction``, ``setMyCommands``/``getMyCommands``/``deleteMyCommands``,
+  ``setWebhook``/``deleteWebhook``/``getWebhookInfo``, ``getMe``.
+* ``inject_429(count, retry_after)`` makes the next calls answer
+  ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
+
+Use it as an async context manager (``async with FakeBotAPI() as fake``) inside a running event
+loop, or :class:`ThreadedFakeBotAPI` from synchronous code. Tests push updates
+(:meth:`FakeBotAPI.push_message`, :meth:`FakeBotAPI.push_update`) and await what the bot sent
+(:meth:`FakeBotAPI.wait_for_messages`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+DEFAULT_TOKEN = "7000001:AAFakeTokenForTests_abcdefghijklmnopqrstu"
+TELEGRAM_LIMIT = 4096
+
+_JSON_FIELDS = {
+    "allowed_updates",
+    "commands",
+    "entities",
+    "link_preview_options",
+    "reply_markup",
+    "reply_parameters",
+    "scope",
+}
+_INT_FIELDS = {"chat_id", "offset", "limit", "timeout", "message_id", "reply_to_message_id",
+               "message_thread_id", "max_connections", "user_id"}
+_BOOL_FIELDS = {"drop_pending_updates", "allow_sending_without_reply", "disable_notification",
+                "disable_web_page_preview", "protect_content"}
+_CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
+                 "upload_voice", "upload_document", "choose_sticker", "find_location",
+                 "record_video_note", "upload_video_note"}
+_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_TYPED_ENTITY_RE = re.compile(
+    r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?|(?<!\w)@[A-Za-z0-9_]{3,32}|https?://\S+"
+)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Telegram's HTML parse mode
+
+
+class EntityParseError(ValueError):
+    """The text is not valid Telegram HTML; ``str(err)`` is the part after "can't parse entities: "."""
+
+
+_TAG_ENTITY = {
+    "b": "bold", "strong": "bold",
+    "i": "italic", "em": "italic",
+    "u": "underline", "ins": "underline",
+    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "tg-spoiler": "spoiler", "span": "spoiler",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+}
+_TAG_RE = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)"
+    r"((?:\s+[a-zA-Z][a-zA-Z0-9_-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
+)
+_ATTR_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9_-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
+_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def _unescape_attr(value: str) -> str:
+    return _ENTITY_RE.sub(
+        lambda m: _NAMED[m.group(1)] if m.group(1) else chr(int(m.group(2) or m.group(3), 16 if m.group(3) else 10)),
+        value,
+    )
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram HTML -> (plain text, entities with UTF-16 offsets); raises EntityParseError."""
+    out: list[str] = []
+    out_len = 0  # UTF-16 units written so far
+    stack: list[tuple[str, int, dict[str, str]]] = []
+    entities: list[dict[str, Any]] = []
+    pos = 0
+
+    def offset() -> int:
+        return len(text[:pos].encode("utf-8"))
+
+    while pos < len(text):
+        char = text[pos]
+        if char == "<":
+            match = _TAG_RE.match(text, pos)
+            if match is None:
+                if ">" not in text[pos:]:
+                    raise EntityParseError(f"Unclosed start tag at byte offset {offset()}")
+                name = re.match(r"</?([^\s>]*)", text[pos:]).group(1)  # type: ignore[union-attr]
+                raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset()}')
+            closing, name = match.group(1) == "/", match.group(2).lower()
+            if name not in _TAG_ENTITY:
+                kind = "end" if closing else "start"
+                raise EntityParseError(f'Unsupported {kind} tag "{name}" at byte offset {offset()}')
+            if closing:
+                if not stack:
+                    raise EntityParseError(f"Unexpected end tag at byte offset {offset()}")
+                open_name, start, attrs = stack.pop()
+                if open_name != name:
+                    raise EntityParseError(
+                        f'Unmatched end tag at byte offset {offset()}, expected "</{open_name}>", '
+                        f'found "</{name}>"'
+                    )
+                if out_len > start:
+                    entity: dict[str, Any] = {"type": _TAG_ENTITY[name], "offset": start,
+                                              "length": out_len - start}
+                    if name == "a":
+                        entity["url"] = attrs["href"]
+                    if name == "blockquote" and "expandable" in attrs:
+                        entity["type"] = "expandable_blockquote"
+                    if name == "pre" and attrs.get("language"):
+                        entity["language"] = attrs["language"]
+                    entities.append(entity)
+            else:
+                attrs = {
+                    m.group(1).lower(): _unescape_attr(m.group(2) or m.group(3) or m.group(4) or "")
+                    for m in _ATTR_RE.finditer(match.group(3))
+                }
+                if name == "a" and not attrs.get("href"):
+                    raise EntityParseError(f'Tag "a" must have attribute "href" at byte offset {offset()}')
+                if name == "span" and attrs.get("class") != "tg-spoiler":
+                    raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset()}')
+                stack.append((name, out_len, attrs))
+            pos = match.end()
+            continue
+        if char == "&":
+            match = _ENTITY_RE.match(text, pos)
+            if match is None:
+                raise EntityParseError(f"Unsupported HTML entity at byte offset {offset()}")
+            decoded = _unescape_attr(match.group(0))
+            out.append(decoded)
+            out_len += utf16_len(decoded)
+            pos = match.end()
+            continue
+        out.append(char)
+        out_len += utf16_len(char)
+        pos += 1
+    if stack:
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(out), entities
+
+
+# ---------------------------------------------------------------------------------------------
+# Records of what the bot did
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent successfully (text is the plain text after HTML parsing)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    html: str
+    parse_mode: str | None
+    entities: list[dict[str, Any]]
+    reply_to_message_id: int | None
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    def entity_texts(self, kind: str) -> list[str]:
+        """The text under each entity of one type ("bold", "text_link", ...)."""
+        raw = self.text.encode("utf-16-le")
+        return [
+            raw[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if e["type"] == kind
+        ]
+
+    @property
+    def links(self) -> list[str]:
+        return [e["url"] for e in self.entities if e["type"] == "text_link"]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+def _bad(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+class FakeBotAPI:
+    """The fake server; see the module docstring. All methods run on the server's event loop."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        username: str = "newsbot_test_bot",
+        first_name: str = "Newsbot",
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.username = username
+        self.first_name = first_name
+        self.host = host
+        self.port = 0
+        # what the bot did
+        self.calls: list[Call] = []
+        self.sent_messages: list[SentMessage] = []
+        self.chat_actions: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.webhook: dict[str, Any] = {"url": ""}
+        self.confirmed_offset = 0  # every update below this id was confirmed by the bot
+        self.delivered: set[int] = set()  # update ids handed out by getUpdates (or a webhook)
+        self.served_429 = 0
+        self.polls_waiting = 0  # getUpdates requests being held open right now
+        # internal state
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1001)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._messages: dict[int, set[int]] = {}  # chat id -> message ids that exist
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._faults: list[tuple[str | None, int, ApiError]] = []  # method, remaining, error
+        self._changed: asyncio.Condition | None = None
+        self._poller: asyncio.Future[None] | None = None
+        self._closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What to give PTB's ``ApplicationBuilder.base_url`` (the token is appended)."""
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    async def start(self) -> "FakeBotAPI":
+        self._changed = asyncio.Condition()
+        self._closing = asyncio.Event()
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        self._closing.set()
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "FakeBotAPI":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- building and pushing updates ----------------------------------------------------------
+
+    def user(self, user_id: int = 42, first_name: str = "Ada", username: str | None = "ada") -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name,
+                                "language_code": "en"}
+        if username:
+            user["username"] = username
+        return user
+
+    def me(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def chat(self, chat_id: int, chat_type: str = "private", title: str | None = None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = "Ada"
+        else:
+            chat["title"] = title or f"Test {chat_type} {chat_id}"
+        return chat
+
+    def _register(self, chat: dict[str, Any], message_id: int) -> None:
+        self._chats[chat["id"]] = chat
+        self._messages.setdefault(chat["id"], set()).add(message_id)
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    @staticmethod
+    def auto_entities(text: str) -> list[dict[str, Any]]:
+        """The entities Telegram adds to a typed message: a leading /command, @mentions, URLs."""
+        entities: list[dict[str, Any]] = []
+        for match in _TYPED_ENTITY_RE.finditer(text):
+            kind = ("bot_command" if match.group().startswith("/")
+                    else "mention" if match.group().startswith("@") else "url")
+            if kind == "bot_command" and match.start() != 0:
+                continue
+            entities.append({"type": kind, "offset": utf16_len(text[: match.start()]),
+                             "length": utf16_len(match.group())})
+        return entities
+
+    def message(
+        self,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        user_id: int = 42,
+        first_name: str = "Ada",
+        username: str | None = "ada",
+        reply_to: dict[str, Any] | SentMessage | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A Message object as Telegram would send it (registered, so the bot can reply to it)."""
+        if chat_id is None:
+            chat_id = user_id if chat_type == "private" else -1000000000000 - user_id
+        chat = self._chats.get(chat_id) or self.chat(chat_id, chat_type)
+        message_id = self._next_message_id(chat_id)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.user(user_id, first_name, username),
+        }
+        if text is not None:
+            message["text"] = text
+            found = self.auto_entities(text) if entities is None else entities
+            if found:
+                message["entities"] = found
+        if isinstance(reply_to, SentMessage):
+            reply_to = {
+                "message_id": reply_to.message_id,
+                "date": int(time.time()),
+                "chat": self._chats.get(reply_to.chat_id, self.chat(reply_to.chat_id)),
+                "from": self.me(),
+                "text": reply_to.text,
+            }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        message.update(extra)
+        self._register(chat, message_id)
+        return message
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates; gives it the next update_id unless it has one."""
+        update = dict(update)
+        update.setdefault("update_id", next(self._update_ids))
+        self._updates.append(update)
+        task = asyncio.get_running_loop().create_task(self._notify())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return update
+
+    def push_message(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Queue a message update (see :meth:`message` for the arguments); returns the update."""
+        return self.push_update({"message": self.message(text, **kwargs)})
+
+    def update_for(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A message update with a fresh update_id, not queued (for webhook deliveries)."""
+        return {"update_id": next(self._update_ids), "message": self.message(text, **kwargs)}
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def inject_429(self, count: int = 1, retry_after: int = 1, method: str | None = "sendMessage") -> None:
+        """The next ``count`` calls of ``method`` (any method if None) get 429 retry_after."""
+        error = ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                         {"retry_after": retry_after})
+        self._faults.append((method, count, error))
+
+    def inject_error(self, method: str | None, status: int, description: str, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` fail with this status and description."""
+        self._faults.append((method, count, ApiError(status, description)))
+
+    def _fault_for(self, method: str) -> ApiError | None:
+        for i, (target, remaining, error) in enumerate(self._faults):
+            if target is None or target.lower() == method.lower():
+                if remaining <= 1:
+                    del self._faults[i]
+                else:
+                    self._faults[i] = (target, remaining - 1, error)
+                if error.status == 429:
+                    self.served_429 += 1
+                return error
+        return None
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        if self._changed is None:
+            return
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+        assert self._changed is not None, "the fake server is not started"
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._changed:
+                    await self._changed.wait_for(predicate)
+        except TimeoutError:
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what}; sent so far: "
+                f"{[m.text[:80] for m in self.sent_messages]}; calls: "
+                f"{[(c.method, c.status) for c in self.calls[-15:]]}"
+            ) from None
+
+    def messages_to(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.sent_messages if m.chat_id == chat_id]
+
+    async def wait_for_messages(
+        self, n: int = 1, timeout: float = 5.0, *, chat_id: int | None = None
+    ) -> list[SentMessage]:
+        """Wait until at least ``n`` messages were sent (to ``chat_id`` if given); returns them."""
+        def pick() -> list[SentMessage]:
+            return self.sent_messages if chat_id is None else self.messages_to(chat_id)
+
+        await self.wait_until(lambda: len(pick()) >= n, timeout, f"{n} sent message(s)")
+        return list(pick())
+
+    async def wait_for_call(self, method: str, timeout: float = 5.0, count: int = 1) -> list[Call]:
+        def found() -> list[Call]:
+            return [c for c in self.calls if c.method.lower() == method.lower()]
+
+        await self.wait_until(lambda: len(found()) >= count, timeout, f"{count} {method} call(s)")
+        return found()
+
+    async def wait_polling(self, timeout: float = 5.0) -> None:
+        """Wait until the bot holds a getUpdates long poll open (it is up and listening)."""
+        await self.wait_until(lambda: self.polls_waiting > 0, timeout, "a getUpdates long poll")
+
+    async def wait_delivered(self, update: dict[str, Any] | int, timeout: float = 5.0) -> None:
+        """Wait until the bot fetched this update with getUpdates."""
+        update_id = update if isinstance(update, int) else update["update_id"]
+        await self.wait_until(lambda: update_id in self.delivered, timeout, f"update {update_id} fetched")
+
+    async def wait_confirmed(self, update: dict[str, Any] | int, timeout: float = 5.0) -> None:
+        """Wait until the bot confirmed this update (a getUpdates with a higher offset)."""
+        update_id = update if isinstance(update, int) else update["update_id"]
+        await self.wait_until(lambda: self.confirmed_offset > update_id, timeout, f"update {update_id} confirmed")
+
+    # -- webhook deliveries ---------------------------------------------------------------------
+
+    _REGISTERED = object()
+
+    async def deliver_webhook(self, url: str, update: dict[str, Any], secret_token: Any = _REGISTERED) -> int:
+        """POST an update to a bot's webhook server as Telegram does; returns the HTTP status.
+
+        ``secret_token`` defaults to the one the bot registered with setWebhook; pass None to
+        send no secret header, or any string to send that one.
+        """
+        secret = self.webhook.get("secret_token") if secret_token is self._REGISTERED else secret_token
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        async with ClientSession(timeout=ClientTimeout(total=5)) as session:
+            async with session.post(url, data=json.dumps(update), headers=headers) as response:
+                await response.read()
+                if response.status == 200:
+                    self.delivered.add(update["update_id"])
+                    await self._notify()
+                return response.status
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(ApiError(401, "Unauthorized"))
+        return self._error(ApiError(404, "Not Found"))
+
+    @staticmethod
+    def _error(error: ApiError) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}
+        if error.parameters:
+            body["parameters"] = error.parameters
+        return web.json_response(body, status=error.status)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                raw.update(await request.json())
+            else:
+                form = await request.post()
+                raw.update({k: v for k, v in form.items() if isinstance(v, str)})
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str):
+                if key in _JSON_FIELDS:
+                    value = json.loads(value)
+                elif key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
+                    value = int(value)
+                elif key in _BOOL_FIELDS:
+                    value = value.lower() == "true"
+            params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            self.calls.append(Call(method, {}, 401))
+            await self._notify()
+            return self._error(ApiError(401, "Unauthorized"))
+        params = await self._params(request)
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        try:
+            if handler is None:
+                raise ApiError(404, "Not Found")
+            fault = self._fault_for(method)
+            if fault is not None:
+                raise fault
+            result = await handler(params)
+        except ApiError as error:
+            self.calls.append(Call(method, params, error.status))
+            await self._notify()
+            return self._error(error)
+        self.calls.append(Call(method, params, 200))
+        await self._notify()
+        return web.json_response({"ok": True, "result": result})
+
+    # -- methods -------------------------------------------------------------------------------
+
+    async def _api_getme(self, params: dict[str, Any]) -> Any:
+        return self.me()
+
+    async def _api_logout(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_getupdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook.get("url"):
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
+        if self._poller is not None and not self._poller.done():
+            self._poller.set_result(None)  # a newer poll ends the older one with 409
+            await self._notify()
+        poller: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._poller = poller
+        offset = int(params.get("offset") or 0)
+        limit = max(1, min(100, int(params.get("limit") or 100)))
+        timeout = max(0, int(params.get("timeout") or 0))
+        allowed = params.get("allowed_updates") or None
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if offset > self.confirmed_offset:
+                self.confirmed_offset = offset
+                await self._notify()
+
+        def ready() -> list[dict[str, Any]]:
+            found = [u for u in self._updates if u["update_id"] >= offset]
+            if allowed:
+                found = [u for u in found if any(k in u for k in allowed)]
+            return found[:limit]
+
+        deadline = time.monotonic() + timeout
+        assert self._changed is not None
+        self.polls_waiting += 1
+        await self._notify()
+        try:
+            while not (found := ready()) and time.monotonic() < deadline and not self._closing.is_set():
+                if poller.done():
+                    raise ApiError(409, "Conflict: terminated by other getUpdates request; "
+                                        "make sure that only one bot instance is running")
+                async with self._changed:
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+                    except TimeoutError:
+                        pass
+        finally:
+            self.polls_waiting -= 1
+        if poller.done() and poller is not self._poller:
+            raise ApiError(409, "Conflict: terminated by other getUpdates request; "
+                                "make sure that only one bot instance is running")
+        self.delivered.update(u["update_id"] for u in found)
+        return found
+
+    async def _api_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = params.get("url", "")
+        if url and not url.startswith("https://"):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_RE.fullmatch(secret):
+            raise _bad("bad webhook: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = {k: v for k, v in params.items()}
+        self.webhook.setdefault("url", "")
+        return True
+
+    async def _api_deletewebhook(self, params: dict[str, Any]) -> Any:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = {"url": ""}
+        return True
+
+    async def _api_getwebhookinfo(self, params: dict[str, Any]) -> Any:
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+            "max_connections": self.webhook.get("max_connections", 40),
+        }
+
+    @staticmethod
+    def _scope_key(params: dict[str, Any]) -> str:
+        scope = params.get("scope") or {"type": "default"}
+        return f"{scope.get('type')}:{scope.get('chat_id', '')}:{params.get('language_code', '')}"
+
+    async def _api_setmycommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise _bad("commands must be an array of at most 100 commands")
+        for command in commands:
+            if not _COMMAND_RE.fullmatch(str(command.get("command", ""))):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._scope_key(params)] = commands
+        return True
+
+    async def _api_getmycommands(self, params: dict[str, Any]) -> Any:
+        return self.commands.get(self._scope_key(params), [])
+
+    async def _api_deletemycommands(self, params: dict[str, Any]) -> Any:
+        self.commands.pop(self._scope_key(params), None)
+        return True
+
+    def _known_chat(self, params: dict[str, Any]) -> int:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int) or chat_id not in self._chats:
+            raise _bad("chat not found")
+        return chat_id
+
+    async def _api_sendchataction(self, params: dict[str, Any]) -> Any:
+        self._known_chat(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        self.chat_actions.append(params)
+        return True
+
+    async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
+        chat_id = self._known_chat(params)
+        raw = params.get("text")
+        if not isinstance(raw, str):
+            raise _bad("message text is empty")
+        parse_mode = params.get("parse_mode")
+        if parse_mode and parse_mode.lower() == "html":
+            try:
+                text, entities = parse_html(raw)
+            except EntityParseError as exc:
+                raise _bad(f"can't parse entities: {exc}") from None
+        elif parse_mode:
+            raise _bad(f"unsupported parse_mode {parse_mode!r} in this fake")
+        else:
+            text, entities = raw, list(params.get("entities") or [])
+        if not text.strip():
+            raise _bad("message text is empty")
+        if utf16_len(text) > TELEGRAM_LIMIT:
+            raise _bad("message is too long")
+        reply = params.get("reply_parameters") or {}
+        reply_to = reply.get("message_id", params.get("reply_to_message_id"))
+        allow_without = reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))
+        if reply_to is not None and reply_to not in self._messages.get(chat_id, set()):
+            if not allow_without:
+                raise _bad("message to be replied not found")
+            reply_to = None
+        message_id = self._next_message_id(chat_id)
+        self._register(self._chats[chat_id], message_id)
+        sent = SentMessage(chat_id, message_id, text, raw, parse_mode, entities, reply_to, params)
+        self.sent_messages.append(sent)
+        result: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chats[chat_id],
+            "from": self.me(),
+            "text": text,
+        }
+        if entities:
+            result["entities"] = entities
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# For synchronous callers
+
+
+class ThreadedFakeBotAPI:
+    """The fake server on its own event loop in a background thread, for synchronous code.
+
+    ``with ThreadedFakeBotAPI() as fake:`` then ``fake.push_message(...)``,
+    ``fake.wait_for_messages(n)``; ``fake.server`` is the :class:`FakeBotAPI` (read its lists).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.server = FakeBotAPI(**kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-botapi", daemon=True)
+
+    def _run(self, coro: Any, timeout: float | None = None) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def start(self) -> "ThreadedFakeBotAPI":
+        self._thread.start()
+        self._run(self.server.start(), 10)
+        return self
+
+    def stop(self) -> None:
+        self._run(self.server.stop(), 10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def __enter__(self) -> "ThreadedFakeBotAPI":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.server, name)
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        async def push() -> dict[str, Any]:
+            return self.server.push_update(update)
+        return self._run(push(), 5)
+
+    def push_message(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        async def push() -> dict[str, Any]:
+            return self.server.push_message(text, **kwargs)
+        return self._run(push(), 5)
+
+    def inject_429(self, count: int = 1, retry_after: int = 1, method: str | None = "sendMessage") -> None:
+        self._loop.call_soon_threadsafe(self.server.inject_429, count, retry_after, method)
+
+    def wait_for_messages(self, n: int = 1, timeout: float = 5.0, *, chat_id: int | None = None) -> list[SentMessage]:
+        return self._run(self.server.wait_for_messages(n, timeout, chat_id=chat_id), timeout + 5)
+
+    def wait_for_call(self, method: str, timeout: float = 5.0, count: int = 1) -> list[Call]:
+        return self._run(self.server.wait_for_call(method, timeout, count), timeout + 5)
+
+    def wait_confirmed(self, update: dict[str, Any] | int, timeout: float = 5.0) -> None:
+        self._run(self.server.wait_confirmed(update, timeout), timeout + 5)
+
+    def wait_polling(self, timeout: float = 5.0) -> None:
+        self._run(self.server.wait_polling(timeout), timeout + 5)
