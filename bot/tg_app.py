@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from enum import Enum
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
@@ -618,13 +618,29 @@ def check(settings: Settings, *, online: bool = False, out: IO[str] | None = Non
 
     if online and settings.telegram_token is not None:
         try:
-            for status, text in asyncio.run(_online(settings)):
+            with _quiet("telegram", "httpx", "httpcore"):  # their DEBUG lines hold the token
+                results = asyncio.run(_online(settings))
+            for status, text in results:
                 say(status, text)
         except InvalidToken:
             say("FAIL", "Telegram rejected NEWSBOT_TELEGRAM_TOKEN (Unauthorized)")
         except TelegramError as exc:
             say("FAIL", f"Telegram Bot API at {api_host(settings)}: {exc}")
     return 1 if failures else 0
+
+
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Loggers at WARNING or above for the block (check() runs under the CLI's plain logging)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 async def _online(settings: Settings) -> list[tuple[str, str]]:

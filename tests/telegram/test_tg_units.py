@@ -190,12 +190,15 @@ def test_check_fails_on_a_missing_corpus(tmp_path: Path) -> None:
     assert "FAIL  corpus/index" in output
 
 
-def test_check_online_calls_get_me(threaded_fake: Any, index_dir: Path) -> None:
+def test_check_online_calls_get_me(threaded_fake: Any, index_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     values = {"corpus": CORPUS, "cache_dir": index_dir, "telegram_api_url": threaded_fake.base_url}
-    status, output = _check(online=True, telegram_token=threaded_fake.token, **values)
+    status, output = _check(online=True, telegram_token=threaded_fake.token, log_level="DEBUG", **values)
     assert status == 0, output
     assert f"token accepted, bot @{threaded_fake.username}" in output
     assert threaded_fake.token not in output
+    assert threaded_fake.token not in caplog.text, "PTB's DEBUG log of its API URL is kept quiet"
+    assert [c.method for c in threaded_fake.calls] == ["getMe", "getWebhookInfo"]
 
     status, output = _check(online=True, telegram_token="7000001:wrong", **values)
     assert status == 1
