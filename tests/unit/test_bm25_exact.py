@@ -1,0 +1,415 @@
+"""BM25Scorer must give rank-bm25's BM25Okapi scores exactly, and its top_k the same ranking.
+
+The reference is ``rank_bm25.BM25Okapi(corpus, k1, b, epsilon).get_scores(query)``; the expected
+top k is every document with score > 0, best first, ties broken by lower id.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index import _bm25
+from index._bm25 import BM25Scorer
+
+SHARED_NEWS = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "news_articles.jsonl.gz"
+
+try:
+    import numba  # noqa: F401
+
+    HAVE_NUMBA = not _bm25._numba_disabled_by_env()
+except ImportError:  # pragma: no cover - numba is optional
+    HAVE_NUMBA = False
+
+# (backend, prune_min_postings): the numpy fallback, numba exhaustive, numba with pruning forced on
+VARIANTS = [("numpy", None)] + ([("numba", None), ("numba", 0)] if HAVE_NUMBA else [])
+
+
+def expected_top(ref_scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[int]:
+    order = sorted(range(len(ref_scores)), key=lambda i: (-ref_scores[i], i))
+    keep = [i for i in order if ref_scores[i] > 0 and (allowed is None or allowed[i])]
+    return keep[:k]
+
+
+def variant(scorer: BM25Scorer, backend: str, prune_min: int | None) -> BM25Scorer:
+    scorer._backend = backend
+    scorer._prune_min_postings = _bm25._PRUNE_MIN_POSTINGS if prune_min is None else prune_min
+    return scorer
+
+
+def check_top_k(scorer: BM25Scorer, ref: np.ndarray, query: list[str], k: int, allowed=None) -> None:
+    want = expected_top(ref, k, allowed)
+    for backend, prune_min in VARIANTS:
+        ids, scores = variant(scorer, backend, prune_min).top_k(query, k, allowed=allowed)
+        assert ids.dtype == np.int64 and scores.dtype == np.float64
+        assert ids.tolist() == want, (backend, prune_min, query, k)
+        assert np.array_equal(scores, ref[want]), (backend, prune_min, query)
+
+
+# ------------------------------------------------------------------------- (a) hand-made corpora
+
+HAND_MADE = {
+    "news": [
+        "the cat sat on the mat".split(),
+        "the dog ate the cat food".split(),
+        [],  # empty document: allowed, scores 0
+        "stocks fell as the central bank raised rates".split(),
+        "the bank of england held rates".split(),
+        "cat cat cat".split(),
+        "rates rates bank".split(),
+    ],
+    "negative_idf": [  # "a" and "b" are in more than half of the documents: negative idf, floored
+        ["a", "b", "x"],
+        ["a", "b"],
+        ["a", "y"],
+        ["a", "b", "z", "z"],
+        ["c"],
+    ],
+    "negative_average_idf": [["a", "b"], ["a"], ["a", "b", "c"]],  # epsilon * average_idf < 0
+    "single_document": [["only", "one", "one", "document"]],
+    "ties": [["x", "y"], ["y", "x"], ["x", "y"], ["x"], ["y"], ["x", "y", "w"], ["q"] * 3],
+    "unicode": [["café", "naïve"], ["東京", "café"], ["\U0001f600", "emoji"], ["plain"]],
+}
+QUERIES = [
+    ["cat"],
+    ["the", "cat"],
+    ["cat", "cat"],  # duplicate query tokens count twice
+    ["rates", "bank", "rates", "unknown-token"],
+    ["nope", "nada"],  # only unknown tokens
+    [],
+    ["a"],
+    ["a", "b", "z"],
+    ["b", "c", "a", "b"],
+    ["one", "document", "one"],
+    ["x", "y", "w", "x"],
+    ["y", "q"],
+    ["café", "東京", "\U0001f600"],
+]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # rank-bm25's 0/0, b=1
+@pytest.mark.parametrize("name", sorted(HAND_MADE))
+@pytest.mark.parametrize("params", [{}, {"k1": 1.2, "b": 0.5, "epsilon": 0.1}, {"k1": 2.0, "b": 1.0, "epsilon": 0.5}])
+def test_hand_made_corpora_match_rank_bm25_bit_for_bit(name: str, params: dict) -> None:
+    corpus = HAND_MADE[name]
+    bm = BM25Okapi(corpus, **params)
+    scorer = BM25Scorer.build(iter(corpus), **params)  # any iterable, consumed once
+    assert scorer.n_docs == len(corpus)
+    assert scorer.avgdl == bm.avgdl
+    assert scorer.average_idf == bm.average_idf
+    for query in QUERIES:
+        ref = bm.get_scores(query)
+        got = scorer.scores(query)
+        assert got.dtype == np.float64 and got.shape == (len(corpus),)
+        if params.get("b") == 1.0:  # rank-bm25 computes 0/0 = NaN for empty documents there
+            ref = np.nan_to_num(ref, nan=0.0)
+        assert np.array_equal(got, ref), (name, query, np.abs(got - ref).max())
+        for k in (1, 3, 10):
+            check_top_k(scorer, ref, query, k)
+
+
+def test_empty_documents_score_zero_and_are_never_returned() -> None:
+    corpus = [[], ["news", "today"], [], ["news"]]
+    scorer = BM25Scorer.build(corpus)
+    assert scorer.scores(["news", "today"])[[0, 2]].tolist() == [0.0, 0.0]
+    ids, _ = scorer.top_k(["news", "today"], 10)
+    assert set(ids.tolist()) <= {1, 3}
+
+
+def test_all_documents_empty_is_an_index_that_finds_nothing() -> None:
+    scorer = BM25Scorer.build([[], []])  # rank-bm25 itself divides by zero here
+    assert scorer.vocabulary_size == 0
+    assert scorer.scores(["x"]).tolist() == [0.0, 0.0]
+    assert scorer.top_k(["x"], 5)[0].size == 0
+
+
+def test_single_document_has_negative_scores_so_top_k_is_empty() -> None:
+    corpus = [["only", "one"]]
+    ref = BM25Okapi(corpus).get_scores(["only"])
+    assert ref[0] < 0  # idf of a term in every document, floored by a negative epsilon * average
+    scorer = BM25Scorer.build(corpus)
+    assert np.array_equal(scorer.scores(["only"]), ref)
+    for backend, prune_min in VARIANTS:
+        assert variant(scorer, backend, prune_min).top_k(["only"], 3)[0].size == 0
+
+
+def test_build_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="empty corpus"):
+        BM25Scorer.build([])
+    with pytest.raises(TypeError):
+        BM25Scorer.build(["a sentence, not tokens"])
+    with pytest.raises(ValueError):
+        BM25Scorer.build([["a"]], k1=0)
+    with pytest.raises(ValueError):
+        BM25Scorer.build([["a"]], b=1.5)
+
+
+def test_term_id() -> None:
+    scorer = BM25Scorer.build([["alpha", "beta"], ["beta", "café"]])
+    ids = {t: scorer.term_id(t) for t in ("alpha", "beta", "café")}
+    assert sorted(ids.values()) == [0, 1, 2]
+    assert scorer.term_id("gamma") is None
+    assert scorer.term_id("") is None
+    assert scorer.term_id("cafe") is None
+
+
+def test_hash_collisions_are_resolved_by_the_stored_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_bm25, "_hash", lambda b: len(b) % 3)  # nearly every term collides
+    corpus = [["ab", "cd", "xyz"], ["ef", "cd"], ["g", "ab", "ab"], ["hij", "klmn"]]
+    scorer = BM25Scorer.build(corpus)
+    bm = BM25Okapi(corpus)
+    terms = sorted({t for doc in corpus for t in doc})
+    assert sorted(scorer.term_id(t) for t in terms) == list(range(len(terms)))
+    assert scorer.term_id("zz") is None
+    for query in (["ab"], ["cd", "ef"], ["xyz", "hij", "g", "zz"]):
+        assert np.array_equal(scorer.scores(query), bm.get_scores(query))
+
+
+# ------------------------------------------------------------------------- (b) real news text
+
+
+def _news_sentences(limit: int) -> list[str]:
+    sentences: list[str] = []
+    with gzip.open(SHARED_NEWS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            text = json.loads(line).get("text") or ""
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+                if len(sentence) > 20:
+                    sentences.append(sentence)
+                    if len(sentences) >= limit:
+                        return sentences
+    return sentences
+
+
+@pytest.fixture(scope="module")
+def news_corpus() -> list[list[str]]:
+    if not SHARED_NEWS.is_file():
+        pytest.skip(f"benchmark news not available at {SHARED_NEWS}")
+    return [re.findall(r"\w+", s.lower()) for s in _news_sentences(2000)]
+
+
+def test_real_news_sample_matches_rank_bm25(news_corpus: list[list[str]]) -> None:
+    bm = BM25Okapi(news_corpus)
+    scorer = BM25Scorer.build(news_corpus)
+    rng = random.Random(20240601)
+    for _ in range(50):
+        doc = rng.choice([d for d in news_corpus if d])
+        query = [rng.choice(doc) for _ in range(rng.randint(1, 6))]
+        if rng.random() < 0.3:
+            query.append("qqqunknownqqq")
+        if rng.random() < 0.3:
+            query.append(query[0])
+        ref = bm.get_scores(query)
+        got = scorer.scores(query)
+        assert np.max(np.abs(got - ref)) <= 1e-9
+        assert np.array_equal(got, ref)  # in fact bit-for-bit
+        check_top_k(scorer, ref, query, 10)
+        check_top_k(scorer, ref, query, 1)
+
+
+# ------------------------------------------------------------------------- (c) persistence
+
+
+@pytest.fixture(scope="module")
+def small_corpus() -> list[list[str]]:
+    rng = np.random.default_rng(3)
+    vocab = [f"t{i}" for i in range(60)]
+    p = 1 / np.arange(1, 61)
+    p /= p.sum()
+    return [[vocab[i] for i in rng.choice(60, size=rng.integers(0, 10), p=p)] for _ in range(300)]
+
+
+@pytest.mark.parametrize("mmap", [True, False])
+def test_save_load_round_trip(tmp_path: Path, small_corpus: list[list[str]], mmap: bool) -> None:
+    built = BM25Scorer.build(small_corpus, k1=1.3, b=0.7, epsilon=0.2)
+    meta = json.loads(json.dumps(built.save(tmp_path)))  # the meta is JSON-able as is
+    assert not list(tmp_path.glob("*.tmp"))
+    loaded = BM25Scorer.load(tmp_path, meta, mmap=mmap)
+    assert (loaded.k1, loaded.b, loaded.epsilon) == (1.3, 0.7, 0.2)
+    assert (loaded.n_docs, loaded.avgdl, loaded.vocabulary_size) == (built.n_docs, built.avgdl, built.vocabulary_size)
+    assert isinstance(loaded._data, np.ndarray) and not loaded._data.flags.writeable
+    bm = BM25Okapi(small_corpus, k1=1.3, b=0.7, epsilon=0.2)
+    for query in (["t0"], ["t1", "t5", "t1"], ["t59", "t3", "nope"], ["t0", "t1", "t2", "t3"]):
+        assert np.array_equal(loaded.scores(query), built.scores(query))
+        assert np.array_equal(loaded.scores(query), bm.get_scores(query))
+        assert loaded.term_id(query[0]) == built.term_id(query[0])
+        check_top_k(loaded, bm.get_scores(query), query, 5)
+
+
+def _saved(tmp_path: Path, corpus: list[list[str]]) -> dict:
+    return BM25Scorer.build(corpus).save(tmp_path)
+
+
+def test_load_missing_file(tmp_path: Path, small_corpus: list[list[str]]) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    (tmp_path / meta["files"]["data"]).unlink()
+    with pytest.raises(ValueError, match="missing array file"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+def test_load_wrong_dtype(tmp_path: Path, small_corpus: list[list[str]]) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    path = tmp_path / meta["files"]["data"]
+    np.save(path, np.load(path).astype(np.float32), allow_pickle=False)
+    with pytest.raises(ValueError, match="dtype"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+def test_load_wrong_shape(tmp_path: Path, small_corpus: list[list[str]]) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    path = tmp_path / meta["files"]["indices"]
+    np.save(path, np.load(path)[:-1], allow_pickle=False)
+    with pytest.raises(ValueError, match="shape"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "pickle"])
+def test_load_corrupted_file(tmp_path: Path, small_corpus: list[list[str]], damage: str) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    path = tmp_path / meta["files"]["indptr"]
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:-16])
+    elif damage == "garbage":
+        path.write_bytes(b"this is not an npy file at all" * 10)
+    else:
+        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="cannot read|dtype"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+def test_load_values_inconsistent_with_meta(tmp_path: Path, small_corpus: list[list[str]]) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    with pytest.raises(ValueError, match="document ids"):
+        BM25Scorer.load(tmp_path, {**meta, "n_docs": 5})
+    with pytest.raises(ValueError, match="shape"):
+        BM25Scorer.load(tmp_path, {**meta, "vocabulary_size": meta["vocabulary_size"] + 1})
+    with pytest.raises(ValueError, match="format"):
+        BM25Scorer.load(tmp_path, {**meta, "version": 999})
+    with pytest.raises(ValueError, match="missing or invalid field"):
+        BM25Scorer.load(tmp_path, {k: v for k, v in meta.items() if k != "avgdl"})
+    with pytest.raises(ValueError, match="plain file name"):
+        BM25Scorer.load(tmp_path, {**meta, "files": {**meta["files"], "data": "../elsewhere.npy"}})
+    path = tmp_path / meta["files"]["indices"]
+    indices = np.load(path)
+    indices[3] = -1
+    np.save(path, indices, allow_pickle=False)
+    with pytest.raises(ValueError, match="document ids"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+def test_load_unsorted_row_pointers(tmp_path: Path, small_corpus: list[list[str]]) -> None:
+    meta = _saved(tmp_path, small_corpus)
+    path = tmp_path / meta["files"]["indptr"]
+    indptr = np.load(path)
+    indptr[1], indptr[2] = indptr[2], indptr[1] - 1
+    np.save(path, indptr, allow_pickle=False)
+    with pytest.raises(ValueError, match="indptr"):
+        BM25Scorer.load(tmp_path, meta)
+
+
+# ------------------------------------------------------------------------- (d) allowed mask
+
+
+def test_top_k_with_allowed_mask(small_corpus: list[list[str]]) -> None:
+    bm = BM25Okapi(small_corpus)
+    scorer = BM25Scorer.build(small_corpus)
+    rng = np.random.default_rng(11)
+    for query in (["t0", "t1"], ["t2", "t7", "t2"], ["t30", "t0", "t4", "t9"]):
+        ref = bm.get_scores(query)
+        for density in (0.0, 0.1, 0.5, 1.0):
+            allowed = rng.random(len(small_corpus)) < density
+            for k in (1, 10, 1000):
+                check_top_k(scorer, ref, query, k, allowed)
+    with pytest.raises(ValueError, match="allowed"):
+        scorer.top_k(["t0"], 3, allowed=np.ones(len(small_corpus) - 1, dtype=bool))
+    with pytest.raises(ValueError, match="allowed"):
+        scorer.top_k(["t0"], 3, allowed=np.ones(len(small_corpus), dtype=np.int8))
+    assert scorer.top_k(["t0"], 0)[0].size == 0
+
+
+# ------------------------------------------------------------------------- (e) numba and numpy paths
+
+
+def test_numba_and_numpy_paths_agree_on_random_corpora() -> None:
+    rng = np.random.default_rng(5)
+    prng = random.Random(5)
+    for _ in range(12):
+        n_docs = prng.randint(1, 400)
+        n_terms = prng.choice([3, 20, 200])
+        p = 1 / np.arange(1, n_terms + 1) ** prng.choice([0.0, 1.0, 1.5])
+        p /= p.sum()
+        corpus = [[f"w{i}" for i in rng.choice(n_terms, size=prng.randint(0, 12), p=p)] for _ in range(n_docs)]
+        if not any(corpus):
+            continue
+        bm = BM25Okapi(corpus)
+        scorer = BM25Scorer.build(corpus)
+        for _ in range(25):
+            query = [f"w{i}" for i in rng.choice(n_terms, size=prng.randint(1, 7), p=p)]
+            allowed = rng.random(n_docs) < 0.6 if prng.random() < 0.3 else None
+            check_top_k(scorer, bm.get_scores(query), query, prng.choice([1, 5, 20]), allowed)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed or disabled")
+def test_numba_pruning_kicks_in_and_stays_exact() -> None:
+    # one rare term with a high idf and common ones: after the rare term the k-th best score beats
+    # what the common terms could add, so their long rows are skipped for new documents
+    rng = np.random.default_rng(8)
+    corpus = [
+        ["common", "filler"] + [f"w{i}" for i in rng.integers(0, 40, size=rng.integers(1, 6))] for _ in range(3000)
+    ]
+    for i in range(0, 3000, 150):
+        corpus[i].append("rare")
+    bm = BM25Okapi(corpus)
+    scorer = BM25Scorer.build(corpus)
+    for query in (["rare", "common"], ["common", "w1", "rare", "w1"], ["filler", "common"], ["w3", "w4", "w5"]):
+        check_top_k(scorer, bm.get_scores(query), query, 10)
+
+
+def test_fallback_when_numba_is_absent_or_disabled(monkeypatch: pytest.MonkeyPatch, small_corpus) -> None:
+    bm = BM25Okapi(small_corpus)
+    scorer = BM25Scorer.build(small_corpus)
+    monkeypatch.setattr(_bm25, "_kernel_state", {})
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` raises ImportError
+    assert _bm25.warm_up() is False
+    assert not scorer._use_numba()
+    query = ["t0", "t3", "t0"]
+    ids, scores = scorer.top_k(query, 7)
+    want = expected_top(bm.get_scores(query), 7)
+    assert ids.tolist() == want and np.array_equal(scores, bm.get_scores(query)[want])
+    scorer._backend = "numba"
+    with pytest.raises(RuntimeError, match="numba"):
+        scorer.top_k(query, 7)
+    monkeypatch.undo()
+    monkeypatch.setattr(_bm25, "_kernel_state", {})
+    monkeypatch.setenv("NEWSBOT_BM25_NUMBA", "0")
+    assert _bm25.warm_up() is False
+
+
+def test_concurrent_queries_use_separate_scratch(small_corpus: list[list[str]]) -> None:
+    bm = BM25Okapi(small_corpus)
+    scorer = BM25Scorer.build(small_corpus)
+    queries = [["t0", "t1"], ["t2", "t5", "t9"], ["t1", "t1", "t40"], ["t3"]]
+    want = [expected_top(bm.get_scores(q), 10) for q in queries]
+    errors: list[str] = []
+
+    def worker(offset: int) -> None:
+        for i in range(200):
+            j = (i + offset) % len(queries)
+            if scorer.top_k(queries[j], 10)[0].tolist() != want[j]:
+                errors.append(f"query {j}")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
