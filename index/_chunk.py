@@ -35,8 +35,46 @@ class Chunk:
 @lru_cache(maxsize=1)
 def _segmenter():  # type: ignore[no-untyped-def]
     import pysbd
+    from pysbd.utils import TextSpan
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+    class _Segmenter(pysbd.Segmenter):  # type: ignore[misc]
+        r"""pysbd's segmenter, same output, without its two hot spots (3x faster on news).
+
+        pysbd maps each sentence back onto the text with ``re.finditer(re.escape(sent) + r"\s*")``:
+        a fresh regex per sentence, which also flushes the ~600 patterns pysbd itself uses out of
+        ``re``'s 512-entry cache, so they are recompiled over and over. The same search is done here
+        with ``str.find`` (a literal match, then the whitespace ``\s*`` would take: ``re``'s ``\s``
+        on str is exactly ``str.isspace``), and ``re``'s cache is made big enough for pysbd."""
+
+        def sentences_with_char_spans(self, sentences):  # type: ignore[no-untyped-def]
+            text = self.original_text
+            spans = []
+            prior_end = 0
+            for sent in sentences:
+                if not sent:  # the pattern is r"\s*" alone: do what pysbd does
+                    for match in re.finditer(r"\s*", text):
+                        if match.end() > prior_end:
+                            spans.append(TextSpan(match.group(), match.start(), match.end()))
+                            prior_end = match.end()
+                            break
+                    continue
+                pos = 0
+                while True:
+                    start = text.find(sent, pos)
+                    if start < 0:
+                        break
+                    end = start + len(sent)
+                    while end < len(text) and text[end].isspace():
+                        end += 1
+                    if end > prior_end:
+                        spans.append(TextSpan(text[start:end], start, end))
+                        prior_end = end
+                        break
+                    pos = end
+            return spans
+
+    re._MAXCACHE = max(getattr(re, "_MAXCACHE", 0), 4096)  # pysbd compiles ~600 patterns via re.*
+    return _Segmenter(language="en", clean=False, char_span=False)
 
 
 def split_sentences(paragraph: str) -> list[str]:
