@@ -58,7 +58,10 @@ _stemmer = Stemmer.Stemmer("english")
 
 def fold(text: str) -> str:
     """Lowercase, accents off, typographic quotes and dashes made plain (Maréchal → marechal)."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES).casefold())
+    text = text.translate(_QUOTES).casefold()
+    if text.isascii():  # NFKD, combining marks and the dashes only concern non-ASCII text
+        return text
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _DASHES.sub("-", text)
 
