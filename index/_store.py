@@ -6,12 +6,16 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +65,7 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # stage → seconds
     changes: list[str] = field(default_factory=list)  # what changed since the previous index
+    workers: int = 1  # processes that cleaned, split and analyzed the articles
 
 
 @dataclass
@@ -97,68 +102,101 @@ class IndexData:
 
 
 def build_index(
-    report: ReadReport, *, fingerprint: str, digests: dict[str, str], corpus: str, progress: Progress | None = None
+    report: ReadReport, *, fingerprint: str, digests: dict[str, str], corpus: str, progress: Progress | None = None,
+    workers: int | None = None,
 ) -> tuple[IndexData, BuildReport]:
-    """Clean, split and analyze every article, then score with BM25Okapi's model."""
+    """Clean, split and analyze every article, then score with BM25Okapi's model.
+
+    Large corpora (more than PARALLEL_MIN_ARTICLES articles) are cleaned, split and analyzed in
+    worker processes, a batch of articles at a time, results taken in corpus order: the index is the
+    same, array for array, as a serial build's. ``workers`` overrides the number of processes
+    (1 = serial); the default is the CPUs this process may use, at most MAX_BUILD_WORKERS."""
     stats = BuildReport(skipped=list(report.skipped))
-    total = len(report.articles)
+    articles = report.articles
+    total = len(articles)
+    n_workers = _build_workers(total) if workers is None else max(1, int(workers))
+    stats.workers = n_workers
     records: list[ArticleRecord] = []
-    chunk_article: list[int] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    kinds: list[int] = []
-    texts: list[bytes] = []
-    sentence_tokens: list[list[str]] = []
-    article_tokens: list[list[str]] = []
+    starts = array("i")
+    ends = array("i")
+    kinds = array("b")
+    word_counts = array("i")
+    text_lengths = array("q")
+    blobs: list[bytes] = []
+    sentence_terms: list[str | None] = []  # each chunk's terms, _join'ed: 1M small lists would cost far more
+    headline_terms: list[str | None] = []  # each kept article's headline terms, likewise
+    chunk_article = array("i")
     acronyms: dict[str, dict[str, int]] = {}
-    timers = {"clean": 0.0, "split": 0.0, "analyze": 0.0}
-    for done, article in enumerate(report.articles, start=1):
-        t0 = time.perf_counter()
-        blocks = clean_body(article.body)
-        t1 = time.perf_counter()
-        _, chunks = chunk_blocks(blocks)
-        t2 = time.perf_counter()
-        if not any(c.quotable for c in chunks):
-            stats.skipped.append((article.origin or article.article_id, "no story text after cleaning"))
-            continue
-        index = len(records)
-        records.append(
-            ArticleRecord(
-                article.article_id, article.title, article.outlet, article.url, article.published,
-                article.origin, len(chunk_article), len(chunks), article.title_from_body,
+    cpu = {"clean": 0.0, "split": 0.0, "analyze": 0.0}
+    t_process = time.perf_counter()
+    done = 0
+    for lo, batch in _processed_batches(articles, n_workers):
+        for key in cpu:
+            cpu[key] += batch.seconds[key]
+        for short, phrases in batch.acronyms.items():
+            bucket = acronyms.setdefault(short, {})
+            for phrase, count in phrases.items():
+                bucket[phrase] = bucket.get(phrase, 0) + count
+        chunk_pos = 0
+        for offset, n_chunks in enumerate(batch.n_chunks):
+            article = articles[lo + offset]
+            if n_chunks < 0:
+                stats.skipped.append((article.origin or article.article_id, "no story text after cleaning"))
+                continue
+            index = len(records)
+            records.append(
+                ArticleRecord(
+                    article.article_id, article.title, article.outlet, article.url, article.published,
+                    article.origin, len(chunk_article), n_chunks, article.title_from_body,
+                )
             )
-        )
-        headline_terms = analyze(article.title)
-        all_terms = list(headline_terms)
-        for chunk in chunks:
-            terms = analyze(chunk.text)
-            sentence_tokens.append(terms)
-            all_terms.extend(terms)
-            chunk_article.append(index)
-            starts.append(chunk.start)
-            ends.append(chunk.end)
-            kinds.append(KIND_CODES[chunk.kind])
-            texts.append(chunk.text.encode("utf-8"))
-            _collect_acronyms(chunk.text, acronyms)
-        article_tokens.append(all_terms)
-        timers["clean"] += t1 - t0
-        timers["split"] += t2 - t1
-        timers["analyze"] += time.perf_counter() - t2
+            chunk_article.extend([index] * n_chunks)
+            headline_terms.append(batch.headline_terms[offset])
+            chunk_pos += n_chunks
+        starts.extend(batch.starts)
+        ends.extend(batch.ends)
+        kinds.extend(batch.kinds)
+        word_counts.extend(batch.word_counts)
+        text_lengths.extend(batch.text_lengths)
+        blobs.append(batch.blob)
+        sentence_terms.extend(batch.sentence_terms)
+        done = lo + len(batch.n_chunks)
         if progress:
             progress("analyze", done, total)
+    process_wall = time.perf_counter() - t_process
+    # Stage times add up to the wall time: with workers, the phase's wall time is shared out in
+    # proportion to the time the workers spent in each stage.
+    cpu_total = sum(cpu.values()) or 1.0
+    timers = {key: process_wall * value / cpu_total for key, value in cpu.items()}
+
     t_index = time.perf_counter()
-    vocabulary = sorted({term for terms in sentence_tokens for term in terms})
-    sentences = BM25Scorer.build(sentence_tokens, **BM25_PARAMS)
-    del sentence_tokens
-    headlines = BM25Scorer.build(article_tokens, **BM25_PARAMS)
-    del article_tokens
+    vocabulary_set: set[str] = set()
+
+    def sentence_docs() -> Iterator[list[str]]:
+        for joined in sentence_terms:
+            terms = _split(joined)
+            vocabulary_set.update(terms)
+            yield terms
+
+    sentences = BM25Scorer.build(sentence_docs(), **BM25_PARAMS)
+    vocabulary = sorted(vocabulary_set)
+    del vocabulary_set
+
+    def article_docs() -> Iterator[list[str]]:
+        for record, headline in zip(records, headline_terms):
+            terms = _split(headline)
+            for joined in sentence_terms[record.first_chunk : record.first_chunk + record.n_chunks]:
+                terms.extend(_split(joined))
+            yield terms
+
+    headlines = BM25Scorer.build(article_docs(), **BM25_PARAMS)
+    del sentence_terms, headline_terms
     timers["index"] = time.perf_counter() - t_index
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    blob = np.frombuffer(b"".join(texts), dtype=np.uint8)
-    kind_arr = np.asarray(kinds, dtype=np.int8)
-    word_counts = np.fromiter((len(t.split()) for t in texts), dtype=np.int32, count=len(texts))
+    offsets = np.zeros(len(text_lengths) + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(text_lengths, dtype=np.int64), out=offsets[1:])
+    blob = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    del blobs
+    kind_arr = np.frombuffer(kinds, dtype=np.int8).copy()
     from ._chunk import MIN_QUOTABLE_WORDS
 
     data = IndexData(
@@ -172,11 +210,11 @@ def build_index(
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
         articles=records,
-        chunk_article=np.asarray(chunk_article, dtype=np.int32),
-        chunk_start=np.asarray(starts, dtype=np.int32),
-        chunk_end=np.asarray(ends, dtype=np.int32),
+        chunk_article=np.frombuffer(chunk_article, dtype=np.int32).copy(),
+        chunk_start=np.frombuffer(starts, dtype=np.int32).copy(),
+        chunk_end=np.frombuffer(ends, dtype=np.int32).copy(),
         chunk_kind=kind_arr,
-        quotable=(kind_arr == 0) & (word_counts >= MIN_QUOTABLE_WORDS),
+        quotable=(kind_arr == 0) & (np.frombuffer(word_counts, dtype=np.int32) >= MIN_QUOTABLE_WORDS),
         text_offsets=offsets,
         text_blob=blob,
         sentences=sentences,
@@ -189,6 +227,100 @@ def build_index(
     stats.quotable = int(data.quotable.sum())
     stats.seconds.update(timers)
     return data, stats
+
+
+# Corpora above this many articles are processed by worker processes (below it, starting them
+# costs more than it saves).
+PARALLEL_MIN_ARTICLES = 2000
+MAX_BUILD_WORKERS = 4
+_BATCH_ARTICLES = 256  # articles per task sent to a worker
+_SERIAL_BATCH_ARTICLES = 16
+
+
+def _join(terms: list[str]) -> str | None:
+    """A term list as one string (terms are [a-z0-9.'-] runs, never holding a space); None for []."""
+    return " ".join(terms) if terms else None
+
+
+def _split(joined: str | None) -> list[str]:
+    return joined.split(" ") if joined is not None else []
+
+
+def _build_workers(n_articles: int) -> int:
+    if n_articles <= PARALLEL_MIN_ARTICLES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_BUILD_WORKERS))
+
+
+@dataclass
+class _Batch:
+    """What cleaning, splitting and analysis made of a run of consecutive articles (compact, picklable)."""
+
+    n_chunks: list[int] = field(default_factory=list)  # per article; -1 = skipped (nothing quotable)
+    headline_terms: list[str | None] = field(default_factory=list)  # per article (None when skipped)
+    starts: array = field(default_factory=lambda: array("i"))  # per chunk
+    ends: array = field(default_factory=lambda: array("i"))
+    kinds: array = field(default_factory=lambda: array("b"))
+    word_counts: array = field(default_factory=lambda: array("i"))
+    text_lengths: array = field(default_factory=lambda: array("q"))  # UTF-8 bytes
+    blob: bytes = b""
+    sentence_terms: list[str | None] = field(default_factory=list)  # per chunk, see _join
+    acronyms: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _process_articles(articles: list[Article]) -> _Batch:
+    """Clean, split and analyze articles (in a worker process, or in this one)."""
+    batch = _Batch()
+    texts: list[bytes] = []
+    timers = {"clean": 0.0, "split": 0.0, "analyze": 0.0}
+    for article in articles:
+        t0 = time.perf_counter()
+        blocks = clean_body(article.body)
+        t1 = time.perf_counter()
+        _, chunks = chunk_blocks(blocks)
+        t2 = time.perf_counter()
+        timers["clean"] += t1 - t0
+        timers["split"] += t2 - t1
+        if not any(c.quotable for c in chunks):
+            batch.n_chunks.append(-1)
+            batch.headline_terms.append(None)
+            continue
+        batch.n_chunks.append(len(chunks))
+        batch.headline_terms.append(_join(analyze(article.title)))
+        for chunk in chunks:
+            encoded = chunk.text.encode("utf-8")
+            batch.sentence_terms.append(_join(analyze(chunk.text)))
+            batch.starts.append(chunk.start)
+            batch.ends.append(chunk.end)
+            batch.kinds.append(KIND_CODES[chunk.kind])
+            batch.word_counts.append(len(encoded.split()))  # ASCII whitespace, as always
+            batch.text_lengths.append(len(encoded))
+            texts.append(encoded)
+            _collect_acronyms(chunk.text, batch.acronyms)
+        timers["analyze"] += time.perf_counter() - t2
+    batch.blob = b"".join(texts)
+    batch.seconds = timers
+    return batch
+
+
+def _processed_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, _Batch]]:
+    """(index of the batch's first article, batch), in corpus order."""
+    if workers <= 1 or len(articles) <= _BATCH_ARTICLES:
+        for lo in range(0, len(articles), _SERIAL_BATCH_ARTICLES):  # small batches: a smooth progress bar
+            yield lo, _process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
+        return
+    bounds = range(0, len(articles), _BATCH_ARTICLES)
+    # fork is quickest and needs no `if __name__ == "__main__"` guard in the caller's script, but it
+    # copies other threads' locks mid-flight: with threads about (a bot, a numba warm-up), spawn.
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = pool.map(_process_articles, (articles[lo : lo + _BATCH_ARTICLES] for lo in bounds))
+        yield from zip(bounds, results)
 
 
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*\s+){1,5}?)\(([A-Z]{2,6})\)")
