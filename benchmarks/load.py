@@ -285,10 +285,15 @@ class PhaseResult:
     lost: int = 0
     duplicated: int = 0
     wrong: int = 0
+    wrong_examples: list[dict[str, str]] = field(default_factory=list)
     unmatched_replies: int = 0
     order_violations: int = 0
     chats_out_of_order: int = 0
+    order_violations_after_429: int = 0  # the earlier question's answer got a 429 and waited
+    order_violation_max_gap_s: float | None = None  # seconds between the two questions
     latency: dict[str, float] = field(default_factory=dict)
+    latency_own_send_429: dict[str, float] = field(default_factory=dict)  # the answer's own send got a 429
+    latency_no_own_429: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     answers_per_second: float = 0.0
     send_message_calls: int = 0
@@ -301,7 +306,8 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
     replies = traffic.replies()
     result = PhaseResult(sent=len(asked))
     firsts: dict[tuple[int, int], int] = {}
-    latencies = []
+    latencies: list[float] = []
+    answered_asked: list[Asked] = []
     last_at = started
     for a in asked:
         got = replies.get((a.chat_id, a.message_id), [])
@@ -313,8 +319,12 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
         result.duplicated += sum(n - 1 for n in Counter(texts).values())
         if expected.get(a.text) is not None and texts != expected[a.text]:
             result.wrong += 1
+            if len(result.wrong_examples) < 3:
+                result.wrong_examples.append({"question": a.text, "got": texts[0][:300],
+                                              "expected": expected[a.text][0][:300]})
         firsts[(a.chat_id, a.message_id)] = got[0][0]
         latencies.append(got[0][1].at - a.at)
+        answered_asked.append(a)
         last_at = max(last_at, got[-1][1].at)
     result.unmatched_replies = sum(
         1 for m in traffic.fake.sent_messages
@@ -323,13 +333,27 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
     by_chat: dict[int, list[Asked]] = defaultdict(list)
     for a in asked:
         by_chat[a.chat_id].append(a)
+    hit_429 = {
+        (c.params.get("chat_id"), (c.params.get("reply_parameters") or {}).get("message_id"))
+        for c in traffic.fake.calls if c.method == "sendMessage" and c.status == 429
+    }
+    gaps = []
     for chat_asked in by_chat.values():
-        order = [firsts[(a.chat_id, a.message_id)] for a in sorted(chat_asked, key=lambda a: a.seq)
-                 if (a.chat_id, a.message_id) in firsts]
-        violations = sum(1 for x, y in zip(order, order[1:]) if y < x)
+        answered = [a for a in sorted(chat_asked, key=lambda a: a.seq) if (a.chat_id, a.message_id) in firsts]
+        violations = 0
+        for earlier, later in zip(answered, answered[1:]):
+            if firsts[(later.chat_id, later.message_id)] < firsts[(earlier.chat_id, earlier.message_id)]:
+                violations += 1
+                gaps.append(later.at - earlier.at)
+                result.order_violations_after_429 += (earlier.chat_id, earlier.message_id) in hit_429
         result.order_violations += violations
         result.chats_out_of_order += violations > 0
+    result.order_violation_max_gap_s = round(max(gaps), 3) if gaps else None
     result.latency = latency_summary(latencies)
+    result.latency_own_send_429 = latency_summary(
+        [lat for a, lat in zip(answered_asked, latencies) if (a.chat_id, a.message_id) in hit_429])
+    result.latency_no_own_429 = latency_summary(
+        [lat for a, lat in zip(answered_asked, latencies) if (a.chat_id, a.message_id) not in hit_429])
     result.seconds = round(last_at - started, 2)
     result.answers_per_second = round(result.delivered / result.seconds, 2) if result.seconds else 0.0
     return result
@@ -582,8 +606,12 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"\nsteady: sent {s['sent']}, delivered {s['delivered']}, lost {s['lost']}, duplicated "
           f"{s['duplicated']}, wrong answer {s['wrong']}, unmatched replies {s['unmatched_replies']}, "
           f"order violations {s['order_violations']} (in {s['chats_out_of_order']} chats)")
+    print(f"        ({s['order_violations_after_429']} where the earlier answer got a 429; the two questions "
+          f"at most {s['order_violation_max_gap_s']} s apart)")
     print(f"        latency p50 {lat.get('p50')} s, p95 {lat.get('p95')} s, p99 {lat.get('p99')} s, "
           f"max {lat.get('max')} s; {s['seconds']} s for all, {s['answers_per_second']} answers/s")
+    print(f"        latency when the answer's own send got a 429: {s['latency_own_send_429']}; "
+          f"otherwise: {s['latency_no_own_429']}")
     print(f"        sendMessage calls {s['send_message_calls']} ({s['served_429']} answered 429), "
           f"chat actions {s['chat_actions']}, bot CPU {s['bot_cpu_seconds']} s, peak RSS {s['peak_rss_mb']} MB")
     f = r.get("flood")
