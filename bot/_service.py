@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index import BuildReport, Hit, Progress, Retriever
+from index._bm25 import warm_up
 
 from ._models import Answer
 from ._qtypes import QType, question_type
@@ -50,6 +51,8 @@ class NewsService:
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
         cache = cache_dir if cache_dir is not None else corpus.resolve().parent / ".newsbot-cache"
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
+        # numba's import and kernel load (~1 s) in the background, not on the first question
+        threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
         return cls(retriever, report)
 
     def answer(self, question: str) -> Answer:
