@@ -32,7 +32,7 @@ class ComposerSettings:
     min_support: float = 0.4  # idf-weighted share of the question's terms the best sentence must contain
     # (Hit.coverage; a name the corpus lacks weighs most, so 'capital of Australia' abstains)
     type_bonus: float = 0.4  # added to a sentence that holds the kind of thing asked for
-    anchor_bonus: float = 0.3  # more when the number counts what the question counts ("six million votes")
+    anchor_bonus: float = 1.0  # more when the number counts what the question counts ("six million votes")
     second_ratio: float = 0.8  # a second quote must score at least this share of the first
     duplicate_jaccard: float = 0.6  # term overlap above which two sentences say the same thing
     rerank_depth: int = 20

@@ -316,15 +316,19 @@ def render_table(summary: Summary, title: str):  # type: ignore[no-untyped-def]
     return table
 
 
+def _cut(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def render_failures(results: Sequence[QuestionResult], n: int):  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     table = Table(title=f"worst misses (up to {n})", title_justify="left", show_lines=True)
-    table.add_column("id")
-    table.add_column("question")
-    table.add_column("gold")
-    table.add_column("quoted")
-    table.add_column("missed")
+    table.add_column("id", overflow="fold")
+    table.add_column("question", ratio=3)
+    table.add_column("gold", ratio=2)
+    table.add_column("quoted [article]", ratio=5)
+    table.add_column("missed", ratio=2)
     for r in worst(results, n):
         if r.no_answer:
             gold, missed = "(no answer)", "false answer"
@@ -333,8 +337,8 @@ def render_failures(results: Sequence[QuestionResult], n: int):  # type: ignore[
             missed = ", ".join(name for name, ok in (("answer@1", r.answer_at_1), ("reply", r.answer_in_reply),
                                                      (f"hit@{HIT_K}", r.hit_at_k), ("source@1", r.source_at_1))
                                if not ok)
-        quoted = f"{r.quoted} [{r.quoted_source}]" if r.found else "(abstained)"
-        table.add_row(r.id, r.question, gold, quoted, missed)
+        quoted = f"{_cut(r.quoted or '')} [{r.quoted_source}]" if r.found else "(abstained)"
+        table.add_row(r.id, r.question, _cut(gold), quoted, missed)
     return table
 
 

@@ -33,9 +33,11 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 class RankingWeights:
     """How the evidence is mixed; each weight was kept because the eval said it helps."""
 
-    article: float = 0.35  # the article's BM25 over headline + whole text, normalised to the best article
-    coverage: float = 0.35  # share of the question's distinct terms the sentence itself contains
-    neighbours: float = 0.10  # best normalised score of the sentence just before or after
+    article: float = 1.0  # the article's BM25 over headline + whole text, normalised to the best article
+    coverage: float = 1.0  # idf-weighted share of the question's distinct terms the sentence itself contains
+    neighbours: float = 0.0  # best normalised score of the sentence just before or after (measured: no help)
+    lead: float = 0.4  # news puts the key facts first: bonus lead * 0.5 ** (story position / lead_halflife)
+    lead_halflife: float = 4.0  # in story sentences
     candidates: int = 200  # sentences taken from BM25 before re-ranking
 
 
@@ -69,6 +71,7 @@ class Retriever:
         self.data = data
         self.weights = weights or RankingWeights()
         self._quotable = np.asarray(data.quotable, dtype=bool)
+        self._story_pos = _story_positions(data, self._quotable)
         idf = data.sentences._idf
         self._max_idf = float(idf.max()) if idf.size else 1.0
 
@@ -157,12 +160,19 @@ class Retriever:
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         hits: list[Hit] = []
+        term_sets: dict[int, set[str]] = {}
+
+        def terms_of(i: int) -> set[str]:
+            if i not in term_sets:
+                term_sets[i] = set(analyze(data.chunk_text(i)))
+            return term_sets[i]
+
         score_of = dict(zip(ids.tolist(), (scores / best).tolist()))
         for chunk, raw in zip(ids.tolist(), scores.tolist()):
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
             text = data.chunk_text(chunk)
-            sentence_terms = set(analyze(text))
+            sentence_terms = terms_of(chunk)
             matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
             coverage = sum(wt for g, wt in zip(groups, weight) if g[0] in matched) / total_weight
             neighbour = max(
@@ -171,7 +181,9 @@ class Retriever:
                 default=0.0,
             )
             art_norm = float(article_scores[art]) / best_article
-            score = raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
+            lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
+            score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
+                     + w.lead * lead)
             hits.append(
                 Hit(chunk, record, chunk - record.first_chunk, text, score, raw, art_norm, coverage, matched)
             )
@@ -184,3 +196,14 @@ class Retriever:
         lo = max(record.first_chunk, chunk - before)
         hi = min(record.first_chunk + record.n_chunks, chunk + after + 1)
         return [(i, self.data.chunk_text(i)) for i in range(lo, hi)]
+
+
+def _story_positions(data: IndexData, quotable: np.ndarray) -> np.ndarray:
+    """Each chunk's place among its article's quotable sentences (0 = the lead), whatever precedes it."""
+    n = quotable.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    running = np.cumsum(quotable, dtype=np.int64) - quotable  # quotable chunks before each chunk
+    first = np.asarray([a.first_chunk for a in data.articles], dtype=np.int64)
+    before_article = running[first]  # quotable chunks before each article starts
+    return (running - before_article[np.asarray(data.chunk_article, dtype=np.int64)]).astype(np.int32)
