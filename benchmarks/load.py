@@ -13,8 +13,11 @@ at ``--rate`` questions a second; a chat's questions come in order, spread over 
 ``--p429`` of all sendMessage calls (retries included) are answered ``429 Too Many Requests``
 with retry_after 1 s. Reported: questions sent, answers delivered (a reply whose
 reply_to_message_id is the question's message), lost (no reply), duplicated (a second message
-with the same text to the same question), wrong (a reply that is not the answer the bot gives to
-that question alone — cross-talk between concurrent questions), per-chat order violations (a
+with the same text to the same question), wrong (a reply that is not the answer NewsService gives to
+that question alone, computed in this process before the bot starts — cross-talk between
+concurrent questions, or the code changing under a run in a tree others are editing: the report
+lists modified bot/ and index/ files), inconsistent (one question text answered differently in
+different chats — immune to that skew), per-chat order violations (a
 later question of a chat answered before an earlier one), latency from the update being queued
 to the first reply message being accepted by the fake (p50/p95/p99/max), and the bot process's
 peak RSS (VmHWM from /proc/PID/status).
@@ -204,6 +207,31 @@ class Traffic:
         return sum((a.chat_id, a.message_id) in keys for a in self.asked if a.phase == phase)
 
 
+class _StyleRng:
+    """Stands in for random.Random in group_text to pick a given style."""
+
+    value = 0
+
+    def randrange(self, _n: int) -> int:
+        return self.value
+
+
+def code_version() -> dict[str, Any]:
+    """The commit, and the files others were editing when the run started (a dirty tree can
+    change the bot between the start of the run and the expected answers)."""
+    import subprocess
+
+    def git(*argv: str) -> str:
+        try:
+            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--short", "--untracked-files=no").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "modified_code": [p for p in dirty if p.endswith(".py") and p.startswith(("bot/", "index/"))]}
+
+
 async def until(predicate: Any, timeout: float, every: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -286,6 +314,7 @@ class PhaseResult:
     duplicated: int = 0
     wrong: int = 0
     wrong_examples: list[dict[str, str]] = field(default_factory=list)
+    inconsistent_texts: int = 0  # a question text answered differently in different chats
     unmatched_replies: int = 0
     order_violations: int = 0
     chats_out_of_order: int = 0
@@ -326,6 +355,12 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
         latencies.append(got[0][1].at - a.at)
         answered_asked.append(a)
         last_at = max(last_at, got[-1][1].at)
+    by_text: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for a in asked:
+        got = replies.get((a.chat_id, a.message_id))
+        if got:
+            by_text[a.text].add(tuple(m.html for _, m in got))
+    result.inconsistent_texts = sum(len(v) > 1 for v in by_text.values())
     result.unmatched_replies = sum(
         1 for m in traffic.fake.sent_messages
         if m.chat_id in chats and (m.chat_id, m.reply_to_message_id or -1) not in traffic.by_key
@@ -515,7 +550,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     chats = make_chats(args.chats, 1_000_000)
     traffic = Traffic(fake, rng)
-    # every text that can be typed, for the expected answers (group texts vary by style)
+    # The expected answer to every text the run can type (group texts come in three styles),
+    # computed before the bot starts so both run the same code even in a tree others are editing.
+    typed = set(QUESTIONS)
+    for question in QUESTIONS:
+        style_rng = _StyleRng()
+        for style in range(3):
+            style_rng.value = style
+            typed.add(group_text(question, fake.username, style_rng))  # type: ignore[arg-type]
+    expected = expected_answers(sorted(typed), fake.username, fake.bot_id)
+    report["code"] = code_version()
     started_at = time.monotonic()
     with open(log_path, "wb") as log:
         proc = await asyncio.create_subprocess_exec(
@@ -549,8 +593,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             steady_started = await steady_phase(traffic, chats, args.questions, args.rate, rng, args.drain_timeout)
             cpu_steady = cpu_seconds(proc.pid) - cpu_idle
             steady_calls = fake.calls[calls_before:]
-            texts = sorted({a.text for a in traffic.asked})
-            expected = expected_answers(texts, fake.username, fake.bot_id)
             steady = evaluate(traffic, "steady", expected, steady_started)
             steady.send_message_calls = sum(c.method == "sendMessage" for c in steady_calls)
             steady.served_429 = sum(c.method == "sendMessage" and c.status == 429 for c in steady_calls)
@@ -603,8 +645,10 @@ def print_report(r: dict[str, Any]) -> None:
           f"{b['token_in_log']}")
     s = r["steady"]
     lat = s["latency"]
+    print(f"code: {r['code']}")
     print(f"\nsteady: sent {s['sent']}, delivered {s['delivered']}, lost {s['lost']}, duplicated "
-          f"{s['duplicated']}, wrong answer {s['wrong']}, unmatched replies {s['unmatched_replies']}, "
+          f"{s['duplicated']}, wrong answer {s['wrong']}, texts answered inconsistently "
+          f"{s['inconsistent_texts']}, unmatched replies {s['unmatched_replies']}, "
           f"order violations {s['order_violations']} (in {s['chats_out_of_order']} chats)")
     print(f"        ({s['order_violations_after_429']} where the earlier answer got a 429; the two questions "
           f"at most {s['order_violation_max_gap_s']} s apart)")
@@ -648,7 +692,8 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     s = report["steady"]
-    ok = s["lost"] == 0 and s["duplicated"] == 0 and s["wrong"] == 0 and s["delivered"] == s["sent"]
+    ok = (s["lost"] == 0 and s["duplicated"] == 0 and s["wrong"] == 0 and s["inconsistent_texts"] == 0
+          and s["delivered"] == s["sent"])
     return 0 if ok else 1
 
 
