@@ -35,6 +35,7 @@ class Chunk:
 @lru_cache(maxsize=1)
 def _segmenter():  # type: ignore[no-untyped-def]
     import pysbd
+    from pysbd.lang.english import English
     from pysbd.utils import TextSpan
 
     class _Segmenter(pysbd.Segmenter):  # type: ignore[misc]
@@ -73,8 +74,61 @@ def _segmenter():  # type: ignore[no-untyped-def]
                     pos = end
             return spans
 
+    class _AbbreviationReplacer(English.AbbreviationReplacer):  # type: ignore[misc,name-defined]
+        r"""pysbd's abbreviation pass, same output, about twice as fast.
+
+        For each of its ~190 abbreviations found in a paragraph pysbd runs, per occurrence, a
+        ``re.sub`` over the whole paragraph that turns the period after it into "∯". Two facts make
+        most of that work redundant: (1) its look-up of the next word's first letter uses the pattern
+        ``(?<={abbr} ).``, literal braces included, so with no "{" in the text it finds nothing and
+        the choice of substitution depends only on the occurrence's text; (2) each substitution only
+        turns "." into "∯", and none of the patterns can match "∯" where it would not have matched
+        the "." before, so applying one substitution again changes nothing. Hence one substitution
+        per distinct occurrence text, in pysbd's order. And for ASCII text, an abbreviation made of
+        letters and digits occurs (``(?:^|\s)abbr``, ignoring case) exactly when " abbr" is in the
+        lowered text with its whitespace made spaces: checked before the regex. Texts holding "{"
+        take pysbd's own path."""
+
+        def search_for_abbreviations_in_string(self, text):  # type: ignore[no-untyped-def]
+            if "{" in text:
+                return super().search_for_abbreviations_in_string(text)
+            lowered = text.lower()
+            starts = " " + lowered.translate(_ASCII_SPACES) if text.isascii() else None
+            for stripped, plain in _abbreviations(self.lang):
+                if stripped not in lowered:
+                    continue
+                if starts is not None and plain and " " + stripped not in starts:
+                    continue
+                matches = re.findall(r"(?:^|\s|\r|\n){}".format(stripped), text, flags=re.IGNORECASE)
+                done: set[str] = set()
+                for match in matches:
+                    key = match.strip()
+                    if key not in done:
+                        done.add(key)
+                        text = self.scan_for_replacements(text, match, 0, [])
+            return text
+
+    class _English(English):  # type: ignore[misc,valid-type]
+        AbbreviationReplacer = _AbbreviationReplacer
+
     re._MAXCACHE = max(getattr(re, "_MAXCACHE", 0), 4096)  # pysbd compiles ~600 patterns via re.*
-    return _Segmenter(language="en", clean=False, char_span=False)
+    segmenter = _Segmenter(language="en", clean=False, char_span=False)
+    segmenter.language_module = _English
+    return segmenter
+
+
+# re's \s on ASCII text: space, \t \n \v \f \r and \x1c-\x1f (str.isspace)
+_ASCII_SPACES = {c: " " for c in range(128) if chr(c).isspace()}
+
+
+@lru_cache(maxsize=4)
+def _abbreviations(lang) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+    """(abbreviation, made only of lowercase letters and digits) in pysbd's order."""
+    out = []
+    for abbr in lang.Abbreviation.ABBREVIATIONS:
+        stripped = abbr.strip()
+        out.append((stripped, bool(re.fullmatch(r"[a-z0-9]+", stripped))))
+    return out
 
 
 def split_sentences(paragraph: str) -> list[str]:
