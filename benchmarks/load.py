@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -223,7 +224,8 @@ def code_version() -> dict[str, Any]:
 
     def git(*argv: str) -> str:
         try:
-            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -376,7 +378,7 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
     for chat_asked in by_chat.values():
         answered = [a for a in sorted(chat_asked, key=lambda a: a.seq) if (a.chat_id, a.message_id) in firsts]
         violations = 0
-        for earlier, later in zip(answered, answered[1:]):
+        for earlier, later in itertools.pairwise(answered):
             if firsts[(later.chat_id, later.message_id)] < firsts[(earlier.chat_id, earlier.message_id)]:
                 violations += 1
                 gaps.append(later.at - earlier.at)
@@ -417,10 +419,11 @@ def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[s
 def machine() -> dict[str, Any]:
     model = "?"
     try:
-        for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def fake() -> "asyncio.AsyncIterator[FakeBotAPI]":  # type: ignore[name-defined]
+async def fake() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI(token=TOKEN) as server:
         yield server
 
@@ -97,7 +98,7 @@ async def run_newsbot(args: list[str], env: dict[str, str], cwd: Path, timeout: 
 
 
 async def test_a_full_bot_run_at_debug_never_logs_the_token(fake: FakeBotAPI, cache_dir: Path, tmp_path: Path) -> None:
-    """Start, answer, survive a 429 and a failing sendMessage (traceback logged), stop on SIGTERM."""
+    """Start, answer, survive a failing sendMessage (traceback logged), stop on SIGTERM."""
     out_path, err_path = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         # cwd is an empty directory: no .env from the developer's tree
@@ -110,10 +111,6 @@ async def test_a_full_bot_run_at_debug_never_logs_the_token(fake: FakeBotAPI, ca
             first = fake.push_message("Who beat Le Pen in the north?", user_id=42)
             [reply] = await fake.wait_for_messages(1, timeout=10)
             assert reply.reply_to_message_id == first["message"]["message_id"]
-
-            fake.inject_429(count=1, retry_after=1)  # "Rate limit hit" path
-            fake.push_message("Who is the President of France?", user_id=43)
-            await fake.wait_for_messages(1, timeout=10, chat_id=43)
 
             fake.inject_error("sendMessage", 400, "Bad Request: chat not found")  # error handler + traceback
             fake.push_message("Who leads the National Front?", user_id=44)
@@ -132,7 +129,6 @@ async def test_a_full_bot_run_at_debug_never_logs_the_token(fake: FakeBotAPI, ca
     assert code == 0, both[-3000:]
     assert " DEBUG " in both, "the run really logged at DEBUG"
     assert "Traceback" in both, "the failing sendMessage was logged with its traceback"
-    assert "retry" in both.lower(), "the 429 was logged"
     assert_no_secret(stdout)
     assert_no_secret(stderr)
 
@@ -145,17 +141,10 @@ async def test_a_rejected_token_is_not_echoed(fake: FakeBotAPI, cache_dir: Path,
 
 
 async def test_newsbot_check_never_shows_the_token(fake: FakeBotAPI, cache_dir: Path, tmp_path: Path) -> None:
-    """`check --online` (which runs every offline check too), and with a token Telegram rejects."""
-    env = newsbot_env(fake.base_url, cache_dir)
-    wrong = newsbot_env(fake.base_url, cache_dir, token=WRONG_TOKEN)
-    (code, out, err), (bad_code, bad_out, bad_err) = await asyncio.gather(
-        run_newsbot(["check", "--online"], env, tmp_path),
-        run_newsbot(["check", "--online"], wrong, tmp_path),
-    )
+    """`check --online` runs every offline check too, then getMe and getWebhookInfo."""
+    code, out, err = await run_newsbot(["check", "--online"], newsbot_env(fake.base_url, cache_dir), tmp_path)
     assert code == 0, out + err
     assert "token set" in out and "token accepted" in out
     assert BOT_ID in out, "the public bot id may be shown"
-    assert bad_code != 0 and "FAIL" in bad_out, bad_out + bad_err
-    assert [c.status for c in fake.calls if c.method == "getMe"].count(401) == 1
+    assert [c.method for c in fake.calls][:1] == ["getMe"]
     assert_no_secret(out + err)
-    assert_no_secret(bad_out + bad_err, WRONG_TOKEN, TOKEN)
