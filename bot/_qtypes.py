@@ -95,6 +95,8 @@ def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]
     else:
         assert pattern is not None
         found = [(m.start(), m.end()) for m in pattern.finditer(text)]
+    if qtype is QType.PERSON:
+        found = [piece for start, end in found for piece in _split_possessive(text, *_trim(text, start, end))]
     for start, end in found:
         start, end = _trim(text, start, end)
         if end <= start:
@@ -108,6 +110,23 @@ def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]
             continue  # "How many regions ... 13 regions" — the question's own words are not the answer
         spans.append((start, end))
     return spans
+
+
+_POSSESSIVE = re.compile(r"['’]s?(?=\s+[A-Z])")
+
+
+def _split_possessive(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """"President François Hollande's Socialist party": the person is before the possessive;
+    "France's Front National" names none. Split there and keep the pieces of two or more words."""
+    cuts = [m for m in _POSSESSIVE.finditer(text, start, end)]
+    if not cuts:
+        return [(start, end)]
+    pieces, lo = [], start
+    for m in cuts:
+        pieces.append((lo, m.start()))
+        lo = m.end()
+    pieces.append((lo, end))
+    return [(a, b) for a, b in pieces if len(text[a:b].split()) >= 2]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
