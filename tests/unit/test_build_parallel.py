@@ -1,13 +1,15 @@
-"""A build in worker processes gives the same index, array for array, as a serial build."""
+"""A build in worker processes gives the same index, array for array, as a serial build; a large index's
+files are verified by size and word sum."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index import Article, IndexData, read_corpus
+from index import Article, IndexData, IndexFileError, read_corpus
 from index import _store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,3 +73,68 @@ def test_large_corpora_use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _store._build_workers(_store.PARALLEL_MIN_ARTICLES + 1) == _store.MAX_BUILD_WORKERS
     monkeypatch.setattr(_store.os, "sched_getaffinity", lambda _pid: {0})
     assert _store._build_workers(100_000) == 1
+
+
+def _saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seed index saved with word sums for every file (as a large index has for its arrays)."""
+    monkeypatch.setattr(_store, "_BLAKE2B_MAX_BYTES", 0)
+    data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
+    target = tmp_path / "index"
+    _store.save_index(data, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert all(d.startswith("wsum64:") for d in manifest["checksums"].values())
+    return target
+
+
+@pytest.mark.parametrize("where", [0, 0.5, -1])
+def test_one_flipped_byte_in_a_large_array_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        where: float) -> None:
+    target = _saved(tmp_path, monkeypatch)
+    _store.load_index(target)
+    path = target / "sentences" / "bm25_data.npy"
+    raw = bytearray(path.read_bytes())
+    raw[int(len(raw) * where) if where >= 0 else -1] ^= 0x10
+    path.write_bytes(bytes(raw))
+    with pytest.raises(IndexFileError, match="checksum mismatch in sentences/bm25_data.npy"):
+        _store.load_index(target)
+
+
+def test_truncated_array_is_a_size_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = _saved(tmp_path, monkeypatch)
+    path = target / "text_blob.npy"
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(IndexFileError, match="size mismatch in text_blob.npy"):
+        _store.load_index(target)
+
+
+def test_word_sum_changes_with_any_byte(tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    data = bytes(range(256)) * 41 + b"tail"  # not a whole number of 8-byte words
+    path.write_bytes(data)
+    reference = _store._word_sum(path)
+    padded = np.frombuffer(data + bytes(-len(data) % 8), dtype="<u8")
+    expected = sum(int(x) * (2 * i + 1) for i, x in enumerate(padded.tolist())) % 2**64
+    assert reference == f"wsum64:{len(data)}:{expected:016x}"
+    for i in (0, 7, 8, 5000, len(data) - 1):
+        edited = bytearray(data)
+        edited[i] ^= 0x80
+        path.write_bytes(bytes(edited))
+        assert _store._word_sum(path) != reference
+
+
+def test_index_saved_without_sizes_still_loads(tmp_path: Path) -> None:
+    """Manifests from before sizes and word sums (blake2b for every file) are still verified."""
+    data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
+    target = tmp_path / "index"
+    _store.save_index(data, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    del manifest["sizes"]
+    manifest["checksums"] = {rel: _store._checksum(target / rel) for rel in manifest["checksums"]}
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    assert _store.load_index(target).n_chunks == data.n_chunks
+    path = target / "quotable.npy"
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(IndexFileError, match="checksum"):
+        _store.load_index(target)
