@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from enum import Enum
@@ -312,23 +313,64 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
 
 
+async def within_flood_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Count this message against its sender's flood limit; over it, say so once, then stay quiet.
+
+    Every kind of message counts (questions, commands, stickers), so no handler can be used to
+    make the bot talk without limit."""
+    message = update.effective_message
+    if message is None:
+        return False
+    user_id = update.effective_user.id if update.effective_user else message.chat.id
+    verdict = context.bot_data["flood"].check(user_id)
+    if verdict is Verdict.ALLOW:
+        return True
+    if verdict is Verdict.WARN:
+        settings: Settings = context.bot_data["settings"]
+        await message.reply_html(flood_text(settings.flood_limit), reply_parameters=_reply_params(message))
+    else:
+        log.debug("update %s: user over the flood limit, dropped", update.update_id)
+    return False
+
+
+def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Lock:
+    """One lock per chat, so a chat's questions are answered in the order they were asked while
+    other chats go on concurrently. Locks nobody holds or waits for are dropped (weak values)."""
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = context.bot_data.setdefault(
+        "chat_locks", weakref.WeakValueDictionary()
+    )
+    lock = locks.get(chat_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[chat_id] = lock
+    return lock
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_flood_limit(update, context):
+        return
     text = await asyncio.to_thread(start_text, _service(context), context.bot.username)
     await update.effective_message.reply_html(text)  # type: ignore[union-attr]
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_flood_limit(update, context):
+        return
     text = help_text(context.bot.username, context.bot_data["settings"].flood_limit)
     await update.effective_message.reply_html(text)  # type: ignore[union-attr]
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_flood_limit(update, context):
+        return
     articles = await asyncio.to_thread(_service(context).articles)
     for chunk in render_html.render_articles(articles):
         await update.effective_message.reply_html(chunk)  # type: ignore[union-attr]
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_flood_limit(update, context):
+        return
     text = await asyncio.to_thread(about_text, _service(context))
     await update.effective_message.reply_html(text)  # type: ignore[union-attr]
 
@@ -380,24 +422,29 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html("Ask me a question after the mention." + example,
                                  reply_parameters=_reply_params(message))
         return
-    user_id = update.effective_user.id if update.effective_user else message.chat.id
-    settings: Settings = context.bot_data["settings"]
-    verdict = context.bot_data["flood"].check(user_id)
-    if verdict is Verdict.DROP:
-        log.debug("update %s: user over the flood limit, dropped", update.update_id)
+    if not await within_flood_limit(update, context):
         return
-    if verdict is Verdict.WARN:
-        await message.reply_html(flood_text(settings.flood_limit), reply_parameters=_reply_params(message))
+    async with chat_lock(context, message.chat.id):
+        async with typing(message):
+            answer = await asyncio.to_thread(service.answer, asked)
+        log.info("update %s: %s with %d quote(s)", update.update_id, answer.kind.value, len(answer.quotes))
+        for chunk in render_html.render_answer(answer):
+            await message.reply_html(chunk, reply_parameters=_reply_params(message))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /command the bot does not have, in a private chat: say which ones it has."""
+    if not await within_flood_limit(update, context):
         return
-    async with typing(message):
-        answer = await asyncio.to_thread(service.answer, asked)
-    log.info("update %s: %s with %d quote(s)", update.update_id, answer.kind.value, len(answer.quotes))
-    for chunk in render_html.render_answer(answer):
-        await message.reply_html(chunk, reply_parameters=_reply_params(message))
+    await update.effective_message.reply_html(  # type: ignore[union-attr]
+        "I don't know that command. Try /help, or just ask a question."
+    )
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A sticker, photo, voice note… in a private chat: one line saying what works."""
+    if not await within_flood_limit(update, context):
+        return
     examples = await asyncio.to_thread(_service(context).example_questions, 1)
     example = f"<code>{esc(examples[0])}</code>" if examples else "<i>What happened in the election?</i>"
     await update.effective_message.reply_html(NON_TEXT_HINT.format(example=example))  # type: ignore[union-attr]
@@ -490,6 +537,8 @@ def build_application(settings: Settings, *, service: Service | None = None) -> 
     app.add_handler(CommandHandler("sources", sources))
     app.add_handler(CommandHandler("about", about))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
+                                   unknown_command))
     app.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
         non_text,

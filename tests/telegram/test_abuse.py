@@ -237,8 +237,6 @@ def test_repl_sources_bad_number_after_an_abstention_still_refers_to_the_last_an
     assert isinstance(good, str) and "> " in good, "source 1 of the last real answer, with its sentence marked"
 
 
-@pytest.mark.xfail(strict=True, reason="bot/tg_app.py: the flood guard only covers questions; "
-                   "/start, /help, /sources, /about and the non-text hint answer every message")
 async def test_a_burst_of_commands_is_flood_guarded_too(fake: FakeBotAPI, start_bot: Any) -> None:
     limit = 3
     await start_bot(flood_limit=limit)

@@ -239,6 +239,17 @@ async def test_slow_question_does_not_hold_others(
     assert both[1].reply_to_message_id == slow["message"]["message_id"]
 
 
+async def test_one_chat_is_answered_in_the_order_it_asked(
+    fake: FakeBotAPI, start_bot: Any, news_service: Any
+) -> None:
+    """A slow first question in a chat is still answered before that chat's quick second one."""
+    await start_bot(service=Slow(news_service))
+    slow = fake.push_message("a slow question about Le Pen", user_id=7)
+    fast = fake.push_message(QUESTION, user_id=7)
+    both = await fake.wait_for_messages(2, timeout=5, chat_id=7)
+    assert [m.reply_to_message_id for m in both] == [slow["message"]["message_id"], fast["message"]["message_id"]]
+
+
 # ---------------------------------------------------------------------------- failures and limits
 
 
