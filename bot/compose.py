@@ -29,13 +29,14 @@ MAX_QUESTION_CHARS = 1000
 class ComposerSettings:
     """Thresholds of the composer, calibrated on the development questions."""
 
-    min_support: float = 0.4  # idf-weighted share of the question's terms the best sentence must contain
+    min_support: float = 0.3  # idf-weighted share of the question's terms the best sentence must contain
     # (Hit.coverage; a name the corpus lacks weighs most, so 'capital of Australia' abstains)
     type_bonus: float = 0.4  # added to a sentence that holds the kind of thing asked for
     anchor_bonus: float = 1.0  # more when the number counts what the question counts ("six million votes")
     second_ratio: float = 0.8  # a second quote must score at least this share of the first
     duplicate_jaccard: float = 0.6  # term overlap above which two sentences say the same thing
     rerank_depth: int = 20
+    unknown_name_abstains: bool = True  # a capitalised name in the question that no article uses: abstain
 
 
 def clean_question(raw: str) -> str:
@@ -80,6 +81,8 @@ class Composer:
             return self._refuse(question[:200], f"Please keep questions under {MAX_QUESTION_CHARS:,} characters.")
         except QueryError as exc:  # any other unusable question
             return self._refuse(question, str(exc))
+        if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
+            return self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
         return self.compose(question, result.hits)
 
     def compose(self, question: str, hits: list[Hit]) -> Answer:
@@ -116,6 +119,11 @@ class Composer:
             out.append((hit, hit.score + bonus, spans))
         out.sort(key=lambda item: (-item[1], item[0].chunk))
         return out
+
+    def _unknown_names(self, proper: frozenset[str]) -> list[str]:
+        """Name terms of the question that no sentence of the corpus contains (nor an acronym expands)."""
+        data = self.retriever.data
+        return [t for t in sorted(proper) if data.sentences.term_id(t) is None and t not in data.acronyms]
 
     def _same(self, a: Hit, b: Hit) -> bool:
         ta, tb = set(analyze(a.text)), set(analyze(b.text))

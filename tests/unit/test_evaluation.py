@@ -136,5 +136,6 @@ def test_out_of_corpus_questions_abstain(tmp_path):
     from bot._service import NewsService
 
     service = NewsService.open(SEED_CORPUS, tmp_path / "cache")
-    for question in ("Who won the Super Bowl?", "What is the capital of Australia?", "Recommend a good pizza recipe"):
+    for question in ("Who won the Super Bowl?", "What is the capital of Australia?", "Recommend a good pizza recipe",
+                     "Who wrote Hamlet?"):
         assert not service.answer(question).found, question
