@@ -85,9 +85,10 @@ def _segmenter():  # type: ignore[no-untyped-def]
         turns "." into "∯", and none of the patterns can match "∯" where it would not have matched
         the "." before, so applying one substitution again changes nothing. Hence one substitution
         per distinct occurrence text, in pysbd's order. And for ASCII text, an abbreviation made of
-        letters and digits occurs (``(?:^|\s)abbr``, ignoring case) exactly when " abbr" is in the
-        lowered text with its whitespace made spaces: checked before the regex. Texts holding "{"
-        take pysbd's own path."""
+        letters and digits occurs (``(?:^|\s)abbr``, ignoring case) exactly where " abbr" is in the
+        lowered text with its whitespace made spaces (and a space before it): found with str.find,
+        not the regex. ("." to "∯" changes no such occurrence.) Texts holding "{" take pysbd's own
+        path."""
 
         def search_for_abbreviations_in_string(self, text):  # type: ignore[no-untyped-def]
             if "{" in text:
@@ -97,9 +98,16 @@ def _segmenter():  # type: ignore[no-untyped-def]
             for stripped, plain in _abbreviations(self.lang):
                 if stripped not in lowered:
                     continue
-                if starts is not None and plain and " " + stripped not in starts:
-                    continue
-                matches = re.findall(r"(?:^|\s|\r|\n){}".format(stripped), text, flags=re.IGNORECASE)
+                if starts is not None and plain:
+                    # the regex's matches, stripped: text[k:k + len] wherever starts[k:] begins " abbr"
+                    needle, size = " " + stripped, len(stripped)
+                    matches = []
+                    k = starts.find(needle)
+                    while k >= 0:
+                        matches.append(text[k : k + size])
+                        k = starts.find(needle, k + 1 + size)
+                else:
+                    matches = re.findall(r"(?:^|\s|\r|\n){}".format(stripped), text, flags=re.IGNORECASE)
                 done: set[str] = set()
                 for match in matches:
                     key = match.strip()
