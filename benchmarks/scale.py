@@ -27,7 +27,10 @@ rich progress bar. Each phase runs in its own subprocess so peak RSS and load ti
   method "robertson", one thread) p50/p95, and rank-bm25 ``BM25Okapi.get_scores`` on a sample of
   questions, whose scores are also checked bit for bit against ours.
 
-Prints a table and writes benchmarks/results/scale.json (results merged by size).
+Prints a table and writes benchmarks/results/scale.json (results merged by size). The tree must
+not change during a run (a 1M run takes ~10 minutes): with others editing it, run a snapshot,
+    git archive HEAD | tar -x -C /tmp/snap && NEWSBOT_SHARED=$PWD/../shared \
+        python /tmp/snap/benchmarks/scale.py --out benchmarks/results/scale.json
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-BENCH = REPO.parent / "shared" / "bench" / "news_articles.jsonl.gz"
-QUESTIONS = REPO.parent / "shared" / "eval" / "newsqa" / "dev_questions.jsonl"
+SHARED = Path(os.environ.get("NEWSBOT_SHARED", REPO.parent / "shared"))
+BENCH = SHARED / "bench" / "news_articles.jsonl.gz"
+QUESTIONS = SHARED / "eval" / "newsqa" / "dev_questions.jsonl"
 RESULTS = HERE / "results" / "scale.json"
 DROP_P = 0.1
 TARGETS = {
@@ -301,10 +305,12 @@ def phase_load(directory: Path, corpus: Path, cache: Path) -> dict[str, object]:
     unverified = time.perf_counter() - t0
     from bot import NewsService
 
+    warnings: list[str] = []
     t0 = time.perf_counter()
-    service = NewsService.open(corpus, cache)
+    service = NewsService.open(corpus, cache, warn=warnings.append)
     service_open = time.perf_counter() - t0
-    assert service.build_report is None, "NewsService.open rebuilt instead of loading"
+    if service.build_report is not None:  # e.g. BM25_PARAMS edited in the working tree meanwhile
+        raise SystemExit(f"NewsService.open rebuilt the index instead of loading it: {warnings}")
     return {"load_cold_s": round(cold, 3), "load_warm_s": round(warm, 3), "load_unverified_s": round(unverified, 3),
             "service_open_s": round(service_open, 3), "rss_after_load_mb": rss_after_load}
 
