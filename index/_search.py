@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class RankingWeights:
     neighbours: float = 0.0  # best normalised score of the sentence just before or after (measured: no help)
     lead: float = 0.4  # news puts the key facts first: bonus lead * 0.5 ** (story position / lead_halflife)
     lead_halflife: float = 4.0  # in story sentences
+    expand: int = 3  # the sentences next to this many best candidates become candidates too
+    expand_share: float = 0.8  # ... scoring at least this share of the candidate they are next to
     candidates: int = 200  # sentences taken from BM25 before re-ranking
 
 
@@ -168,10 +171,10 @@ class Retriever:
             return term_sets[i]
 
         score_of = dict(zip(ids.tolist(), (scores / best).tolist()))
-        for chunk, raw in zip(ids.tolist(), scores.tolist()):
+
+        def hit(chunk: int, raw: float) -> Hit:
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
-            text = data.chunk_text(chunk)
             sentence_terms = terms_of(chunk)
             matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
             coverage = sum(wt for g, wt in zip(groups, weight) if g[0] in matched) / total_weight
@@ -184,9 +187,25 @@ class Retriever:
             lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
             score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
-            hits.append(
-                Hit(chunk, record, chunk - record.first_chunk, text, score, raw, art_norm, coverage, matched)
-            )
+            return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
+                       coverage, matched)
+
+        for chunk, raw in zip(ids.tolist(), scores.tolist()):
+            hits.append(hit(chunk, raw))
+        if w.expand:
+            # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
+            # is often the sentence after the one that names Che.
+            hits.sort(key=lambda h: (-h.score, h.chunk))
+            added: dict[int, float] = {}
+            for top in hits[: w.expand]:
+                record = top.article
+                for n in (top.chunk - 1, top.chunk + 1):
+                    if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in score_of
+                            and n not in added and self._quotable[n]):
+                        added[n] = top.score
+            for n, parent in sorted(added.items()):
+                h = hit(n, 0.0)
+                hits.append(dataclasses.replace(h, score=max(h.score, w.expand_share * parent)))
         hits.sort(key=lambda h: (-h.score, h.chunk))
         return hits[:k]
 
