@@ -263,21 +263,25 @@ def phase_build(corpus: Path, cache: Path) -> dict[str, object]:
         bar.update(task, completed=done, total=total)
 
     t0 = time.perf_counter()
+    loadavg = os.getloadavg()
     with bar:
         data, report = open_index(corpus, cache, force=True, progress=progress)
     wall = time.perf_counter() - t0
     assert report is not None
     directory = _current_index(cache)
-    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_peak, child_peak = me.ru_maxrss / 1024, workers.ru_maxrss / 1024
     return {
         "wall_s": round(wall, 2),
+        "loadavg_1m_before_after": [round(loadavg[0], 2), round(os.getloadavg()[0], 2)],
         "stages_s": {k: round(v, 2) for k, v in report.seconds.items()},
         "workers": report.workers,
         "articles": report.articles,
         "sentences": report.sentences,
         "quotable": report.quotable,
         "skipped": len(report.skipped),
+        # CPU seconds used: wall well above (main + workers) / cores means other load on the machine
+        "cpu_s": {"main": round(me.ru_utime + me.ru_stime, 1), "workers": round(workers.ru_utime + workers.ru_stime, 1)},
         "peak_rss_mb": round(self_peak, 1),
         "peak_rss_worker_mb": round(child_peak, 1),
         "index_dir": str(directory),
@@ -435,6 +439,7 @@ def _table(results: dict[str, dict]) -> None:
     row("build wall s", lambda r: f"{r['build']['wall_s']:.1f}")
     for stage in ("read", "clean", "split", "analyze", "index", "save"):
         row(f"  {stage} s", lambda r, s=stage: f"{r['build']['stages_s'][s]:.1f}")
+    row("build CPU s (main + workers)", lambda r: f"{r['build']['cpu_s']['main']:.0f} + {r['build']['cpu_s']['workers']:.0f}")
     row("build peak RSS MB (main / worker)",
         lambda r: f"{r['build']['peak_rss_mb']:.0f} / {r['build']['peak_rss_worker_mb']:.0f}")
     row("index on disk MB", lambda r: f"{r['build']['index_mb']:.1f}")
