@@ -118,7 +118,14 @@ class Composer:
                 bonus += self.settings.anchor_bonus
             out.append((hit, hit.score + bonus, spans))
         out.sort(key=lambda item: (-item[1], item[0].chunk))
-        return out
+        # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
+        seen: set[str] = set()
+        distinct, repeats = [], []
+        for item in out:
+            key = " ".join(analyze(item[0].text)) or item[0].text
+            (repeats if key in seen else distinct).append(item)
+            seen.add(key)
+        return distinct + repeats
 
     def _unknown_names(self, proper: frozenset[str]) -> list[str]:
         """Name terms of the question that no sentence of the corpus contains (nor an acronym expands)."""
