@@ -67,7 +67,8 @@ def fold(text: str) -> str:
 
 
 def _words(folded: str) -> list[str]:
-    folded = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), folded)  # U.S. → us
+    if "." in folded:
+        folded = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), folded)  # U.S. → us
     return _TOKEN.findall(folded)
 
 
