@@ -302,7 +302,8 @@ def _process_articles(articles: list[Article]) -> _Batch:
             batch.word_counts.append(len(encoded.split()))  # ASCII whitespace, as always
             batch.text_lengths.append(len(encoded))
             texts.append(encoded)
-            _collect_acronyms(chunk.text, batch.acronyms)
+            if "(" in chunk.text:  # (what _ACRONYM_DEF needs)
+                _collect_acronyms(chunk.text, batch.acronyms)
         timers["analyze"] += time.perf_counter() - t2
     batch.blob = b"".join(texts)
     batch.seconds = timers
