@@ -83,10 +83,53 @@ def anchored(text: str, span: tuple[int, int], counted: frozenset[str]) -> bool:
     return bool(counted) and any(t in counted for t in following)
 
 
+_PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
+_TRAILING_PREP = re.compile(rf"([\w'-]+)\s+({_PREPOSITIONS})\s*[?.!]*\s*$", re.IGNORECASE)
+_FRONTED_PREP = re.compile(rf"^\s*({_PREPOSITIONS})\s+(?:what|which|whom)\b.*?([\w'-]+)\s*[?.!]*\s*$", re.IGNORECASE)
+_PHRASE_ENDS = frozenset("in on at after before when while because since and but to that which who where".split())
+_PREP_WINDOW = 6  # words between the question's verb and its preposition in the sentence
+
+
+def preposition_frame(question: str) -> tuple[str, str] | None:
+    """'What is Liu charged with?' and 'Under what regime were the elections held?' ask for what follows
+    a preposition after a verb: ('with', 'charg'), ('under', 'hold')."""
+    match = _TRAILING_PREP.search(question) or _FRONTED_PREP.search(question)
+    if not match:
+        return None
+    if match.re is _TRAILING_PREP:
+        verb, prep = match.group(1), match.group(2)
+    else:
+        prep, verb = match.group(1), match.group(2)
+    terms = analyze(verb)
+    return (prep.lower(), terms[-1]) if terms else None
+
+
+def _preposition_spans(text: str, frame: tuple[str, str], asked: set[str]) -> list[tuple[int, int]]:
+    """'... was charged with inciting subversion of state power': the phrase after the preposition,
+    when the question's verb comes shortly before it."""
+    prep, verb = frame
+    spans = []
+    for m in re.finditer(rf"\b{prep}\s+([^,;:.!?()\"“”]+)", text, re.IGNORECASE):
+        before = text[: m.start()].split()[-_PREP_WINDOW:]
+        if verb not in analyze(" ".join(before)):
+            continue
+        words = m.group(1).split()[:_PREP_WINDOW - 1]
+        for i, word in enumerate(words[2:], start=2):
+            if word.lower() in _PHRASE_ENDS:
+                words = words[:i]  # "a state of emergency imposed | in response to ..."
+                break
+        if not words or all(w in asked for w in re.findall(r"[\w']+", fold(" ".join(words)))):
+            continue
+        start = m.start(1)
+        spans.append((start, start + len(" ".join(words))))
+    return spans
+
+
 def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]]:
     """Spans of text that could answer a question of this type, not merely repeating the question."""
     if qtype is QType.GENERAL:
-        return []
+        frame = preposition_frame(question)
+        return _preposition_spans(text, frame, set(re.findall(r"[\w']+", fold(question)))) if frame else []
     asked = set(re.findall(r"[\w']+", fold(question)))
     pattern = {QType.NUMBER: _NUMBER, QType.PERCENT: _PERCENT, QType.DATE: _DATE, QType.PERSON: _NAME}.get(qtype)
     spans: list[tuple[int, int]] = []

@@ -39,6 +39,7 @@ class RankingWeights:
     neighbours: float = 0.0  # best normalised score of the sentence just before or after (measured: no help)
     lead: float = 0.4  # news puts the key facts first: bonus lead * 0.5 ** (story position / lead_halflife)
     lead_halflife: float = 4.0  # in story sentences
+    phrase: float = 0.5  # share of the question's adjacent term pairs the sentence holds adjacent too
     expand: int = 3  # the sentences next to this many best candidates become candidates too
     expand_share: float = 0.8  # ... scoring at least this share of the candidate they are next to
     candidates: int = 200  # sentences taken from BM25 before re-ranking
@@ -164,11 +165,16 @@ class Retriever:
         total_weight = sum(weight) or 1.0
         hits: list[Hit] = []
         term_sets: dict[int, set[str]] = {}
+        term_pairs: dict[int, set[tuple[str, str]]] = {}
 
         def terms_of(i: int) -> set[str]:
             if i not in term_sets:
-                term_sets[i] = set(analyze(data.chunk_text(i)))
+                seq = analyze(data.chunk_text(i))
+                term_sets[i] = set(seq)
+                term_pairs[i] = set(zip(seq, seq[1:]))
             return term_sets[i]
+
+        pairs = [(a[0], b[0]) for a, b in zip(groups, groups[1:])] if w.phrase else []
 
         score_of = dict(zip(ids.tolist(), (scores / best).tolist()))
 
@@ -187,6 +193,8 @@ class Retriever:
             lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
             score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
+            if pairs:
+                score += w.phrase * sum(p in term_pairs[chunk] for p in pairs) / len(pairs)
             return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
                        coverage, matched)
 
