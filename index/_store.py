@@ -171,17 +171,8 @@ def build_index(
     timers = {key: process_wall * value / cpu_total for key, value in cpu.items()}
 
     t_index = time.perf_counter()
-    vocabulary_set: set[str] = set()
-
-    def sentence_docs() -> Iterator[list[str]]:
-        for joined in sentence_terms:
-            terms = _split(joined)
-            vocabulary_set.update(terms)
-            yield terms
-
-    sentences = BM25Scorer.build(sentence_docs(), **BM25_PARAMS)
-    vocabulary = sorted(vocabulary_set)
-    del vocabulary_set
+    sentences = BM25Scorer.build(map(_split, sentence_terms), **BM25_PARAMS)
+    vocabulary = sorted(_scorer_terms(sentences))  # every term of every sentence, once
 
     def article_docs() -> Iterator[list[str]]:
         for record, headline in zip(records, headline_terms):
@@ -236,6 +227,13 @@ PARALLEL_MIN_ARTICLES = 2000
 MAX_BUILD_WORKERS = 4
 _BATCH_ARTICLES = 256  # articles per task sent to a worker
 _SERIAL_BATCH_ARTICLES = 16
+
+
+def _scorer_terms(scorer: BM25Scorer) -> list[str]:
+    """The terms a BM25Scorer holds (its persisted term table), in no particular order."""
+    blob = scorer._term_bytes.tobytes()
+    offsets = scorer._term_offsets.tolist()
+    return [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(offsets) - 1)]
 
 
 def _join(terms: list[str]) -> str | None:
