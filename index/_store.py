@@ -403,7 +403,10 @@ def load_index(directory: Path, *, verify: bool = True) -> IndexData:
         if verify:
             _check_sizes(directory, manifest)
             verifier = _Verifier(directory, manifest)
-        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        # plain read-only ndarray views of the maps: np.memmap's Python-level __getitem__ costs ~1 µs
+        # per scalar look-up, and an answer does thousands (chunk_text, chunk_article, ...)
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                  for name in _ARRAYS}
         raw_articles = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
         articles = _article_records(raw_articles)
         acronyms = json.loads((directory / "acronyms.json").read_text(encoding="utf-8"))
