@@ -116,6 +116,8 @@ def build_index(
     articles = report.articles
     total = len(articles)
     n_workers = _build_workers(total) if workers is None else max(1, int(workers))
+    if total <= _BATCH_ARTICLES:
+        n_workers = 1  # one batch: nothing to share out
     stats.workers = n_workers
     records: list[ArticleRecord] = []
     starts = array("i")
@@ -138,7 +140,6 @@ def build_index(
             bucket = acronyms.setdefault(short, {})
             for phrase, count in phrases.items():
                 bucket[phrase] = bucket.get(phrase, 0) + count
-        chunk_pos = 0
         for offset, n_chunks in enumerate(batch.n_chunks):
             article = articles[lo + offset]
             if n_chunks < 0:
@@ -153,7 +154,6 @@ def build_index(
             )
             chunk_article.extend([index] * n_chunks)
             headline_terms.append(batch.headline_terms[offset])
-            chunk_pos += n_chunks
         starts.extend(batch.starts)
         ends.extend(batch.ends)
         kinds.extend(batch.kinds)
@@ -310,7 +310,7 @@ def _process_articles(articles: list[Article]) -> _Batch:
 
 def _processed_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, _Batch]]:
     """(index of the batch's first article, batch), in corpus order."""
-    if workers <= 1 or len(articles) <= _BATCH_ARTICLES:
+    if workers <= 1:
         for lo in range(0, len(articles), _SERIAL_BATCH_ARTICLES):  # small batches: a smooth progress bar
             yield lo, _process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
         return
