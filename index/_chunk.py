@@ -112,7 +112,7 @@ def _segmenter():  # type: ignore[no-untyped-def]
                         matches.append(text[k : k + size])
                         k = starts.find(needle, k + 1 + size)
                 else:
-                    matches = re.findall(r"(?:^|\s|\r|\n){}".format(stripped), text, flags=re.IGNORECASE)
+                    matches = re.findall(rf"(?:^|\s|\r|\n){stripped}", text, flags=re.IGNORECASE)
                 done: set[str] = set()
                 for match in matches:
                     key = match.strip()

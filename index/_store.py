@@ -174,14 +174,7 @@ def build_index(
     sentences = BM25Scorer.build(map(_split, sentence_terms), **BM25_PARAMS)
     vocabulary = sorted(_scorer_terms(sentences))  # every term of every sentence, once
 
-    def article_docs() -> Iterator[list[str]]:
-        for record, headline in zip(records, headline_terms):
-            terms = _split(headline)
-            for joined in sentence_terms[record.first_chunk : record.first_chunk + record.n_chunks]:
-                terms.extend(_split(joined))
-            yield terms
-
-    headlines = BM25Scorer.build(article_docs(), **BM25_PARAMS)
+    headlines = BM25Scorer.build(_article_docs(records, headline_terms, sentence_terms), **BM25_PARAMS)
     del sentence_terms, headline_terms
     timers["index"] = time.perf_counter() - t_index
     offsets = np.zeros(len(text_lengths) + 1, dtype=np.int64)
@@ -227,6 +220,17 @@ PARALLEL_MIN_ARTICLES = 2000
 MAX_BUILD_WORKERS = 4
 _BATCH_ARTICLES = 256  # articles per task sent to a worker
 _SERIAL_BATCH_ARTICLES = 16
+
+
+def _article_docs(
+    records: list[ArticleRecord], headline_terms: list[str | None], sentence_terms: list[str | None]
+) -> Iterator[list[str]]:
+    """Each article's headline terms, then the terms of its chunks in order."""
+    for record, headline in zip(records, headline_terms):
+        terms = _split(headline)
+        for joined in sentence_terms[record.first_chunk : record.first_chunk + record.n_chunks]:
+            terms.extend(_split(joined))
+        yield terms
 
 
 def _scorer_terms(scorer: BM25Scorer) -> list[str]:
@@ -498,7 +502,7 @@ class _Verifier:
     """_verify_checksums in a background thread (file reads and numpy release the GIL)."""
 
     def __init__(self, directory: Path, manifest: dict[str, object]) -> None:
-        self._error: BaseException | None = None
+        self._error: Exception | None = None
         self._thread = threading.Thread(target=self._run, args=(directory, manifest), name="index-verify",
                                         daemon=True)
         self._thread.start()
@@ -506,7 +510,7 @@ class _Verifier:
     def _run(self, directory: Path, manifest: dict[str, object]) -> None:
         try:
             _verify_checksums(directory, manifest)
-        except BaseException as exc:  # handed to the loading thread
+        except Exception as exc:  # noqa: BLE001 (handed to the loading thread)
             self._error = exc
 
     def result(self) -> None:
