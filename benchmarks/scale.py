@@ -47,7 +47,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -223,13 +222,11 @@ def grow_corpus(size: int, raw: list[dict], counts: list[int], seed: int, target
                 if counts[i] > 0:
                     chosen.append(i)
                     expected += counts[i]
-            for i in sorted(chosen):
-                out.write(json.dumps(raw[i], ensure_ascii=False) + "\n")
+            out.writelines(json.dumps(raw[i], ensure_ascii=False) + "\n" for i in sorted(chosen))
             n_real = len(chosen)
         else:
             ratio = _copy_ratio(raw, counts, seed)
-            for obj in raw:
-                out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            out.writelines(json.dumps(obj, ensure_ascii=False) + "\n" for obj in raw)
             n_real = len(raw)
             expected = float(real_total)
             round_no = 0
@@ -251,7 +248,14 @@ def grow_corpus(size: int, raw: list[dict], counts: list[int], seed: int, target
 
 
 def phase_build(corpus: Path, cache: Path) -> dict[str, object]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from index import open_index
 
@@ -367,14 +371,17 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
     import bm25s
 
     t = time.perf_counter()
-    retriever = bm25s.BM25(method="robertson", backend="numba")
-    retriever.index(docs, show_progress=False)
+    theirs_index = bm25s.BM25(method="robertson", backend="numba")
+    theirs_index.index(docs, show_progress=False)
     result["bm25s_build_s"] = round(time.perf_counter() - t, 1)
     known = [q for q in tokens if q]
-    retriever.retrieve([known[0]], k=10, show_progress=False, n_threads=1)  # compile
-    theirs = timed(lambda q: retriever.retrieve([q], k=10, show_progress=False, n_threads=1), known, 3)
-    result["bm25s"] = _percentiles(theirs)
-    del retriever
+
+    def bm25s_top10(q: list[str]) -> object:
+        return theirs_index.retrieve([q], k=10, show_progress=False, n_threads=1)
+
+    bm25s_top10(known[0])  # compile
+    result["bm25s"] = _percentiles(timed(bm25s_top10, known, 3))
+    theirs_index = None  # free it before rank-bm25's own copy of the corpus
     gc.collect()
 
     from rank_bm25 import BM25Okapi
@@ -402,14 +409,14 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
 
 
 def _run_phase(name: str, *args: str) -> dict[str, object]:
-    out = tempfile.NamedTemporaryFile(prefix=f"scale-{name}-", suffix=".json", delete=False)
-    out.close()
-    cmd = [sys.executable, str(Path(__file__).resolve()), "_phase", name, out.name, *args]
-    subprocess.run(cmd, check=True)
+    handle, out = tempfile.mkstemp(prefix=f"scale-{name}-", suffix=".json")
+    os.close(handle)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "_phase", name, out, *args]
     try:
-        return json.loads(Path(out.name).read_text())
+        subprocess.run(cmd, check=True)
+        return json.loads(Path(out).read_text())
     finally:
-        os.unlink(out.name)
+        os.unlink(out)
 
 
 # ------------------------------------------------------------------------------------ main

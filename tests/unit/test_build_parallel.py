@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Article, IndexData, IndexFileError, read_corpus
-from index import _store
+from index import Article, IndexData, IndexFileError, _store, read_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,12 +21,12 @@ def _articles() -> list[Article]:
     articles = list(read_corpus(REPO / "corpus").articles)
     extra = [
         ("syn-1", "Farmers protest in Normandy",
-         "The National Farmers Union (NFU) said prices fell. The NFU wants help from Paris.\n\n"
-         "Mr. Dupont, 54, paid $4.5 million for 1,200 cows in the U.S. last year."),
+         ("The National Farmers Union (NFU) said prices fell. The NFU wants help from Paris.\n\n"
+          "Mr. Dupont, 54, paid $4.5 million for 1,200 cows in the U.S. last year.")),
         ("syn-2", "Short", "Watch: video of the day\n\nCNN Map"),  # nothing quotable: skipped
         ("syn-3", "Maréchal-Le Pen’s “victory”",
-         "Marion Maréchal-Le Pen won 45.43% of the vote in Provence-Alpes-Côte d’Azur, officials said.\n\n"
-         "The Front National (FN) lost. The FN had hoped to win six regions… It won none."),
+         ("Marion Maréchal-Le Pen won 45.43% of the vote in Provence-Alpes-Côte d’Azur, officials said.\n\n"
+          "The Front National (FN) lost. The FN had hoped to win six regions… It won none.")),
         ("syn-4", "Union again",
          "Officials of the National Farmers Union (NFU) met again on Monday. Talks lasted two hours."),
     ]
