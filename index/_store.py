@@ -7,6 +7,7 @@ import fcntl
 import gc
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -16,7 +17,7 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +134,8 @@ def build_index(
     cpu = {"clean": 0.0, "split": 0.0, "analyze": 0.0}
     t_process = time.perf_counter()
     done = 0
-    for lo, batch in _processed_batches(articles, n_workers):
+    fallback: list[str] = []
+    for lo, batch in _processed_batches(articles, n_workers, fallback):
         for key in cpu:
             cpu[key] += batch.seconds[key]
         for short, phrases in batch.acronyms.items():
@@ -165,6 +167,9 @@ def build_index(
         if progress:
             progress("analyze", done, total)
     process_wall = time.perf_counter() - t_process
+    if fallback:
+        stats.workers = 1
+        logging.getLogger(__name__).warning("index built in one process: worker processes failed (%s)", fallback[0])
     # Stage times add up to the wall time: with workers, the phase's wall time is shared out in
     # proportion to the time the workers spent in each stage.
     cpu_total = sum(cpu.values()) or 1.0
@@ -312,12 +317,27 @@ def _process_articles(articles: list[Article]) -> _Batch:
     return batch
 
 
-def _processed_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, _Batch]]:
-    """(index of the batch's first article, batch), in corpus order."""
-    if workers <= 1:
-        for lo in range(0, len(articles), _SERIAL_BATCH_ARTICLES):  # small batches: a smooth progress bar
-            yield lo, _process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
-        return
+def _processed_batches(
+    articles: list[Article], workers: int, fallback: list[str] | None = None
+) -> Iterator[tuple[int, _Batch]]:
+    """(index of the batch's first article, batch), in corpus order. When worker processes cannot
+    be started or die (no /dev/shm, out of memory, spawn in a script without the __main__ guard),
+    the rest is done in this process, the reason appended to fallback."""
+    start = 0
+    if workers > 1:
+        try:
+            for lo, batch in _parallel_batches(articles, workers):
+                yield lo, batch
+                start = lo + _BATCH_ARTICLES
+            return
+        except (BrokenExecutor, OSError) as exc:
+            if fallback is not None:
+                fallback.append(f"{type(exc).__name__}: {exc}")
+    for lo in range(start, len(articles), _SERIAL_BATCH_ARTICLES):  # small batches: a smooth progress bar
+        yield lo, _process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
+
+
+def _parallel_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, _Batch]]:
     bounds = range(0, len(articles), _BATCH_ARTICLES)
     # fork is quickest and needs no `if __name__ == "__main__"` guard in the caller's script, but it
     # copies other threads' locks mid-flight: with threads about (a bot, a numba warm-up), spawn.

@@ -137,3 +137,40 @@ def test_index_saved_without_sizes_still_loads(tmp_path: Path) -> None:
     path.write_bytes(bytes(raw))
     with pytest.raises(IndexFileError, match="checksum"):
         _store.load_index(target)
+
+
+def test_failing_worker_processes_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    articles = _articles()
+    serial, _ = _build(articles, workers=1)
+
+    def no_processes(*_args: object, **_kwargs: object) -> None:
+        raise OSError(38, "Function not implemented: no semaphores here")
+
+    monkeypatch.setattr(_store, "_BATCH_ARTICLES", 2)
+    monkeypatch.setattr(_store, "ProcessPoolExecutor", no_processes)
+    fallen, report = _build(articles, workers=2)
+    assert report.workers == 1 and "worker processes failed" in caplog.text
+    for name in _store._ARRAYS:
+        assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
+    assert serial.sentences.scores(["pen"]).tolist() == fallen.sentences.scores(["pen"]).tolist()
+
+
+def test_workers_dying_midway_the_rest_is_built_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    articles = _articles()
+    serial, _ = _build(articles, workers=1)
+    monkeypatch.setattr(_store, "_BATCH_ARTICLES", 3)
+
+    def two_batches_then_broken(items: list[Article], _workers: int):  # type: ignore[no-untyped-def]
+        yield 0, _store._process_articles(items[0:3])
+        yield 3, _store._process_articles(items[3:6])
+        raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr(_store, "_parallel_batches", two_batches_then_broken)
+    fallen, report = _build(articles, workers=2)
+    assert report.workers == 1
+    for name in _store._ARRAYS:
+        assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
+    assert serial.articles == fallen.articles and serial.vocabulary == fallen.vocabulary
