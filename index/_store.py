@@ -112,7 +112,9 @@ def build_index(
     Large corpora (more than PARALLEL_MIN_ARTICLES articles) are cleaned, split and analyzed in
     worker processes, a batch of articles at a time, results taken in corpus order: the index is the
     same, array for array, as a serial build's. ``workers`` overrides the number of processes
-    (1 = serial); the default is the CPUs this process may use, at most MAX_BUILD_WORKERS."""
+    (1 = serial); the default is the CPUs this process may use, at most MAX_BUILD_WORKERS. Workers
+    are forked, or spawned when other threads run: then, as always with spawn, a script that builds
+    a large index needs the ``if __name__ == "__main__":`` guard (newsbot's entry points have it)."""
     stats = BuildReport(skipped=list(report.skipped))
     articles = report.articles
     total = len(articles)
