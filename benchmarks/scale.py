@@ -381,6 +381,10 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
 
     bm25s_top10(known[0])  # compile
     result["bm25s"] = _percentiles(timed(bm25s_top10, known, 3))
+    kernel = _bm25s_kernel(theirs_index)
+    if kernel is not None:  # its numba kernel alone, without retrieve()'s Python around it
+        kernel(known[0])
+        result["bm25s_kernel"] = _percentiles(timed(kernel, known, 3))
     theirs_index = None  # free it before rank-bm25's own copy of the corpus
     gc.collect()
 
@@ -406,6 +410,27 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
     result["rank_bm25"] = {**_percentiles(okapi_ms), "sample": len(sample), "ours_on_sample": _percentiles(ours_ms),
                            "exact_scores_and_top10": bool(exact)}
     return result
+
+
+def _bm25s_kernel(index):  # type: ignore[no-untyped-def]
+    """bm25s's jitted top-k over one query's token ids (its internals: None if they moved)."""
+    import numpy as np
+
+    try:
+        from bm25s.numba.retrieve_utils import _retrieve_internal_jitted_serial
+    except ImportError:
+        return None
+    scores = index.scores
+
+    def top10(q: list[str]) -> object:
+        ids = np.asarray(index.get_tokens_ids(q), dtype=np.int32)
+        return _retrieve_internal_jitted_serial(
+            query_tokens_ids_flat=ids, query_pointers=np.array([0, ids.size], dtype=np.int32), k=10, sorted=True,
+            dtype=np.dtype(index.dtype), int_dtype=np.dtype(index.int_dtype), data=scores["data"],
+            indptr=scores["indptr"], indices=scores["indices"], num_docs=scores["num_docs"],
+            nonoccurrence_array=None, weight_mask=None)
+
+    return top10
 
 
 def _run_phase(name: str, *args: str) -> dict[str, object]:
@@ -455,6 +480,10 @@ def _table(results: dict[str, dict]) -> None:
     row("query p50 / p95 ms", lambda r: f"{r['serve']['query']['p50_ms']:.3f} / {r['serve']['query']['p95_ms']:.3f}")
     row("bm25s p50 / p95 ms", lambda r: f"{r['serve']['bm25s']['p50_ms']:.3f} / {r['serve']['bm25s']['p95_ms']:.3f}")
     row("ours / bm25s p50 (p95)", lambda r: f"{r['ratios']['vs_bm25s_p50']:.2f}x ({r['ratios']['vs_bm25s_p95']:.2f}x)")
+    row("bm25s kernel only p50 / p95 ms",
+        lambda r: f"{r['serve']['bm25s_kernel']['p50_ms']:.3f} / {r['serve']['bm25s_kernel']['p95_ms']:.3f}")
+    row("ours / bm25s kernel p50 (p95)",
+        lambda r: f"{r['ratios']['vs_bm25s_kernel_p50']:.2f}x ({r['ratios']['vs_bm25s_kernel_p95']:.2f}x)")
     row("rank-bm25 p50 ms", lambda r: f"{r['serve']['rank_bm25']['p50_ms']:.0f}")
     row("rank-bm25 / ours p50", lambda r: f"{r['ratios']['rank_bm25_over_ours_p50']:,.0f}x")
     row("exact vs rank-bm25", lambda r: "yes" if r['serve']['rank_bm25']['exact_scores_and_top10'] else "NO")
@@ -524,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
             "vs_bm25s_p95": q["p95_ms"] / b["p95_ms"],
             "rank_bm25_over_ours_p50": o["p50_ms"] / o["ours_on_sample"]["p50_ms"],
         }
+        if "bm25s_kernel" in serve:
+            ratios["vs_bm25s_kernel_p50"] = q["p50_ms"] / serve["bm25s_kernel"]["p50_ms"]
+            ratios["vs_bm25s_kernel_p95"] = q["p95_ms"] / serve["bm25s_kernel"]["p95_ms"]
         print(f"[{size:,}] serve: query {q}, bm25s {b}, answer {serve['answer']}, "
               f"RSS {serve['serving_rss_mb']}, ratios {ratios}", flush=True)
         results[str(size)] = {
