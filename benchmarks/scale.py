@@ -30,6 +30,7 @@ rich progress bar. Each phase runs in its own subprocess so peak RSS and load ti
 Prints a table and writes benchmarks/results/scale.json (results merged by size). The tree must
 not change during a run (a 1M run takes ~10 minutes): with others editing it, run a snapshot,
     git archive HEAD | tar -x -C /tmp/snap && NEWSBOT_SHARED=$PWD/../shared \
+        NEWSBOT_BENCH_COMMIT=$(git rev-parse --short HEAD) \
         python /tmp/snap/benchmarks/scale.py --out benchmarks/results/scale.json
 """
 
@@ -134,6 +135,8 @@ def _machine() -> dict[str, object]:
 
 
 def _git_commit() -> str:
+    if os.environ.get("NEWSBOT_BENCH_COMMIT"):  # a snapshot has no .git
+        return os.environ["NEWSBOT_BENCH_COMMIT"]
     try:
         return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=False).stdout.strip()
