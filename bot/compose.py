@@ -187,10 +187,10 @@ class Composer:
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus is about, for the no-answer message: its headlines."""
-        titles = [a.title for a in self.retriever.articles]
-        shown = titles[:limit]
-        if len(titles) > limit:
-            shown.append(f"and {len(titles) - limit:,} more articles")
+        articles = self.retriever.articles
+        shown = [a.title for a in articles[:limit]]
+        if len(articles) > limit:
+            shown.append(f"and {len(articles) - limit:,} more articles")
         return shown
 
     def _example(self) -> str:
