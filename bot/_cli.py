@@ -91,7 +91,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def open_service(settings: Settings, *, force: bool = False, quiet: bool = False) -> NewsService:
     """Open the index with build messages and a progress bar (large corpora) on stderr."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def warn(message: str) -> None:
         err.print(f"newsbot: {message}", markup=False)
@@ -180,7 +180,7 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, *, notice: str | None
 
     service = open_service(settings)
     if notice:
-        Console(stderr=True, highlight=False).print(notice, markup=False)
+        Console(stderr=True, highlight=False, soft_wrap=True).print(notice, markup=False)
     repl = run_repl(service, history=settings.index_dir / "repl_history")
     record = getattr(args, "record", None)
     if record is not None:
@@ -193,7 +193,7 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, *, notice: str | None
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     service = open_service(settings, force=args.force)
     if service.build_report is None:
-        Console(stderr=True, highlight=False).print(
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"newsbot: index is current: {service.article_count():,} articles, "
             f"{service.sentence_count():,} sentences (use --force to rebuild)", markup=False)
     return 0

@@ -131,6 +131,7 @@ def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]
         frame = preposition_frame(question)
         return _preposition_spans(text, frame, set(re.findall(r"[\w']+", fold(question)))) if frame else []
     asked = set(re.findall(r"[\w']+", fold(question)))
+    asked_names = _asked_names(question) if qtype is QType.PERSON else set()
     pattern = {QType.NUMBER: _NUMBER, QType.PERCENT: _PERCENT, QType.DATE: _DATE, QType.PERSON: _NAME}.get(qtype)
     spans: list[tuple[int, int]] = []
     if qtype is QType.PLACE:
@@ -151,8 +152,23 @@ def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]
                 continue
         if words and all(w in asked for w in words):
             continue  # "How many regions ... 13 regions" — the question's own words are not the answer
+        if qtype is QType.PERSON and any(w in asked_names for w in words if w not in _NAME_PARTICLES):
+            continue  # "Who beat Le Pen?" is not answered by "Marine Le Pen" or "Marion Marechal-Le Pen"
         spans.append((start, end))
     return spans
+
+
+# Titles and particles a name shares with many others: "President", "Le" in "Le Pen".
+_NAME_PARTICLES = frozenset(
+    "le la de du des van von der den al el bin di da mr mrs ms dr president minister prime mayor "
+    "governor senator king queen prince pope chancellor secretary general".split()
+)
+
+
+def _asked_names(question: str) -> set[str]:
+    """Folded words of the capitalised names inside a question (not its first word)."""
+    words = re.findall(r"[\w'’-]+", question)
+    return {w for word in words[1:] if word[:1].isupper() for w in re.findall(r"[\w']+", fold(word))}
 
 
 _POSSESSIVE = re.compile(r"['’]s?(?=\s+[A-Z])")

@@ -101,7 +101,8 @@ class Composer:
                 continue
             adds_terms = bool(hit.matched - best.matched)
             adds_answer = qtype is not QType.GENERAL and not best_spans and bool(spans)
-            if (adds_terms or adds_answer) and hit.coverage >= s.min_support:
+            on_topic = hit.coverage >= max(s.min_support, s.second_ratio * best.coverage)
+            if (adds_terms or adds_answer) and on_topic:
                 chosen.append((hit, spans))
                 break
         return self._build(question, chosen, hits)

@@ -148,3 +148,19 @@ def test_answer_spans_skip_the_questions_own_words() -> None:
     assert [text[a:b] for a, b in spans] == ["Xavier Bertrand"]
     other = "It won 45.43% of votes in the second round."
     assert [other[a:b] for a, b in answer_spans(other, QType.PERCENT, "What share?")] == ["45.43%"]
+
+
+def test_who_question_is_answered_by_someone_else(seed_service) -> None:  # type: ignore[no-untyped-def]
+    """"Who beat Le Pen?" — Marine Le Pen or Marion Maréchal-Le Pen is the subject, not the answer."""
+    answer = seed_service.answer("Who beat Le Pen in the north?")
+    assert "Xavier Bertrand" in answer.text
+    spans = answer_spans("Marion Marechal-Le Pen lost to Christian Estrosi.", QType.PERSON, "Who beat Le Pen?")
+    assert spans == [(31, 48)]  # "Christian Estrosi"
+    text = "President François Hollande's Socialist party came third."
+    assert [text[a:b] for a, b in answer_spans(text, QType.PERSON, "Who is the President of France?")] == [
+        "President François Hollande"]
+
+
+def test_second_quote_stays_on_topic(seed_service) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer("what did le pen call the regional result on december 6")
+    assert len(answer.quotes) == 1 and "magnificent result" in answer.quotes[0].text
