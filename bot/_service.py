@@ -65,7 +65,7 @@ class NewsService:
         q = clean_question(question)
         qtype = question_type(q)
         result = self.retriever.search(q, k=self.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
-        reranked = self.composer._rerank(result.hits, qtype, q)
+        reranked = self.composer.rerank(result.hits, qtype, q)
         return [hit for hit, _score, _spans in reranked[:k]]
 
     def articles(self) -> list[ArticleInfo]:

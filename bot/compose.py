@@ -91,7 +91,7 @@ class Composer:
         qtype = question_type(question)
         if not hits:
             return self._no_answer(question)
-        ranked = self._rerank(hits, qtype, question)
+        ranked = self.rerank(hits, qtype, question)
         best, best_score, best_spans = ranked[0]
         if best.coverage < s.min_support:
             return self._no_answer(question)
@@ -109,7 +109,7 @@ class Composer:
 
     # --------------------------------------------------------------------------------- helpers
 
-    def _rerank(self, hits: list[Hit], qtype: QType, question: str) -> list[tuple[Hit, float, list[tuple[int, int]]]]:
+    def rerank(self, hits: list[Hit], qtype: QType, question: str) -> list[tuple[Hit, float, list[tuple[int, int]]]]:
         out = []
         counted = counted_terms(question) if qtype in (QType.NUMBER, QType.PERCENT) else frozenset()
         for hit in hits:

@@ -702,6 +702,15 @@ class BM25Scorer:
         """Row of ``term`` in the posting matrix, or None if no document contains it."""
         return self._term_ids([term])[0]
 
+    def idf(self, term_id: int) -> float:
+        """BM25Okapi's idf of a term row (after the epsilon floor), as its scores use it."""
+        return float(self._idf[term_id])
+
+    @property
+    def max_idf(self) -> float:
+        """The largest idf in the vocabulary (the rarest term); 0.0 for an empty vocabulary."""
+        return float(self._idf.max()) if self._idf.size else 0.0
+
     def _query_terms(self, query_tokens: Sequence[str]) -> np.ndarray:
         if isinstance(query_tokens, (str, bytes)):
             raise TypeError("query_tokens must be a sequence of tokens, not a string")

@@ -76,8 +76,7 @@ class Retriever:
         self.weights = weights or RankingWeights()
         self._quotable = np.asarray(data.quotable, dtype=bool)
         self._story_pos = _story_positions(data, self._quotable)
-        idf = data.sentences._idf
-        self._max_idf = float(idf.max()) if idf.size else 1.0
+        self._max_idf = data.sentences.max_idf or 1.0
 
     @classmethod
     def open(
@@ -144,7 +143,7 @@ class Retriever:
         if term_id is None:
             top = max(self._max_idf, 1.0)
             return 2 * top if proper else top / 2
-        return max(float(scorer._idf[term_id]), 0.05)
+        return max(scorer.idf(term_id), 0.05)
 
     def search(self, question: str, k: int = 10, *, agent_nouns: bool = False) -> SearchResult:
         groups = self.query_terms(question, agent_nouns=agent_nouns)
