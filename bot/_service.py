@@ -36,7 +36,6 @@ class NewsService:
         self.retriever = retriever
         self.composer = Composer(retriever, composer_settings)
         self.build_report = build
-        self._lock = threading.Lock()
 
     @classmethod
     def open(
