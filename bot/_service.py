@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import BuildReport, Hit, Progress, Retriever
-from index._bm25 import warm_up
+from index import BuildReport, Hit, Progress, Retriever, default_cache_dir, warm_up
+
 
 from ._models import Answer
 from ._qtypes import QType, question_type
@@ -48,7 +48,7 @@ class NewsService:
         warn: Callable[[str], None] | None = None,
     ) -> "NewsService":
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
-        cache = cache_dir if cache_dir is not None else corpus.resolve().parent / ".newsbot-cache"
+        cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index import default_cache_dir
+
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -118,7 +120,7 @@ class Settings(BaseSettings):
         """The cache directory for this corpus's index."""
         if self.cache_dir is not None:
             return self.cache_dir
-        return self.corpus.resolve().parent / ".newsbot-cache"
+        return default_cache_dir(self.corpus)
 
 
 def load_settings(**overrides: object) -> Settings:

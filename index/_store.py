@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._analyzer import analyze, analyzer_signature, fold
+from ._atomic import atomic_write_json
 from ._articles import Article, ReadReport, corpus_files, read_corpus
 from ._bm25 import BM25Scorer
 from ._chunk import chunk_blocks
@@ -35,6 +36,7 @@ BM25_PARAMS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 KIND_CODES = {BlockKind.STORY: 0, BlockKind.HIGHLIGHT: 1, BlockKind.SUBHEADING: 2}
 POINTER = "CURRENT.json"
 LOCK = ".lock"
+CACHE_DIR_NAME = ".newsbot-cache"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -411,7 +413,7 @@ def save_index(data: IndexData, directory: Path) -> None:
         {"sentences": sentences_meta, "headlines": headlines_meta, "checksums": files, "sizes": sizes,
          "n_chunks": data.n_chunks}
     )
-    _atomic_write_json(directory / "manifest.json", manifest)
+    atomic_write_json(directory / "manifest.json", manifest)
     data.manifest = manifest
 
 
@@ -596,15 +598,6 @@ def _checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_json(path: Path, obj: object) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(obj, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 # ------------------------------------------------------------------------------------ cache handling
 
 
@@ -618,6 +611,11 @@ def _locked(cache_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def default_cache_dir(corpus: Path) -> Path:
+    """Where a corpus's index is kept when no cache directory is configured: beside the corpus."""
+    return corpus.resolve().parent / CACHE_DIR_NAME
 
 
 def expected_identity(corpus: Path) -> tuple[list[Path], str, dict[str, str]]:
@@ -708,7 +706,7 @@ def open_index(
         name = f"index-{fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
         target = cache_dir / name
         save_index(data, target)
-        _atomic_write_json(cache_dir / POINTER, {"directory": name})
+        atomic_write_json(cache_dir / POINTER, {"directory": name})
         stats.seconds["save"] = time.perf_counter() - t1
         _remove_stale(cache_dir, keep=name)
         return data, stats

@@ -1,0 +1,36 @@
+"""The one way newsbot writes a file: a temporary file beside it, fsync'ed, then renamed over it.
+
+A reader (or a process killed half-way through the write) sees the old file or the new one, never a
+mix; every module that persists something (index manifests, commit pointers, transcripts) uses this."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace path with data atomically (same directory, so the rename cannot cross file systems)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """UTF-8 text, newlines written as given (no platform translation)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, obj: object) -> None:
+    """JSON (UTF-8, non-ASCII kept, indented one space) written atomically."""
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1))
