@@ -3,7 +3,7 @@
 It knows nothing of chat; `bot` builds answers on top of it."""
 
 from ._analyzer import STOPWORDS, analyze, analyzer_signature, content_words, fold
-from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
 from ._articles import Article, ReadReport, parse_text_article, read_corpus
 from ._bm25 import BM25Scorer, warm_up
 from ._chunk import Chunk, chunk_blocks, split_sentences
@@ -25,7 +25,7 @@ __all__ = [
     "Article", "ArticleError", "ArticleRecord", "BM25Scorer", "Block", "BlockKind", "BuildReport", "Chunk",
     "CorpusError", "EmptyQueryError", "Hit", "IndexData", "IndexFileError", "MAX_QUERY_CHARS", "NewsbotError",
     "NoContentWordsError", "Progress", "QueryError", "QueryTooLongError", "RankingWeights", "ReadReport", "Retriever",
-    "STOPWORDS", "SearchResult", "analyze", "analyzer_signature", "atomic_write_bytes", "atomic_write_json", "atomic_write_text", "build_index", "chunk_blocks", "clean_body",
+    "STOPWORDS", "SearchResult", "analyze", "analyzer_signature", "atomic_write_bytes", "atomic_write_json", "atomic_write_text", "atomic_writer", "build_index", "chunk_blocks", "clean_body",
     "content_words", "default_cache_dir", "fold", "load_index", "normalize_text", "open_index", "parse_text_article", "read_corpus",
     "save_index", "split_sentences", "warm_up",
 ]
