@@ -2,12 +2,9 @@
 
 It knows nothing of chat; `bot` builds answers on top of it."""
 
-from ._analyzer import STOPWORDS, analyze, analyzer_signature, content_words, fold
 from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
 from ._articles import Article, ReadReport, parse_text_article, read_corpus
 from ._bm25 import BM25Scorer, warm_up
-from ._chunk import Chunk, chunk_blocks, split_sentences
-from ._clean import Block, BlockKind, clean_body, normalize_text
 from ._errors import (
     ArticleError,
     CorpusError,
@@ -19,6 +16,20 @@ from ._errors import (
     QueryTooLongError,
 )
 from ._search import MAX_QUERY_CHARS, Hit, RankingWeights, Retriever, SearchResult
+from .text import (
+    STOPWORDS,
+    Block,
+    BlockKind,
+    Chunk,
+    analyze,
+    analyzer_signature,
+    chunk_blocks,
+    clean_body,
+    content_words,
+    fold,
+    normalize_text,
+    split_sentences,
+)
 from ._store import Progress, ArticleRecord, BuildReport, IndexData, build_index, default_cache_dir, load_index, open_index, save_index
 
 __all__ = [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._analyzer import analyze
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
 from ._store import ArticleRecord, BuildReport, IndexData, Progress, open_index
+from .text import analyze
 
 MAX_QUERY_CHARS = 1000
 # News paraphrases BM25 cannot see: "X beat Y" is told as "Y lost to X" (stemmed terms).

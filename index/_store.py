@@ -10,7 +10,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 import threading
 import time
@@ -23,13 +22,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ._analyzer import analyze, analyzer_signature, fold
-from ._atomic import atomic_write_json
 from ._articles import Article, ReadReport, corpus_files, read_corpus
+from ._atomic import atomic_write_json
 from ._bm25 import BM25Scorer
-from ._chunk import chunk_blocks
-from ._clean import BlockKind, clean_body
 from ._errors import IndexFileError
+from .text import (
+    MIN_QUOTABLE_WORDS,
+    BlockKind,
+    analyze,
+    analyzer_signature,
+    chunk_blocks,
+    clean_body,
+    collect_acronyms,
+    merge_acronyms,
+    resolve_acronyms,
+)
 
 FORMAT_VERSION = 2
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
@@ -142,10 +149,7 @@ def build_index(
     for lo, batch in _processed_batches(articles, n_workers, fallback):
         for key in cpu:
             cpu[key] += batch.seconds[key]
-        for short, phrases in batch.acronyms.items():
-            bucket = acronyms.setdefault(short, {})
-            for phrase, count in phrases.items():
-                bucket[phrase] = bucket.get(phrase, 0) + count
+        merge_acronyms(acronyms, batch.acronyms)
         for offset, n_chunks in enumerate(batch.n_chunks):
             article = articles[lo + offset]
             if n_chunks < 0:
@@ -191,8 +195,6 @@ def build_index(
     blob = np.frombuffer(b"".join(blobs), dtype=np.uint8)
     del blobs
     kind_arr = np.frombuffer(kinds, dtype=np.int8).copy()
-    from ._chunk import MIN_QUOTABLE_WORDS
-
     data = IndexData(
         manifest={
             "format": FORMAT_VERSION,
@@ -213,7 +215,7 @@ def build_index(
         text_blob=blob,
         sentences=sentences,
         headlines=headlines,
-        acronyms=_resolve_acronyms(acronyms),
+        acronyms=resolve_acronyms(acronyms),
         vocabulary=vocabulary,
     )
     stats.articles = len(records)
@@ -314,7 +316,7 @@ def _process_articles(articles: list[Article]) -> _Batch:
             batch.text_lengths.append(len(encoded))
             texts.append(encoded)
             if "(" in chunk.text:  # (what _ACRONYM_DEF needs)
-                _collect_acronyms(chunk.text, batch.acronyms)
+                collect_acronyms(chunk.text, batch.acronyms)
         timers["analyze"] += time.perf_counter() - t2
     batch.blob = b"".join(texts)
     batch.seconds = timers
@@ -349,36 +351,6 @@ def _parallel_batches(articles: list[Article], workers: int) -> Iterator[tuple[i
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         results = pool.map(_process_articles, (articles[lo : lo + _BATCH_ARTICLES] for lo in bounds))
         yield from zip(bounds, results)
-
-
-_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*\s+){1,5}?)\(([A-Z]{2,6})\)")
-
-
-def _collect_acronyms(text: str, found: dict[str, dict[str, int]]) -> None:
-    """'National Front (FN)' and 'Front National (FN)': FN stands for those words."""
-    for match in _ACRONYM_DEF.finditer(text):
-        words = match.group(1).split()
-        short = match.group(2)
-        for n in range(len(short) - 1, len(words) + 1):
-            candidate = words[-n:]
-            initials = {w[0].upper() for w in candidate}
-            if len(candidate) >= 2 and set(short) <= initials | set("".join(w[:2].upper() for w in candidate)):
-                phrase = " ".join(candidate)
-                bucket = found.setdefault(fold(short), {})
-                bucket[phrase] = bucket.get(phrase, 0) + 1
-                break
-
-
-def _resolve_acronyms(found: dict[str, dict[str, int]]) -> dict[str, list[str]]:
-    """acronym term → analyzed terms of its most frequent expansion."""
-    out: dict[str, list[str]] = {}
-    for short, phrases in found.items():
-        phrase = max(phrases.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        terms = analyze(phrase)
-        key = analyze(short)
-        if terms and key:
-            out[key[0]] = terms
-    return out
 
 
 # ------------------------------------------------------------------------------------------ persist

@@ -6,10 +6,10 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class BlockKind(str, Enum):
+class BlockKind(StrEnum):
     """What a paragraph is; only STORY text is ever quoted as an answer."""
 
     STORY = "story"
@@ -119,7 +119,7 @@ def _unwrap(body: str) -> list[str]:
 
 def _continues(previous: str, line: str) -> bool:
     """Does line carry on previous (a hard wrap) rather than start a paragraph of its own?"""
-    if _BULLET.match(line) or _BULLET.match(previous) or previous.endswith(_TERMINAL + (":",)):
+    if _BULLET.match(line) or _BULLET.match(previous) or previous.endswith((*_TERMINAL, ":")):
         return False
     starts_low = line[:1].islower() or line[:1].isdigit()
     return starts_low or len(previous) >= 45
