@@ -3,7 +3,6 @@
 It knows nothing of chat; `bot` builds answers on top of it."""
 
 from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
-from ._articles import Article, ReadReport, parse_text_article, read_corpus
 from ._bm25 import BM25Scorer, warm_up
 from ._errors import (
     ArticleError,
@@ -16,6 +15,18 @@ from ._errors import (
     QueryTooLongError,
 )
 from ._search import MAX_QUERY_CHARS, Hit, RankingWeights, Retriever, SearchResult
+from ._store import (
+    ArticleRecord,
+    BuildReport,
+    IndexData,
+    Progress,
+    build_index,
+    default_cache_dir,
+    load_index,
+    open_index,
+    save_index,
+)
+from .articles import ARTICLE_SUFFIXES, JSONL_SUFFIXES, Article, ReadReport, parse_text_article, read_corpus
 from .text import (
     STOPWORDS,
     Block,
@@ -30,9 +41,9 @@ from .text import (
     normalize_text,
     split_sentences,
 )
-from ._store import Progress, ArticleRecord, BuildReport, IndexData, build_index, default_cache_dir, load_index, open_index, save_index
 
 __all__ = [
+    "ARTICLE_SUFFIXES", "JSONL_SUFFIXES",
     "Article", "ArticleError", "ArticleRecord", "BM25Scorer", "Block", "BlockKind", "BuildReport", "Chunk",
     "CorpusError", "EmptyQueryError", "Hit", "IndexData", "IndexFileError", "MAX_QUERY_CHARS", "NewsbotError",
     "NoContentWordsError", "Progress", "QueryError", "QueryTooLongError", "RankingWeights", "ReadReport", "Retriever",

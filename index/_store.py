@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._articles import Article, ReadReport, corpus_files, read_corpus
 from ._atomic import atomic_write_json
 from ._bm25 import BM25Scorer
 from ._errors import IndexFileError
+from .articles import Article, ReadReport, corpus_files, read_corpus
 from .text import (
     MIN_QUOTABLE_WORDS,
     BlockKind,

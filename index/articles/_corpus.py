@@ -1,0 +1,63 @@
+"""A corpus: a directory of .txt/.md articles (and .jsonl(.gz) files), or one such file.
+
+Which files make up a corpus, in a stable order, and reading all of them into one ReadReport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .._errors import ArticleError, CorpusError
+from ._jsonl import is_jsonl, read_jsonl
+from ._model import Article, ReadReport
+from ._text_files import ARTICLE_SUFFIXES, parse_text_article
+
+
+def corpus_files(path: Path) -> list[Path]:
+    """The files that make up a corpus, sorted, so fingerprints and ids are stable."""
+    if not path.exists():
+        raise CorpusError(f"corpus not found: {path}")
+    if path.is_file():
+        if not is_jsonl(path) and path.suffix not in ARTICLE_SUFFIXES:
+            raise CorpusError(f"not a corpus file (want .txt, .md, .jsonl or .jsonl.gz): {path}")
+        return [path]
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file() and not p.name.startswith(".") and (p.suffix in ARTICLE_SUFFIXES or is_jsonl(p))
+    )
+    if not files:
+        raise CorpusError(f"corpus is empty (no .txt, .md or .jsonl files): {path}")
+    return files
+
+
+def read_corpus(path: Path) -> ReadReport:
+    """Read every article under path; unreadable ones are reported, never fatal on their own."""
+    report = ReadReport()
+    seen: set[str] = set()
+    for file in corpus_files(path):
+        for item in _read_file(file):
+            if isinstance(item, Article):
+                if item.article_id in seen:
+                    report.skipped.append((item.origin, f"duplicate article id {item.article_id!r}"))
+                    continue
+                seen.add(item.article_id)
+                report.articles.append(item)
+            else:
+                report.skipped.append(item)
+    if not report.articles:
+        reasons = "; ".join(f"{name}: {why}" for name, why in report.skipped[:3])
+        raise CorpusError(f"no readable article in {path}" + (f" ({reasons})" if reasons else ""))
+    return report
+
+
+def _read_file(file: Path) -> Iterator[Article | tuple[str, str]]:
+    if is_jsonl(file):
+        yield from read_jsonl(file)
+        return
+    try:
+        yield parse_text_article(file.stem, file.read_bytes(), origin=file.name)
+    except ArticleError as exc:
+        yield (file.name, str(exc))
+    except OSError as exc:
+        yield (file.name, f"unreadable: {exc.strerror or exc}")
