@@ -330,8 +330,7 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
     import numpy as np
 
     from bot import NewsService
-    from index import Retriever, analyze, load_index
-    from index._bm25 import warm_up
+    from index import Retriever, analyze, load_index, warm_up
 
     warm_up()
     data = load_index(directory)

@@ -3,7 +3,6 @@
 It knows nothing of chat; `bot` builds answers on top of it."""
 
 from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
-from ._bm25 import BM25Scorer, warm_up
 from ._errors import (
     ArticleError,
     CorpusError,
@@ -27,6 +26,7 @@ from ._store import (
     save_index,
 )
 from .articles import ARTICLE_SUFFIXES, JSONL_SUFFIXES, Article, ReadReport, parse_text_article, read_corpus
+from .bm25 import BM25Scorer, warm_up
 from .text import (
     STOPWORDS,
     Block,

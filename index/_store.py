@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from ._atomic import atomic_write_json
-from ._bm25 import BM25Scorer
 from ._errors import IndexFileError
 from .articles import Article, ReadReport, corpus_files, read_corpus
+from .bm25 import BM25Scorer
 from .text import (
     MIN_QUOTABLE_WORDS,
     BlockKind,
@@ -185,7 +185,7 @@ def build_index(
 
     t_index = time.perf_counter()
     sentences = BM25Scorer.build(map(_split, sentence_terms), **BM25_PARAMS)
-    vocabulary = sorted(_scorer_terms(sentences))  # every term of every sentence, once
+    vocabulary = sorted(sentences.terms())  # every term of every sentence, once
 
     headlines = BM25Scorer.build(_article_docs(records, headline_terms, sentence_terms), **BM25_PARAMS)
     del sentence_terms, headline_terms
@@ -242,13 +242,6 @@ def _article_docs(
         for joined in sentence_terms[record.first_chunk : record.first_chunk + record.n_chunks]:
             terms.extend(_split(joined))
         yield terms
-
-
-def _scorer_terms(scorer: BM25Scorer) -> list[str]:
-    """The terms a BM25Scorer holds (its persisted term table), in no particular order."""
-    blob = scorer._term_bytes.tobytes()
-    offsets = scorer._term_offsets.tolist()
-    return [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(offsets) - 1)]
 
 
 def _join(terms: list[str]) -> str | None:

@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index import _bm25
-from index._bm25 import BM25Scorer
+from index import BM25Scorer, warm_up
+from index.bm25 import _kernels, _scorer
 
 SHARED_NEWS = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "news_articles.jsonl.gz"
 
 try:
     import numba  # noqa: F401
 
-    HAVE_NUMBA = not _bm25._numba_disabled_by_env()
+    HAVE_NUMBA = not _kernels._numba_disabled_by_env()
 except ImportError:  # pragma: no cover - numba is optional
     HAVE_NUMBA = False
 
@@ -42,7 +42,7 @@ def expected_top(ref_scores: np.ndarray, k: int, allowed: np.ndarray | None = No
 
 def variant(scorer: BM25Scorer, backend: str, prune_min: int | None) -> BM25Scorer:
     scorer._backend = backend
-    scorer._prune_min_postings = _bm25._PRUNE_MIN_POSTINGS if prune_min is None else prune_min
+    scorer._prune_min_postings = _kernels.PRUNE_MIN_POSTINGS if prune_min is None else prune_min
     return scorer
 
 
@@ -163,7 +163,7 @@ def test_term_id() -> None:
 
 
 def test_hash_collisions_are_resolved_by_the_stored_terms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_bm25, "_hash", lambda b: len(b) % 3)  # nearly every term collides
+    monkeypatch.setattr(_scorer, "_hash", lambda b: len(b) % 3)  # nearly every term collides
     corpus = [["ab", "cd", "xyz"], ["ef", "cd"], ["g", "ab", "ab"], ["hij", "klmn"]]
     scorer = BM25Scorer.build(corpus)
     bm = BM25Okapi(corpus)
@@ -377,9 +377,9 @@ def test_numba_pruning_kicks_in_and_stays_exact() -> None:
 def test_fallback_when_numba_is_absent_or_disabled(monkeypatch: pytest.MonkeyPatch, small_corpus) -> None:
     bm = BM25Okapi(small_corpus)
     scorer = BM25Scorer.build(small_corpus)
-    monkeypatch.setattr(_bm25, "_kernel_state", {})
+    monkeypatch.setattr(_kernels, "_kernel_state", {})
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` raises ImportError
-    assert _bm25.warm_up() is False
+    assert warm_up() is False
     assert not scorer._use_numba()
     query = ["t0", "t3", "t0"]
     ids, scores = scorer.top_k(query, 7)
@@ -389,9 +389,9 @@ def test_fallback_when_numba_is_absent_or_disabled(monkeypatch: pytest.MonkeyPat
     with pytest.raises(RuntimeError, match="numba"):
         scorer.top_k(query, 7)
     monkeypatch.undo()
-    monkeypatch.setattr(_bm25, "_kernel_state", {})
+    monkeypatch.setattr(_kernels, "_kernel_state", {})
     monkeypatch.setenv("NEWSBOT_BM25_NUMBA", "0")
-    assert _bm25.warm_up() is False
+    assert warm_up() is False
 
 
 def test_concurrent_queries_use_separate_scratch(small_corpus: list[list[str]]) -> None:
