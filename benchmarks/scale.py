@@ -169,12 +169,12 @@ def _counts_of(raw: list[dict]) -> list[int]:
     from concurrent.futures import ProcessPoolExecutor
 
     from index.articles import article_from_json
-    from index._store import _process_articles
+    from index.store._workers import process_articles
 
     articles = [article_from_json(obj, f"bench:{i}") for i, obj in enumerate(raw)]
     step = 256
     with ProcessPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
-        batches = pool.map(_process_articles, (articles[i : i + step] for i in range(0, len(articles), step)))
+        batches = pool.map(process_articles, (articles[i : i + step] for i in range(0, len(articles), step)))
         return [n for batch in batches for n in batch.n_chunks]
 
 
@@ -200,12 +200,12 @@ def _copy(obj: dict, round_no: int, seed: int) -> dict:
 def _copy_ratio(raw: list[dict], counts: list[int], seed: int, sample: int = 400) -> float:
     """Sentences a dropped-word copy yields per sentence of its original (dropped full stops merge some)."""
     from index.articles import article_from_json
-    from index._store import _process_articles
+    from index.store._workers import process_articles
 
     rng = random.Random(seed)
     picks = [i for i in rng.sample(range(len(raw)), min(sample, len(raw))) if counts[i] > 0]
     copies = [article_from_json(_copy(raw[i], 1, seed), "calibration") for i in picks]
-    got = sum(max(n, 0) for n in _process_articles(copies).n_chunks)
+    got = sum(max(n, 0) for n in process_articles(copies).n_chunks)
     return got / max(1, sum(counts[i] for i in picks))
 
 

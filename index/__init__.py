@@ -14,7 +14,9 @@ from ._errors import (
     QueryTooLongError,
 )
 from ._search import MAX_QUERY_CHARS, Hit, RankingWeights, Retriever, SearchResult
-from ._store import (
+from .articles import ARTICLE_SUFFIXES, JSONL_SUFFIXES, Article, ReadReport, parse_text_article, read_corpus
+from .bm25 import BM25Scorer, warm_up
+from .store import (
     ArticleRecord,
     BuildReport,
     IndexData,
@@ -25,8 +27,6 @@ from ._store import (
     open_index,
     save_index,
 )
-from .articles import ARTICLE_SUFFIXES, JSONL_SUFFIXES, Article, ReadReport, parse_text_article, read_corpus
-from .bm25 import BM25Scorer, warm_up
 from .text import (
     STOPWORDS,
     Block,

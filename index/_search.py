@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
-from ._store import ArticleRecord, BuildReport, IndexData, Progress, open_index
+from .store import ArticleRecord, BuildReport, IndexData, Progress, open_index
 from .text import analyze
 
 MAX_QUERY_CHARS = 1000

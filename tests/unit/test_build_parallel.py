@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Article, IndexData, IndexFileError, _store, read_corpus
+from index import Article, BuildReport, IndexData, IndexFileError, ReadReport, build_index, load_index, read_corpus, save_index
+from index.store import _files, _integrity, _workers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,21 +35,18 @@ def _articles() -> list[Article]:
     return articles
 
 
-def _build(articles: list[Article], workers: int) -> tuple[IndexData, _store.BuildReport]:
-    from index import ReadReport
-
-    return _store.build_index(ReadReport(articles=articles), fingerprint="f", digests={}, corpus="c",
-                              workers=workers)
+def _build(articles: list[Article], workers: int) -> tuple[IndexData, BuildReport]:
+    return build_index(ReadReport(articles=articles), fingerprint="f", digests={}, corpus="c", workers=workers)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
 def test_parallel_build_equals_serial(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
     articles = _articles()
     serial, serial_report = _build(articles, workers=1)
-    monkeypatch.setattr(_store, "_BATCH_ARTICLES", batch)  # several batches from a few articles
+    monkeypatch.setattr(_workers, "_BATCH_ARTICLES", batch)  # several batches from a few articles
     parallel, parallel_report = _build(articles, workers=2)
     assert parallel_report.workers == 2
-    for name in _store._ARRAYS:
+    for name in _files.ARRAYS:
         a, b = getattr(serial, name), getattr(parallel, name)
         assert a.dtype == b.dtype and np.array_equal(a, b), name
     for which in ("sentences", "headlines"):
@@ -67,19 +65,19 @@ def test_parallel_build_equals_serial(monkeypatch: pytest.MonkeyPatch, batch: in
 
 
 def test_large_corpora_use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_store.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5, 6, 7})
-    assert _store._build_workers(_store.PARALLEL_MIN_ARTICLES) == 1
-    assert _store._build_workers(_store.PARALLEL_MIN_ARTICLES + 1) == _store.MAX_BUILD_WORKERS
-    monkeypatch.setattr(_store.os, "sched_getaffinity", lambda _pid: {0})
-    assert _store._build_workers(100_000) == 1
+    monkeypatch.setattr(_workers.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5, 6, 7})
+    assert _workers._build_workers(_workers.PARALLEL_MIN_ARTICLES) == 1
+    assert _workers._build_workers(_workers.PARALLEL_MIN_ARTICLES + 1) == _workers.MAX_BUILD_WORKERS
+    monkeypatch.setattr(_workers.os, "sched_getaffinity", lambda _pid: {0})
+    assert _workers._build_workers(100_000) == 1
 
 
 def _saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The seed index saved with word sums for every file (as a large index has for its arrays)."""
-    monkeypatch.setattr(_store, "_BLAKE2B_MAX_BYTES", 0)
+    monkeypatch.setattr(_integrity, "_BLAKE2B_MAX_BYTES", 0)
     data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
     target = tmp_path / "index"
-    _store.save_index(data, target)
+    save_index(data, target)
     manifest = json.loads((target / "manifest.json").read_text())
     assert all(d.startswith("wsum64:") for d in manifest["checksums"].values())
     return target
@@ -89,13 +87,13 @@ def _saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_one_flipped_byte_in_a_large_array_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         where: float) -> None:
     target = _saved(tmp_path, monkeypatch)
-    _store.load_index(target)
+    load_index(target)
     path = target / "sentences" / "bm25_data.npy"
     raw = bytearray(path.read_bytes())
     raw[int(len(raw) * where) if where >= 0 else -1] ^= 0x10
     path.write_bytes(bytes(raw))
     with pytest.raises(IndexFileError, match="checksum mismatch in sentences/bm25_data.npy"):
-        _store.load_index(target)
+        load_index(target)
 
 
 def test_truncated_array_is_a_size_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,14 +101,14 @@ def test_truncated_array_is_a_size_mismatch(tmp_path: Path, monkeypatch: pytest.
     path = target / "text_blob.npy"
     path.write_bytes(path.read_bytes()[:-1])
     with pytest.raises(IndexFileError, match="size mismatch in text_blob.npy"):
-        _store.load_index(target)
+        load_index(target)
 
 
 def test_word_sum_changes_with_any_byte(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
     data = bytes(range(256)) * 41 + b"tail"  # not a whole number of 8-byte words
     path.write_bytes(data)
-    reference = _store._word_sum(path)
+    reference = _integrity._word_sum(path)
     padded = np.frombuffer(data + bytes(-len(data) % 8), dtype="<u8")
     expected = sum(int(x) * (2 * i + 1) for i, x in enumerate(padded.tolist())) % 2**64
     assert reference == f"wsum64:{len(data)}:{expected:016x}"
@@ -118,25 +116,25 @@ def test_word_sum_changes_with_any_byte(tmp_path: Path) -> None:
         edited = bytearray(data)
         edited[i] ^= 0x80
         path.write_bytes(bytes(edited))
-        assert _store._word_sum(path) != reference
+        assert _integrity._word_sum(path) != reference
 
 
 def test_index_saved_without_sizes_still_loads(tmp_path: Path) -> None:
     """Manifests from before sizes and word sums (blake2b for every file) are still verified."""
     data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
     target = tmp_path / "index"
-    _store.save_index(data, target)
+    save_index(data, target)
     manifest = json.loads((target / "manifest.json").read_text())
     del manifest["sizes"]
-    manifest["checksums"] = {rel: _store._checksum(target / rel) for rel in manifest["checksums"]}
+    manifest["checksums"] = {rel: _integrity._checksum(target / rel) for rel in manifest["checksums"]}
     (target / "manifest.json").write_text(json.dumps(manifest))
-    assert _store.load_index(target).n_chunks == data.n_chunks
+    assert load_index(target).n_chunks == data.n_chunks
     path = target / "quotable.npy"
     raw = bytearray(path.read_bytes())
     raw[-1] ^= 1
     path.write_bytes(bytes(raw))
     with pytest.raises(IndexFileError, match="checksum"):
-        _store.load_index(target)
+        load_index(target)
 
 
 def test_failing_worker_processes_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch,
@@ -147,11 +145,11 @@ def test_failing_worker_processes_fall_back_to_this_process(monkeypatch: pytest.
     def no_processes(*_args: object, **_kwargs: object) -> None:
         raise OSError(38, "Function not implemented: no semaphores here")
 
-    monkeypatch.setattr(_store, "_BATCH_ARTICLES", 2)
-    monkeypatch.setattr(_store, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(_workers, "_BATCH_ARTICLES", 2)
+    monkeypatch.setattr(_workers, "ProcessPoolExecutor", no_processes)
     fallen, report = _build(articles, workers=2)
     assert report.workers == 1 and "worker processes failed" in caplog.text
-    for name in _store._ARRAYS:
+    for name in _files.ARRAYS:
         assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
     assert serial.sentences.scores(["pen"]).tolist() == fallen.sentences.scores(["pen"]).tolist()
 
@@ -161,16 +159,16 @@ def test_workers_dying_midway_the_rest_is_built_here(monkeypatch: pytest.MonkeyP
 
     articles = _articles()
     serial, _ = _build(articles, workers=1)
-    monkeypatch.setattr(_store, "_BATCH_ARTICLES", 3)
+    monkeypatch.setattr(_workers, "_BATCH_ARTICLES", 3)
 
-    def two_batches_then_broken(items: list[Article], _workers: int):  # type: ignore[no-untyped-def]
-        yield 0, _store._process_articles(items[0:3])
-        yield 3, _store._process_articles(items[3:6])
+    def two_batches_then_broken(items: list[Article], _n_workers: int):  # type: ignore[no-untyped-def]
+        yield 0, _workers.process_articles(items[0:3])
+        yield 3, _workers.process_articles(items[3:6])
         raise BrokenProcessPool("a worker was killed")
 
-    monkeypatch.setattr(_store, "_parallel_batches", two_batches_then_broken)
+    monkeypatch.setattr(_workers, "_parallel_batches", two_batches_then_broken)
     fallen, report = _build(articles, workers=2)
     assert report.workers == 1
-    for name in _store._ARRAYS:
+    for name in _files.ARRAYS:
         assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
     assert serial.articles == fallen.articles and serial.vocabulary == fallen.vocabulary

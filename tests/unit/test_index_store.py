@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index import Retriever, analyze, load_index, open_index, read_corpus
-from index._store import POINTER
+from index import BuildReport, Retriever, analyze, load_index, open_index, read_corpus
+from index.store import POINTER
 
 
 def _current(cache: Path) -> Path:
@@ -123,3 +123,29 @@ def test_skipped_files_are_reported(corpus_copy: Path, tmp_path: Path) -> None:
     _, report = open_index(corpus_copy, tmp_path / "cache")
     assert report is not None and report.skipped == [("bad.txt", "not valid UTF-8 (byte 0)")]
     assert len(read_corpus(corpus_copy).articles) == report.articles
+
+
+def test_build_report_lines() -> None:
+    """The lines the command line prints after a build (it adds its "newsbot: " prefix)."""
+    quiet = BuildReport(articles=4, sentences=76, quotable=61, seconds={"read": 0.01, "index": 0.2})
+    assert quiet.lines() == ["indexed 4 articles, 76 sentences (61 quotable); skipped 0; 0.2 s"]
+
+    busy = BuildReport(
+        articles=1234, sentences=56789, quotable=45678, seconds={"read": 1.0, "analyze": 2.25},
+        skipped=[(f"bad{i}.txt", "empty file") for i in range(23)],
+        changes=[f"edited a{i}.txt" for i in range(11)],
+    )
+    lines = busy.lines()
+    assert lines[0] == "index rebuilt: " + ", ".join(f"edited a{i}.txt" for i in range(10)) + " …"
+    assert lines[1:21] == [f"skipped bad{i}.txt: empty file" for i in range(20)]
+    assert lines[21:] == [
+        "… and 3 more skipped",
+        "indexed 1,234 articles, 56,789 sentences (45,678 quotable); skipped 23; 3.2 s",
+    ]
+
+    few = BuildReport(articles=2, skipped=[("x.txt", "not valid UTF-8 (byte 3)")], changes=["added b.txt"])
+    assert few.lines() == [
+        "index rebuilt: added b.txt",
+        "skipped x.txt: not valid UTF-8 (byte 3)",
+        "indexed 2 articles, 0 sentences (0 quotable); skipped 1; 0.0 s",
+    ]
