@@ -1,6 +1,8 @@
 """Retrieval for newsbot: reading articles, cleaning, sentence chunking, analysis, BM25 and search.
 
-It knows nothing of chat; `bot` builds answers on top of it."""
+It knows nothing of chat; `bot` builds answers on top of it. Import from here: the subpackages
+(articles, text, bm25, store) and the private modules are the layout, not the interface.
+"""
 
 from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
 from ._errors import (
@@ -43,11 +45,50 @@ from .text import (
 )
 
 __all__ = [
-    "ARTICLE_SUFFIXES", "JSONL_SUFFIXES",
-    "Article", "ArticleError", "ArticleRecord", "BM25Scorer", "Block", "BlockKind", "BuildReport", "Chunk",
-    "CorpusError", "EmptyQueryError", "Hit", "IndexData", "IndexFileError", "MAX_QUERY_CHARS", "NewsbotError",
-    "NoContentWordsError", "Progress", "QueryError", "QueryTooLongError", "RankingWeights", "ReadReport", "Retriever",
-    "STOPWORDS", "SearchResult", "analyze", "analyzer_signature", "atomic_write_bytes", "atomic_write_json", "atomic_write_text", "atomic_writer", "build_index", "chunk_blocks", "clean_body",
-    "content_words", "default_cache_dir", "fold", "load_index", "normalize_text", "open_index", "parse_text_article", "read_corpus",
-    "save_index", "split_sentences", "warm_up",
+    "ARTICLE_SUFFIXES",
+    "JSONL_SUFFIXES",
+    "MAX_QUERY_CHARS",
+    "STOPWORDS",
+    "Article",
+    "ArticleError",
+    "ArticleRecord",
+    "BM25Scorer",
+    "Block",
+    "BlockKind",
+    "BuildReport",
+    "Chunk",
+    "CorpusError",
+    "EmptyQueryError",
+    "Hit",
+    "IndexData",
+    "IndexFileError",
+    "NewsbotError",
+    "NoContentWordsError",
+    "Progress",
+    "QueryError",
+    "QueryTooLongError",
+    "RankingWeights",
+    "ReadReport",
+    "Retriever",
+    "SearchResult",
+    "analyze",
+    "analyzer_signature",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "atomic_writer",
+    "build_index",
+    "chunk_blocks",
+    "clean_body",
+    "content_words",
+    "default_cache_dir",
+    "fold",
+    "load_index",
+    "normalize_text",
+    "open_index",
+    "parse_text_article",
+    "read_corpus",
+    "save_index",
+    "split_sentences",
+    "warm_up",
 ]

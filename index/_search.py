@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ class Retriever:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
-    ) -> tuple["Retriever", BuildReport | None]:
+    ) -> tuple[Retriever, BuildReport | None]:
         data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn)
         return cls(data), report
 
@@ -170,19 +171,19 @@ class Retriever:
             if i not in term_sets:
                 seq = analyze(data.chunk_text(i))
                 term_sets[i] = set(seq)
-                term_pairs[i] = set(zip(seq, seq[1:]))
+                term_pairs[i] = set(itertools.pairwise(seq))
             return term_sets[i]
 
-        pairs = [(a[0], b[0]) for a, b in zip(groups, groups[1:])] if w.phrase else []
+        pairs = [(a[0], b[0]) for a, b in itertools.pairwise(groups)] if w.phrase else []
 
-        score_of = dict(zip(ids.tolist(), (scores / best).tolist()))
+        score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
 
         def hit(chunk: int, raw: float) -> Hit:
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
             sentence_terms = terms_of(chunk)
             matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
-            coverage = sum(wt for g, wt in zip(groups, weight) if g[0] in matched) / total_weight
+            coverage = sum(wt for g, wt in zip(groups, weight, strict=True) if g[0] in matched) / total_weight
             neighbour = max(
                 (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
                  if record.first_chunk <= n < record.first_chunk + record.n_chunks),
@@ -197,7 +198,7 @@ class Retriever:
             return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
                        coverage, matched)
 
-        for chunk, raw in zip(ids.tolist(), scores.tolist()):
+        for chunk, raw in zip(ids.tolist(), scores.tolist(), strict=True):
             hits.append(hit(chunk, raw))
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
