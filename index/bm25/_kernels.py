@@ -71,16 +71,20 @@ def warm_up() -> bool:
 # and among equal scores the highest document id.
 
 
+def _worse(s1, d1, s2, d2):
+    """(s1, d1) ranks below (s2, d2): a lower score, or the same score and a higher document id."""
+    return s1 < s2 or (s1 == s2 and d1 > d2)
+
+
 def _sift_up(hs, hi, c, s, d):
     """Put (s, d) into the hole at c, moving better parents down."""
     while c > 0:
         par = (c - 1) // 2
-        if s < hs[par] or (s == hs[par] and d > hi[par]):
-            hs[c] = hs[par]
-            hi[c] = hi[par]
-            c = par
-        else:
+        if not _worse(s, d, hs[par], hi[par]):
             break
+        hs[c] = hs[par]
+        hi[c] = hi[par]
+        c = par
     hs[c] = s
     hi[c] = d
 
@@ -89,19 +93,16 @@ def _sift_down(hs, hi, size, s, d):
     """Put (s, d) into the hole at the root of hs[:size], moving worse children up."""
     c = 0
     while True:
-        left = 2 * c + 1
-        if left >= size:
+        m = 2 * c + 1  # the worse child
+        if m >= size:
             break
-        m = left
-        right = left + 1
-        if right < size and (hs[right] < hs[left] or (hs[right] == hs[left] and hi[right] > hi[left])):
-            m = right
-        if hs[m] < s or (hs[m] == s and hi[m] > d):
-            hs[c] = hs[m]
-            hi[c] = hi[m]
-            c = m
-        else:
+        if m + 1 < size and _worse(hs[m + 1], hi[m + 1], hs[m], hi[m]):
+            m += 1
+        if not _worse(hs[m], hi[m], s, d):
             break
+        hs[c] = hs[m]
+        hi[c] = hi[m]
+        c = m
     hs[c] = s
     hi[c] = d
 
@@ -111,7 +112,7 @@ def _heap_offer(hs, hi, n, s, d):
     if n < hs.shape[0]:
         _sift_up(hs, hi, n, s, d)
         return n + 1
-    if s > hs[0] or (s == hs[0] and d < hi[0]):
+    if _worse(hs[0], hi[0], s, d):
         _sift_down(hs, hi, n, s, d)
     return n
 
@@ -349,7 +350,7 @@ def _compile_numba_kernel() -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     def rw(dtype: Any) -> Any:
         return types.Array(dtype, 1, "C")
 
-    for helper in (_sift_up, _sift_down, _heap_offer, _find, _add_row, _add_row_to_listed, _sum_bounds):
+    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _add_row, _add_row_to_listed, _sum_bounds):
         jit(helper, inline=True)
     jit(_kth_largest, types.float64(
         rw(types.float64), rw(types.int32), types.int64, ro(types.boolean), types.boolean, types.int64
