@@ -9,14 +9,23 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .._errors import IndexFileError
 from ._model import IndexData
 
+# Files above this size are checked with _word_sum instead of blake2b (which runs at ~0.3-1 GB/s).
+_BLAKE2B_MAX_BYTES = 1 << 20
+_WORD_SUM = "wsum64:"
+_WORD_BLOCK = 1 << 20  # words per read
+_MASK64 = (1 << 64) - 1
+
 
 def check_consistent(data: IndexData) -> None:
+    """The loaded arrays agree with each other and with the manifest (every file can pass its own
+    checksum and still belong to another index)."""
     n = data.n_chunks
     if n != data.manifest.get("n_chunks"):
         raise IndexFileError("chunk count differs from the manifest")
@@ -31,21 +40,21 @@ def check_consistent(data: IndexData) -> None:
         raise IndexFileError("article chunk ranges do not cover the chunks")
 
 
-def check_sizes(directory: Path, manifest: dict[str, object]) -> None:
+def check_sizes(directory: Path, manifest: dict[str, Any]) -> None:
     """Every file the manifest lists exists with its recorded size (truncated, extended)."""
     sizes = manifest.get("sizes") or {}  # absent in indexes saved before sizes were recorded
     if not isinstance(sizes, dict):
         raise IndexFileError("manifest sizes have the wrong shape")
-    for rel in dict(manifest["checksums"]):  # type: ignore[call-overload]
+    for rel in dict(manifest["checksums"]):
         if rel in sizes and (directory / rel).stat().st_size != sizes[rel]:
             raise IndexFileError(f"size mismatch in {rel} (truncated or overwritten)")
 
 
-def _verify_checksums(directory: Path, manifest: dict[str, object]) -> None:
+def _verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
     """Every file has its checksum (edits). Files up to _BLAKE2B_MAX_BYTES carry a blake2b digest;
     bigger ones (the arrays of a large index, hundreds of MB at a million sentences, where blake2b
     runs at 0.3-1 GB/s) a word sum, which numpy computes at memory speed and any changed byte changes."""
-    for rel, digest in dict(manifest["checksums"]).items():  # type: ignore[call-overload]
+    for rel, digest in dict(manifest["checksums"]).items():
         path = directory / rel
         actual = _word_sum(path) if str(digest).startswith(_WORD_SUM) else _checksum(path)
         if actual != digest:
@@ -55,13 +64,13 @@ def _verify_checksums(directory: Path, manifest: dict[str, object]) -> None:
 class Verifier:
     """_verify_checksums in a background thread (file reads and numpy release the GIL)."""
 
-    def __init__(self, directory: Path, manifest: dict[str, object]) -> None:
+    def __init__(self, directory: Path, manifest: dict[str, Any]) -> None:
         self._error: Exception | None = None
         self._thread = threading.Thread(target=self._run, args=(directory, manifest), name="index-verify",
                                         daemon=True)
         self._thread.start()
 
-    def _run(self, directory: Path, manifest: dict[str, object]) -> None:
+    def _run(self, directory: Path, manifest: dict[str, Any]) -> None:
         try:
             _verify_checksums(directory, manifest)
         except Exception as exc:  # handed to the loading thread
@@ -77,13 +86,6 @@ class Verifier:
             raise IndexFileError(f"unreadable index file: {error}") from None
         if error is not None:
             raise error
-
-
-# Files above this size are checked with _word_sum instead of blake2b (which runs at ~0.3-1 GB/s).
-_BLAKE2B_MAX_BYTES = 1 << 20
-_WORD_SUM = "wsum64:"
-_WORD_BLOCK = 1 << 20  # words per read
-_MASK64 = (1 << 64) - 1
 
 
 def file_checksum(path: Path, size: int) -> str:
