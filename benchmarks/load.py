@@ -398,8 +398,8 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
 
 def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[str, list[str]]:
     """question text as typed -> the HTML messages the bot sends for it, computed in this process."""
-    from bot import render_html
-    from bot._service import NewsService
+    from bot import NewsService
+    from bot.render import render_answer
     from bot.tg_app import addressed_question
 
     with tempfile.TemporaryDirectory(prefix="newsbot-load-expect-") as cache:
@@ -409,7 +409,7 @@ def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[s
             private = not text.startswith("@") and f"@{username}" not in text
             asked = addressed_question(text, chat_type="private" if private else "supergroup",
                                        bot_username=username, bot_id=bot_id)
-            out[text] = render_html.render_answer(service.answer(asked or text))
+            out[text] = render_answer(service.answer(asked or text))
         close = getattr(service, "close", None)
         if callable(close):
             close()

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from index import BuildReport, NewsbotError
 
-from ._service import NewsService
+from .service import NewsService
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")

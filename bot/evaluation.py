@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 from index import fold
 
 if TYPE_CHECKING:
-    from ._models import Answer
-    from ._service import NewsService
+    from .answer import Answer
+    from .service import NewsService
     from .settings import Settings
 
 HIT_K = 5

@@ -37,9 +37,9 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import render_html
-from bot._models import Answer, AnswerKind
-from bot.render_html import esc
+from bot import render as render_html
+from bot.answer import Answer, AnswerKind
+from bot.render import esc
 from bot.settings import Settings
 
 log = logging.getLogger("newsbot.telegram")
@@ -60,7 +60,7 @@ NON_TEXT_HINT = "I can only read text messages. Send me a question in words, for
 
 
 class Service(Protocol):
-    """What the bot needs from `bot._service.NewsService` (tests may stand in for it)."""
+    """What the bot needs from `bot.service.NewsService` (tests may stand in for it)."""
 
     def answer(self, question: str) -> Answer: ...
 
@@ -472,7 +472,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def open_service(settings: Settings) -> Service:
     """Load (or build) the index once; raises index.NewsbotError subclasses with clear messages."""
-    from bot._service import NewsService
+    from bot.service import NewsService
 
     return NewsService.open(settings.corpus, settings.index_dir, warn=log.warning)
 

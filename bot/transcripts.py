@@ -606,7 +606,7 @@ class Replayer:
     def service(self, corpus: Path) -> Any:
         corpus = corpus.resolve()
         if corpus not in self._services:
-            from ._service import NewsService
+            from .service import NewsService
 
             if not corpus.exists():
                 raise TranscriptError(f"corpus {corpus} does not exist")

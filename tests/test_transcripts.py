@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bot import transcripts as tx
 from bot._cli import main
-from bot._models import Answer, AnswerKind, Quote, Source
+from bot.answer import Answer, AnswerKind, Quote, Source
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSCRIPT_DIR = REPO / "tests" / "transcripts"

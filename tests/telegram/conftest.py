@@ -31,7 +31,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def news_service(index_dir: Path) -> Any:
     """The real NewsService over the seed corpus, opened once for the session."""
-    from bot._service import NewsService
+    from bot import NewsService
 
     service = NewsService.open(CORPUS, index_dir)
     service.answer("Who beat Le Pen in the north?")  # warm up once, not in the first test

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot._models import Answer, AnswerKind, Highlight, Quote, Source
+from bot.answer import Answer, AnswerKind, Highlight, Quote, Source
 from bot.tg_app import COMMANDS, SORRY, build_application, serve
 from tests.telegram.conftest import CORPUS
 from tests.telegram.fake_botapi import FakeBotAPI

@@ -1,4 +1,7 @@
-"""NewsService: the one object every channel (CLI, REPL, Telegram) asks questions of."""
+"""NewsService: the one object every channel (CLI, REPL, Telegram, transcripts, eval) asks questions of.
+
+It opens the persisted index (building it when needed) and answers with the composer; the channels
+only draw what it returns."""
 
 from __future__ import annotations
 
@@ -9,10 +12,7 @@ from pathlib import Path
 
 from index import BuildReport, Hit, Progress, Retriever, default_cache_dir, warm_up
 
-
-from ._models import Answer
-from ._qtypes import QType, question_type
-from .compose import Composer, ComposerSettings
+from .answer import Answer, Composer, ComposerSettings, QType, clean_question, example_questions, question_type
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class NewsService:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
-    ) -> "NewsService":
+    ) -> NewsService:
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
@@ -59,8 +59,6 @@ class NewsService:
 
     def ranked(self, question: str, k: int = 5) -> list[Hit]:
         """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""
-        from .compose import clean_question
-
         q = clean_question(question)
         qtype = question_type(q)
         result = self.retriever.search(q, k=self.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
@@ -87,8 +85,6 @@ class NewsService:
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this corpus can answer, made from its own sentences (never canned)."""
-        from .examples import example_questions
-
         return example_questions(self.retriever, n)
 
     def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
@@ -98,3 +94,4 @@ class NewsService:
                 chunk = record.first_chunk + position
                 return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
         raise KeyError(article_id)
+
