@@ -3,7 +3,7 @@
     python benchmarks/load.py                       # 1,000 questions at 10/s, then the flood phase
     python benchmarks/load.py --questions 200 --rate 20 --json /tmp/load.json
 
-Everything stays on 127.0.0.1: the fake Bot API (tests/telegram/fake_botapi.py) runs in this
+Everything stays on 127.0.0.1: the fake Bot API (bot.tgbot.testing) runs in this
 process, the bot runs as ``python -m bot`` with NEWSBOT_TELEGRAM_API_URL pointing at it, a fresh
 NEWSBOT_CACHE_DIR (the bot builds its index at start) and the seed corpus.
 
@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.telegram.fake_botapi import FakeBotAPI, SentMessage  # noqa: E402
+from bot.tgbot.testing import FakeBotAPI, SentMessage  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 TOKEN = "7000042:AALoadTestTokenNotARealOne_0123456789abcd"
@@ -126,7 +126,7 @@ class LoadFake(FakeBotAPI):
 
 
 if not hasattr(FakeBotAPI, "_fault_for"):  # the hook above relies on it
-    raise SystemExit("tests/telegram/fake_botapi.py has no FakeBotAPI._fault_for any more; update LoadFake")
+    raise SystemExit("bot.tgbot.testing.FakeBotAPI has no _fault_for any more; update LoadFake")
 
 
 # ---------------------------------------------------------------------------------------------

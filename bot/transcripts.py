@@ -74,7 +74,6 @@ import asyncio
 import contextlib
 import difflib
 import importlib
-import importlib.util
 import io
 import json
 import logging
@@ -444,43 +443,12 @@ def replay_repl(service: Any, questions: Sequence[str]) -> list[str]:
 
 
 def telegram_modules() -> tuple[Any, Any]:
-    """(bot.tg_app, the fake Bot API module), or TelegramUnavailable saying what is missing."""
-    root = Path(__file__).resolve().parents[1]
+    """(bot.tg_app, the fake Bot API of bot.tgbot.testing), or TelegramUnavailable saying what is missing."""
     try:
         tg_app = importlib.import_module("bot.tg_app")
+        fake = importlib.import_module("bot.tgbot.testing")
     except ModuleNotFoundError as exc:
-        if exc.name != "bot.tg_app":
-            raise TelegramUnavailable(f"bot/tg_app.py cannot be imported: {exc}") from None
-        raise TelegramUnavailable("bot/tg_app.py (the Telegram bot) does not exist yet") from None
-    try:
-        fake = importlib.import_module("tests.telegram.fake_botapi")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("tests", "tests.telegram", "tests.telegram.fake_botapi"):
-            raise TelegramUnavailable(f"the fake Telegram Bot API needs {exc.name} "
-                                      "(pip install -e '.[test]')") from None
-        fake = None
-        for base in (Path.cwd(), root):
-            file = base / "tests" / "telegram" / "fake_botapi.py"
-            if file.is_file():
-                spec = importlib.util.spec_from_file_location("newsbot_transcripts_fake_botapi", file)
-                assert spec is not None and spec.loader is not None
-                fake = importlib.util.module_from_spec(spec)
-                sys.modules[spec.name] = fake
-                try:
-                    spec.loader.exec_module(fake)
-                except ModuleNotFoundError as err:
-                    del sys.modules[spec.name]
-                    raise TelegramUnavailable(f"the fake Telegram Bot API needs {err.name} "
-                                              "(pip install -e '.[test]')") from None
-                break
-        if fake is None:
-            raise TelegramUnavailable("tests/telegram/fake_botapi.py (the fake Telegram Bot API) "
-                                      "does not exist yet") from None
-    for name in ("build_application", "serve"):
-        if not hasattr(tg_app, name):
-            raise TelegramUnavailable(f"bot/tg_app.py has no {name}() yet")
-    if not hasattr(fake, "FakeBotAPI"):
-        raise TelegramUnavailable("tests/telegram/fake_botapi.py has no FakeBotAPI yet")
+        raise TelegramUnavailable(f"the Telegram bot cannot be imported: {exc}") from None
     return tg_app, fake
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

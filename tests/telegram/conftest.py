@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings, load_settings
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"

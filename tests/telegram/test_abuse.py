@@ -16,7 +16,7 @@ from rich.console import Console
 
 from bot.repl import Repl
 from bot.tg_app import SORRY
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -13,8 +13,8 @@ import pytest
 
 from bot.answer import Answer, AnswerKind, Highlight, Quote, Source
 from bot.tg_app import COMMANDS, SORRY, build_application, serve
+from bot.tgbot.testing import FakeBotAPI
 from tests.telegram.conftest import CORPUS
-from tests.telegram.fake_botapi import FakeBotAPI
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+from bot.tgbot.testing import FakeBotAPI
 from tests.telegram.conftest import CORPUS, ROOT
-from tests.telegram.fake_botapi import FakeBotAPI
 
 QUESTION = "Who beat Le Pen in the north?"
 

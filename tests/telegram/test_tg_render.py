@@ -21,7 +21,7 @@ from bot.render import (
     split_marked_text,
     tg_len,
 )
-from tests.telegram.fake_botapi import parse_html
+from bot.tgbot.testing import parse_html
 
 
 def plain(html: str) -> str:

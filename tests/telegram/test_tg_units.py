@@ -22,8 +22,8 @@ from bot.tg_app import (
     run_bot,
     webhook_path,
 )
+from bot.tgbot.testing import ThreadedFakeBotAPI
 from tests.telegram.conftest import CORPUS
-from tests.telegram.fake_botapi import ThreadedFakeBotAPI
 
 BOT = {"bot_username": "newsbot_test_bot", "bot_id": 7000001}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://newsbot.example.org/telegram/hook"

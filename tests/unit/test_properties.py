@@ -32,7 +32,7 @@ questions = st.one_of(
 @FIXED
 @given(question=questions)
 def test_any_question_gets_a_sound_answer(seed_service, question: str) -> None:  # type: ignore[no-untyped-def]
-    from tests.telegram.fake_botapi import parse_html
+    from bot.tgbot.testing import parse_html
 
     from bot.render import render_answer
 
