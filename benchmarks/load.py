@@ -400,7 +400,7 @@ def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[s
     """question text as typed -> the HTML messages the bot sends for it, computed in this process."""
     from bot import NewsService
     from bot.render import render_answer
-    from bot.tg_app import addressed_question
+    from bot.tgbot import addressed_question
 
     with tempfile.TemporaryDirectory(prefix="newsbot-load-expect-") as cache:
         service = NewsService.open(CORPUS, Path(cache), warn=lambda _m: None)

@@ -9,10 +9,23 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from index import BuildReport, Hit, Progress, Retriever, default_cache_dir, warm_up
 
 from .answer import Answer, Composer, ComposerSettings, QType, clean_question, example_questions, question_type
+
+
+class Service(Protocol):
+    """What the Telegram bot and transcript replay need of a NewsService (tests stand in for it)."""
+
+    def answer(self, question: str) -> Answer: ...
+
+    def articles(self) -> list[Any]: ...
+
+    def example_questions(self, n: int = 3) -> list[str]: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -95,3 +108,18 @@ class NewsService:
                 return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
         raise KeyError(article_id)
 
+
+def build_lines(report: BuildReport) -> list[str]:
+    """What the command line says after a build: the changes, the skipped files (at most 20), the counts."""
+    # TODO(merge): BuildReport.lines() (index) says exactly this; use it and delete this function.
+    lines = []
+    if report.changes:
+        lines.append("index rebuilt: " + ", ".join(report.changes[:10]) + (" …" if len(report.changes) > 10 else ""))
+    for name, reason in report.skipped[:20]:
+        lines.append(f"skipped {name}: {reason}")
+    if len(report.skipped) > 20:
+        lines.append(f"… and {len(report.skipped) - 20} more skipped")
+    seconds = sum(report.seconds.values())
+    lines.append(f"indexed {report.articles:,} articles, {report.sentences:,} sentences "
+                 f"({report.quotable:,} quotable); skipped {len(report.skipped):,}; {seconds:.1f} s")
+    return lines

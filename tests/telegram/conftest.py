@@ -69,7 +69,7 @@ StartBot = Callable[..., Awaitable[Any]]
 async def start_bot(settings_for: Callable[..., Settings], news_service: Any) -> AsyncIterator[StartBot]:
     """``app = await start_bot(service=..., **settings)``: a real PTB Application, Updater and
     HTTP client running against the fake server until the test ends."""
-    from bot.tg_app import build_application, serve
+    from bot.tgbot import build_application, serve
 
     async with contextlib.AsyncExitStack() as stack:
 

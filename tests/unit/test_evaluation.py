@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import EvalFileError
 from bot.evaluation import (
-    EvalFileError,
     EvalQuestion,
     contains_answer,
     parse_questions,
@@ -117,7 +117,7 @@ def test_percentile():
 
 @pytest.mark.skipif(not SEED_QUESTIONS.is_file(), reason="../shared/eval/seed_questions.jsonl not present")
 def test_seed_questions_all_pass(tmp_path, capsys):
-    from bot._cli import main
+    from bot.cli import main
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
