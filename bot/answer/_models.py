@@ -40,6 +40,11 @@ class Quote(BaseModel):
     citations: list[int] = Field(description="source numbers, in order")
     highlights: list[Highlight] = Field(default_factory=list)
 
+    @property
+    def markers(self) -> str:
+        """The citation markers as shown after the quote: "[1][2]"."""
+        return "".join(f"[{n}]" for n in self.citations)
+
 
 class Citation(BaseModel):
     """A citation as the JSON output lists it: the exact sentence quoted from one article."""
@@ -72,6 +77,4 @@ class Answer(BaseModel):
         """Plain-text answer body without the sources list: quotes with [n] markers, or the notice."""
         if not self.found:
             return self.notice
-        return " ".join(
-            f"{q.text} " + "".join(f"[{n}]" for n in q.citations) for q in self.quotes
-        )
+        return " ".join(f"{q.text} {q.markers}" for q in self.quotes)

@@ -67,15 +67,11 @@ def _merge(highlights: Iterable[Highlight], length: int) -> list[tuple[int, int]
 # Answers
 
 
-def markers(citations: Iterable[int]) -> str:
-    return "".join(f"[{n}]" for n in citations)
-
-
 def _quote_block(quote: Quote, limit: int) -> Block:
     spans = _merge(quote.highlights, len(quote.text.rstrip()))
     suffix = "”"
     if quote.citations:
-        suffix += " " + esc(markers(quote.citations))
+        suffix += " " + esc(quote.markers)
     text = quote.text.rstrip()
     lead = len(text) - len(text.lstrip())
     text = text[lead:]

@@ -35,7 +35,7 @@ def render_rich(answer: Answer) -> Text:
             out.append(quote.text[span.start : span.end], style="bold")
             cursor = span.end
         out.append(quote.text[cursor:])
-        out.append(" " + "".join(f"[{n}]" for n in quote.citations), style="cyan")
+        out.append(" " + quote.markers, style="cyan")
     out.append("\n\nSources:", style="dim")
     for source in answer.sources:
         out.append("\n" + source_text(source), style="dim")
