@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 
-class AnswerKind(str, Enum):
+class AnswerKind(StrEnum):
     """Why an answer looks the way it does; renderers and tests branch on it."""
 
     ANSWER = "answer"  # quoted sentences with citations

@@ -4,12 +4,12 @@ a number), and the parts of its wording the composer uses to spot that answer in
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from index import analyze, fold
 
 
-class QType(str, Enum):
+class QType(StrEnum):
     PERSON = "person"
     DATE = "date"
     PLACE = "place"
