@@ -50,6 +50,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -289,10 +291,8 @@ def bot_env(fake: FakeBotAPI, cache_dir: Path, flood_limit: int, log_level: str)
 
 
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+    """The q-th percentile by nearest rank (a value that occurred); nan for no values."""
+    return float(np.percentile(values, q, method="inverted_cdf")) if values else float("nan")
 
 
 def latency_summary(values: list[float]) -> dict[str, float]:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.answer import Answer
 from bot.errors import EvalFileError
 from index import fold
@@ -158,13 +160,7 @@ def result_from_answer(q: EvalQuestion, answer: Answer, top: Sequence[str], late
 
 def percentile(values: Sequence[float], p: float) -> float:
     """The p-th percentile (0–100), linear between closest ranks; 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100.0
-    lo = int(rank)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+    return float(np.percentile(values, p)) if len(values) else 0.0
 
 
 @dataclass
