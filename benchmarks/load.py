@@ -3,7 +3,7 @@
     python benchmarks/load.py                       # 1,000 questions at 10/s, then the flood phase
     python benchmarks/load.py --questions 200 --rate 20 --json /tmp/load.json
 
-Everything stays on 127.0.0.1: the fake Bot API (tests/telegram/fake_botapi.py) runs in this
+Everything stays on 127.0.0.1: the fake Bot API (bot.tgbot.testing) runs in this
 process, the bot runs as ``python -m bot`` with NEWSBOT_TELEGRAM_API_URL pointing at it, a fresh
 NEWSBOT_CACHE_DIR (the bot builds its index at start) and the seed corpus.
 
@@ -50,10 +50,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.telegram.fake_botapi import FakeBotAPI, SentMessage  # noqa: E402
+from bot.tgbot.testing import FakeBotAPI, SentMessage  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 TOKEN = "7000042:AALoadTestTokenNotARealOne_0123456789abcd"
@@ -126,7 +128,7 @@ class LoadFake(FakeBotAPI):
 
 
 if not hasattr(FakeBotAPI, "_fault_for"):  # the hook above relies on it
-    raise SystemExit("tests/telegram/fake_botapi.py has no FakeBotAPI._fault_for any more; update LoadFake")
+    raise SystemExit("bot.tgbot.testing.FakeBotAPI has no _fault_for any more; update LoadFake")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,10 +291,8 @@ def bot_env(fake: FakeBotAPI, cache_dir: Path, flood_limit: int, log_level: str)
 
 
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+    """The q-th percentile by nearest rank (a value that occurred); nan for no values."""
+    return float(np.percentile(values, q, method="inverted_cdf")) if values else float("nan")
 
 
 def latency_summary(values: list[float]) -> dict[str, float]:
@@ -398,9 +398,9 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
 
 def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[str, list[str]]:
     """question text as typed -> the HTML messages the bot sends for it, computed in this process."""
-    from bot import render_html
-    from bot._service import NewsService
-    from bot.tg_app import addressed_question
+    from bot import NewsService
+    from bot.render import render_answer
+    from bot.tgbot import addressed_question
 
     with tempfile.TemporaryDirectory(prefix="newsbot-load-expect-") as cache:
         service = NewsService.open(CORPUS, Path(cache), warn=lambda _m: None)
@@ -409,7 +409,7 @@ def expected_answers(questions: list[str], username: str, bot_id: int) -> dict[s
             private = not text.startswith("@") and f"@{username}" not in text
             asked = addressed_question(text, chat_type="private" if private else "supergroup",
                                        bot_username=username, bot_id=bot_id)
-            out[text] = render_html.render_answer(service.answer(asked or text))
+            out[text] = render_answer(service.answer(asked or text))
         close = getattr(service, "close", None)
         if callable(close):
             close()

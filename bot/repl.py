@@ -10,9 +10,9 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from ._models import Answer
-from ._service import NewsService
-from .render import render_rich, source_line
+from .answer import Answer
+from .render import render_rich, source_text
+from .service import NewsService
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words, e.g. "Who won in the north?".
@@ -70,7 +70,7 @@ class Repl:
         numbers = [s.n for s in self.last.sources]
         span = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
         if not arg:
-            return "\n".join(source_line(s) for s in self.last.sources) + f"\nType /sources N (N = {span}) for one."
+            return "\n".join(source_text(s) for s in self.last.sources) + f"\nType /sources N (N = {span}) for one."
         try:
             n = int(arg)
         except ValueError:
@@ -79,7 +79,7 @@ class Repl:
         if source is None:
             return f"There is no source {n}; the last answer has source{'s' if len(numbers) > 1 else ''} {span}."
         citation = next(c for c in self.last.citations if c.n == n)
-        lines = [source_line(source)]
+        lines = [source_text(source)]
         for position, text in self.service.context(source.article_id, citation.position):
             marker = "> " if position == citation.position else "  "
             lines.append(f"{marker}{text}")
@@ -93,7 +93,10 @@ class Repl:
                 break
             if out == "":
                 continue
-            self.console.print(out, highlight=False, markup=False) if isinstance(out, str) else self.console.print(out, highlight=False)
+            if isinstance(out, str):
+                self.console.print(out, highlight=False, markup=False)
+            else:
+                self.console.print(out, highlight=False)
             self.console.print()
             plain = out.plain if isinstance(out, Text) else out
             self.exchanges.append((line.strip(), plain))
@@ -102,6 +105,7 @@ class Repl:
 
 def terminal_lines(history: Path | None) -> Iterator[str]:
     """Lines from a prompt_toolkit prompt (history, editing); Ctrl-D and Ctrl-C end the stream."""
+    # imported here, not at the top: only an interactive terminal needs it (start-up time)
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 

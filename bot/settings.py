@@ -11,15 +11,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index import default_cache_dir
 
+from .errors import SettingsError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
-
-
-class SettingsError(Exception):
-    """Settings that cannot work; the message is one line naming the variable."""
 
 
 class Settings(BaseSettings):
@@ -105,7 +102,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_url_and_secret(self) -> "Settings":
+    def _webhook_needs_url_and_secret(self) -> Settings:
         if self.telegram_mode == "webhook":
             if not self.webhook_url:
                 raise ValueError("NEWSBOT_WEBHOOK_URL is required when NEWSBOT_TELEGRAM_MODE=webhook")

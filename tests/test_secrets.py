@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -54,7 +54,7 @@ def test_the_leak_check_catches_whole_encoded_and_cut_tokens() -> None:
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index built once for the module, so each bot process only loads it."""
-    from bot._service import NewsService
+    from bot import NewsService
 
     cache = tmp_path_factory.mktemp("secrets-cache")
     NewsService.open(CORPUS, cache)

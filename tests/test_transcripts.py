@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import transcripts as tx
-from bot._cli import main
-from bot._models import Answer, AnswerKind, Quote, Source
+from bot.answer import Answer, AnswerKind, Quote, Source
+from bot.cli import main
+from bot.errors import TranscriptError
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSCRIPT_DIR = REPO / "tests" / "transcripts"
@@ -48,13 +49,6 @@ def replayer(index_cache: Path) -> tx.Replayer:
     return tx.Replayer(cache_dir=index_cache)
 
 
-def skip_if_unavailable(transcript: tx.Transcript) -> None:
-    if transcript.channel == "telegram":
-        reason = tx.telegram_unavailable()
-        if reason:
-            pytest.skip(f"telegram transcript not replayed: {reason}")
-
-
 # ------------------------------------------------------------------------- the transcripts
 
 
@@ -65,7 +59,6 @@ def test_transcripts_exist() -> None:
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.relative_to(TRANSCRIPT_DIR).as_posix() for p in TRANSCRIPTS])
 def test_transcript(path: Path, replayer: tx.Replayer) -> None:
     transcript = tx.load(path)
-    skip_if_unavailable(transcript)
     result = replayer.check(transcript)
     if not result.ok:
         pytest.fail(
@@ -163,13 +156,13 @@ def test_question_lines(question: str, line: str) -> None:
 
 
 def test_format_errors_name_the_file_and_line() -> None:
-    with pytest.raises(tx.TranscriptError, match=r"x\.transcript:2: .*'chanel: repl'"):
+    with pytest.raises(TranscriptError, match=r"x\.transcript:2: .*'chanel: repl'"):
         tx.loads("corpus: corpus\nchanel: repl\n\n>>> hi\nanswer\n", "x.transcript")
-    with pytest.raises(tx.TranscriptError, match="needs a 'channel:' line"):
+    with pytest.raises(TranscriptError, match="needs a 'channel:' line"):
         tx.loads("corpus: corpus\n\n>>> hi\n", "x.transcript")
-    with pytest.raises(tx.TranscriptError, match=r"x\.transcript:4: a question starting with \{"):
+    with pytest.raises(TranscriptError, match=r"x\.transcript:4: a question starting with \{"):
         tx.loads("corpus: corpus\nchannel: repl\n\n>>> {oops\n", "x.transcript")
-    with pytest.raises(tx.TranscriptError, match=r"x\.transcript:5: an escaped line"):
+    with pytest.raises(TranscriptError, match=r"x\.transcript:5: an escaped line"):
         tx.loads('corpus: corpus\nchannel: repl\n\n>>> hi\n\\"unterminated\n', "x.transcript")
 
 
@@ -287,9 +280,6 @@ class LongAnswers:
 
 
 def test_telegram_answer_in_several_messages_round_trips(replayer: tx.Replayer) -> None:
-    reason = tx.telegram_unavailable()
-    if reason:
-        pytest.skip(reason)
     service = LongAnswers(replayer.service(CORPUS))
     [answer] = tx.replay_telegram(service, ["long please"])
     messages = answer.split(f"\n{tx.MESSAGE_BREAK}\n")
@@ -301,7 +291,7 @@ def test_telegram_answer_in_several_messages_round_trips(replayer: tx.Replayer) 
 
 def test_telegram_refuses_questions_telegram_cannot_deliver(replayer: tx.Replayer) -> None:
     service = replayer.service(CORPUS)
-    with pytest.raises(tx.TranscriptError, match="empty or blank"):
+    with pytest.raises(TranscriptError, match="empty or blank"):
         tx.replay_telegram(service, ["  "])
-    with pytest.raises(tx.TranscriptError, match="at most 4096"):
+    with pytest.raises(TranscriptError, match="at most 4096"):
         tx.replay_telegram(service, ["word " * 1000])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings, load_settings
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -31,7 +31,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def news_service(index_dir: Path) -> Any:
     """The real NewsService over the seed corpus, opened once for the session."""
-    from bot._service import NewsService
+    from bot import NewsService
 
     service = NewsService.open(CORPUS, index_dir)
     service.answer("Who beat Le Pen in the north?")  # warm up once, not in the first test
@@ -69,7 +69,7 @@ StartBot = Callable[..., Awaitable[Any]]
 async def start_bot(settings_for: Callable[..., Settings], news_service: Any) -> AsyncIterator[StartBot]:
     """``app = await start_bot(service=..., **settings)``: a real PTB Application, Updater and
     HTTP client running against the fake server until the test ends."""
-    from bot.tg_app import build_application, serve
+    from bot.tgbot import build_application, serve
 
     async with contextlib.AsyncExitStack() as stack:
 

@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from bot.repl import Repl
-from bot.tg_app import SORRY
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot import SORRY
+from bot.tgbot.testing import FakeBotAPI
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot._models import Answer, AnswerKind, Highlight, Quote, Source
-from bot.tg_app import COMMANDS, SORRY, build_application, serve
+from bot.answer import Answer, AnswerKind, Highlight, Quote, Source
+from bot.errors import SettingsError
+from bot.tgbot import COMMANDS, SORRY, build_application, serve
+from bot.tgbot.testing import FakeBotAPI
 from tests.telegram.conftest import CORPUS
-from tests.telegram.fake_botapi import FakeBotAPI
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -356,7 +357,7 @@ async def test_wrong_token_fails_at_start(
 
 
 def test_build_needs_a_token(settings_for: Any) -> None:
-    with pytest.raises(ValueError, match="NEWSBOT_TELEGRAM_TOKEN"):
+    with pytest.raises(SettingsError, match="NEWSBOT_TELEGRAM_TOKEN"):
         build_application(settings_for(telegram_token=None))
 
 

@@ -63,7 +63,7 @@ def newsbot_subcommands(command: str) -> list[str]:
 
 
 def assert_cli_has(subcommand: str) -> None:
-    from bot._cli import build_parser
+    from bot.cli import build_parser
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as done:

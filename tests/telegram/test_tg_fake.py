@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 
-from tests.telegram.fake_botapi import EntityParseError, FakeBotAPI, parse_html
+from bot.tgbot.testing import EntityParseError, FakeBotAPI, parse_html
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+from bot.tgbot.testing import FakeBotAPI
 from tests.telegram.conftest import CORPUS, ROOT
-from tests.telegram.fake_botapi import FakeBotAPI
 
 QUESTION = "Who beat Le Pen in the north?"
 
@@ -54,8 +54,8 @@ async def run_until_sigterm(fake: FakeBotAPI, argv: list[str], env: dict[str, st
 async def test_run_bot_process_answers_and_stops_on_sigterm(fake: FakeBotAPI, index_dir: Path, tmp_path: Path) -> None:
     code, output = await run_until_sigterm(
         fake,
-        [sys.executable, "-c", "import sys; from bot.settings import load_settings; "
-                               "from bot.tg_app import run_bot; sys.exit(run_bot(load_settings()))"],
+        [sys.executable, "-c", "from bot.settings import load_settings; "
+                               "from bot.tgbot import run_bot; run_bot(load_settings())"],
         bot_env(fake, index_dir),
         tmp_path,
     )

@@ -9,19 +9,19 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot._models import Answer, AnswerKind, Highlight, Quote, Source
-from bot.render_html import (
+from bot.answer import Answer, AnswerKind, Highlight, Quote, Source
+from bot.render import (
     TELEGRAM_LIMIT,
     Atom,
     highlight,
     pack,
     render_answer,
     render_articles,
-    source_line,
+    source_html,
     split_marked_text,
     tg_len,
 )
-from tests.telegram.fake_botapi import parse_html
+from bot.tgbot.testing import parse_html
 
 
 def plain(html: str) -> str:
@@ -60,15 +60,15 @@ def test_overlapping_and_out_of_range_highlights_are_merged_and_clipped() -> Non
 def test_sources_link_headlines_only_for_http_urls() -> None:
     linked = Source(n=1, article_id="a", title="Le Pen <loses>", outlet="CNN & co",
                     url="https://cnn.example/a?x=1&y=\"2\"", published="2015-12-13T20:00:00Z")
-    assert source_line(linked) == (
+    assert source_html(linked) == (
         '[1] <a href="https://cnn.example/a?x=1&amp;y=&quot;2&quot;">Le Pen &lt;loses&gt;</a>'
         " — CNN &amp; co, 2015-12-13"
     )
     unsafe = Source(n=2, article_id="b", title="X", url="javascript:alert(1)")
-    assert source_line(unsafe) == "[2] X"
+    assert source_html(unsafe) == "[2] X"
     bare = Source(n=3, article_id="c", title="", outlet=None, published="Dec 13, 2015")
-    assert source_line(bare) == "[3] c — Dec 13, 2015"
-    text, entities = parse_html(source_line(linked))
+    assert source_html(bare) == "[3] c — Dec 13, 2015"
+    text, entities = parse_html(source_html(linked))
     assert entities == [{"type": "text_link", "offset": 4, "length": 14,
                          "url": 'https://cnn.example/a?x=1&y="2"'}]
 

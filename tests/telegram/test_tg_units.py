@@ -9,21 +9,13 @@ from typing import Any
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
-from bot.tg_app import (
-    FloodGuard,
-    RedactingFormatter,
-    Verdict,
-    addressed_question,
-    check,
-    configure_logging,
-    file_url_for,
-    redact,
-    run_bot,
-    webhook_path,
-)
+from bot.cli import health_check, main
+from bot.errors import SettingsError
+from bot.logs import RedactingFormatter, configure_logging, redact
+from bot.settings import load_settings
+from bot.tgbot import FloodGuard, Verdict, addressed_question, file_url_for, run_bot, webhook_path
+from bot.tgbot.testing import ThreadedFakeBotAPI
 from tests.telegram.conftest import CORPUS
-from tests.telegram.fake_botapi import ThreadedFakeBotAPI
 
 BOT = {"bot_username": "newsbot_test_bot", "bot_id": 7000001}
 
@@ -156,10 +148,14 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
 
 
-def test_run_bot_without_a_token_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_bot(load_settings(_env_file=None)) == 2
+def test_run_bot_without_a_token_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SettingsError, match="NEWSBOT_TELEGRAM_TOKEN is not set"):
+        run_bot(load_settings(_env_file=None))
+    monkeypatch.chdir(tmp_path)  # no .env
+    assert main(["telegram"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "NEWSBOT_TELEGRAM_TOKEN is not set" in err
+    assert err.count("\n") == 1 and err.startswith("newsbot: error: NEWSBOT_TELEGRAM_TOKEN is not set")
 
 
 # ------------------------------------------------------------------------------------ check()
@@ -173,7 +169,7 @@ def threaded_fake() -> Any:
 
 def _check(online: bool = False, **values: Any) -> tuple[int, str]:
     out = io.StringIO()
-    status = check(load_settings(_env_file=None, **values), online=online, out=out)
+    status = health_check(load_settings(_env_file=None, **values), online=online, out=out)
     return status, out.getvalue()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.telegram.fake_botapi import FakeBotAPI
+from bot.tgbot.testing import FakeBotAPI
 
 SECRET = "s3cret-Token_for-tests"
 PUBLIC_URL = "https://newsbot.example.org/telegram/hook"
@@ -63,7 +63,7 @@ async def test_wrong_or_missing_secret_is_refused(fake: FakeBotAPI, webhook_bot:
 
 
 def test_webhook_mode_needs_a_secret(settings_for: Any) -> None:
-    from bot.settings import SettingsError
+    from bot.errors import SettingsError
 
     with pytest.raises(SettingsError, match="^NEWSBOT_WEBHOOK_SECRET is required"):
         settings_for(telegram_mode="webhook", webhook_url=PUBLIC_URL)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot._cli import main
+from bot.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import AnswerKind, answer_json, render_text
-from bot._qtypes import QType, answer_spans, question_type
-from bot.compose import Composer
+from bot.answer import Composer, QType, answer_spans, question_type
 from index import Retriever, fold, open_index
 
 SEED_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "seed_questions.jsonl"

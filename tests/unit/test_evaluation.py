@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import EvalFileError
 from bot.evaluation import (
-    EvalFileError,
     EvalQuestion,
     contains_answer,
     parse_questions,
@@ -117,7 +117,7 @@ def test_percentile():
 
 @pytest.mark.skipif(not SEED_QUESTIONS.is_file(), reason="../shared/eval/seed_questions.jsonl not present")
 def test_seed_questions_all_pass(tmp_path, capsys):
-    from bot._cli import main
+    from bot.cli import main
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
@@ -133,7 +133,7 @@ def test_seed_questions_all_pass(tmp_path, capsys):
 
 @pytest.mark.skipif(not SEED_CORPUS.is_dir(), reason="seed corpus not present")
 def test_out_of_corpus_questions_abstain(tmp_path):
-    from bot._service import NewsService
+    from bot import NewsService
 
     service = NewsService.open(SEED_CORPUS, tmp_path / "cache")
     for question in ("Who won the Super Bowl?", "What is the capital of Australia?", "Recommend a good pizza recipe",
@@ -145,7 +145,7 @@ def test_out_of_corpus_questions_abstain(tmp_path):
 
 
 def test_person_spans_split_at_possessives():
-    from bot._qtypes import QType, answer_spans
+    from bot.answer import QType, answer_spans
 
     def spans(text, question):
         return [text[a:b] for a, b in answer_spans(text, QType.PERSON, question)]
@@ -157,7 +157,7 @@ def test_person_spans_split_at_possessives():
 
 
 def test_questions_ending_in_a_preposition_want_the_phrase_after_it():
-    from bot._qtypes import answer_spans, preposition_frame, question_type
+    from bot.answer import answer_spans, preposition_frame, question_type
 
     def spans(text, question):
         return [text[a:b] for a, b in answer_spans(text, question_type(question), question)]

@@ -32,9 +32,9 @@ questions = st.one_of(
 @FIXED
 @given(question=questions)
 def test_any_question_gets_a_sound_answer(seed_service, question: str) -> None:  # type: ignore[no-untyped-def]
-    from tests.telegram.fake_botapi import parse_html
+    from bot.tgbot.testing import parse_html
 
-    from bot.render_html import render_answer
+    from bot.render import render_answer
 
     answer = seed_service.answer(question)
     data = seed_service.retriever.data

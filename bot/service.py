@@ -1,4 +1,7 @@
-"""NewsService: the one object every channel (CLI, REPL, Telegram) asks questions of."""
+"""NewsService: the one object every channel (CLI, REPL, Telegram, transcripts, eval) asks questions of.
+
+It opens the persisted index (building it when needed) and answers with the composer; the channels
+only draw what it returns."""
 
 from __future__ import annotations
 
@@ -6,13 +9,23 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from index import BuildReport, Hit, Progress, Retriever, default_cache_dir, warm_up
 
+from .answer import Answer, Composer, ComposerSettings, QType, clean_question, example_questions, question_type
 
-from ._models import Answer
-from ._qtypes import QType, question_type
-from .compose import Composer, ComposerSettings
+
+class Service(Protocol):
+    """What the Telegram bot and transcript replay need of a NewsService (tests stand in for it)."""
+
+    def answer(self, question: str) -> Answer: ...
+
+    def articles(self) -> list[Any]: ...
+
+    def example_questions(self, n: int = 3) -> list[str]: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ class NewsService:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
-    ) -> "NewsService":
+    ) -> NewsService:
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
@@ -59,8 +72,6 @@ class NewsService:
 
     def ranked(self, question: str, k: int = 5) -> list[Hit]:
         """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""
-        from .compose import clean_question
-
         q = clean_question(question)
         qtype = question_type(q)
         result = self.retriever.search(q, k=self.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
@@ -87,8 +98,6 @@ class NewsService:
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this corpus can answer, made from its own sentences (never canned)."""
-        from .examples import example_questions
-
         return example_questions(self.retriever, n)
 
     def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
@@ -98,3 +107,19 @@ class NewsService:
                 chunk = record.first_chunk + position
                 return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
         raise KeyError(article_id)
+
+
+def build_lines(report: BuildReport) -> list[str]:
+    """What the command line says after a build: the changes, the skipped files (at most 20), the counts."""
+    # TODO(merge): BuildReport.lines() (index) says exactly this; use it and delete this function.
+    lines = []
+    if report.changes:
+        lines.append("index rebuilt: " + ", ".join(report.changes[:10]) + (" …" if len(report.changes) > 10 else ""))
+    for name, reason in report.skipped[:20]:
+        lines.append(f"skipped {name}: {reason}")
+    if len(report.skipped) > 20:
+        lines.append(f"… and {len(report.skipped) - 20} more skipped")
+    seconds = sum(report.seconds.values())
+    lines.append(f"indexed {report.articles:,} articles, {report.sentences:,} sentences "
+                 f"({report.quotable:,} quotable); skipped {len(report.skipped):,}; {seconds:.1f} s")
+    return lines

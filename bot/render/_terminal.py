@@ -1,16 +1,13 @@
-"""Rendering an Answer for the terminal (plain or rich) and as JSON."""
+"""An Answer for the terminal: rich text (highlights bold, markers and sources coloured) or plain."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from rich.text import Text
 
-from ._models import Answer, Source
+from bot.answer import Answer, Source
 
 
-def source_line(source: Source) -> str:
+def source_text(source: Source) -> str:
     """'[1] Headline — Outlet, date, url' with whatever is known."""
     extras = [x for x in (source.outlet, source.published, source.url) if x]
     tail = f" — {', '.join(extras)}" if extras else ""
@@ -38,30 +35,13 @@ def render_rich(answer: Answer) -> Text:
             out.append(quote.text[span.start : span.end], style="bold")
             cursor = span.end
         out.append(quote.text[cursor:])
-        out.append(" " + "".join(f"[{n}]" for n in quote.citations), style="cyan")
+        out.append(" " + quote.markers, style="cyan")
     out.append("\n\nSources:", style="dim")
     for source in answer.sources:
-        out.append("\n" + source_line(source), style="dim")
+        out.append("\n" + source_text(source), style="dim")
     return out
 
 
 def render_text(answer: Answer) -> str:
     """Plain text, identical to what a terminal without colours shows."""
     return render_rich(answer).plain
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `ask --json` object: question, found, answer (body without sources), citations, sources."""
-    return {
-        "question": answer.question,
-        "found": answer.found,
-        "kind": answer.kind.value,
-        "answer": answer.text,
-        "citations": [c.model_dump() for c in answer.citations],
-        "sources": [s.model_dump() for s in answer.sources],
-        "topics": answer.topics,
-    }
-
-
-def render_json(answer: Answer) -> str:
-    return json.dumps(answer_json(answer), ensure_ascii=False)

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from index import (
+    MAX_QUERY_CHARS,
     EmptyQueryError,
     Hit,
     NoContentWordsError,
@@ -20,10 +21,11 @@ from index import (
 )
 
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, Source
-from ._qtypes import QType, anchored, answer_spans, counted_terms, question_type
+from ._qtypes import QType, anchored, counted_terms, question_type
+from ._spans import answer_spans
 
-MAX_QUESTION_CHARS = 1000
-
+Ranked = tuple[Hit, float, list[tuple[int, int]]]
+"""A hit after re-ranking: the hit, its score with the answer-type bonus, its answer spans."""
 
 @dataclass(frozen=True)
 class ComposerSettings:
@@ -59,11 +61,11 @@ class Composer:
 
     def answer(self, raw_question: str) -> Answer:
         question = clean_question(raw_question)
-        if len(raw_question) > MAX_QUESTION_CHARS * 4 or len(question) > MAX_QUESTION_CHARS:
+        if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
                 question[:200],
                 f"That question is too long ({len(raw_question):,} characters; the limit is "
-                f"{MAX_QUESTION_CHARS:,}). Please ask something shorter.",
+                f"{MAX_QUERY_CHARS:,}). Please ask something shorter.",
             )
         try:
             result = self.retriever.search(
@@ -78,7 +80,7 @@ class Composer:
                 "(try names, places or events).",
             )
         except QueryTooLongError:
-            return self._refuse(question[:200], f"Please keep questions under {MAX_QUESTION_CHARS:,} characters.")
+            return self._refuse(question[:200], f"Please keep questions under {MAX_QUERY_CHARS:,} characters.")
         except QueryError as exc:  # any other unusable question
             return self._refuse(question, str(exc))
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
@@ -109,8 +111,8 @@ class Composer:
 
     # --------------------------------------------------------------------------------- helpers
 
-    def rerank(self, hits: list[Hit], qtype: QType, question: str) -> list[tuple[Hit, float, list[tuple[int, int]]]]:
-        out = []
+    def rerank(self, hits: list[Hit], qtype: QType, question: str) -> list[Ranked]:
+        out: list[Ranked] = []
         counted = counted_terms(question) if qtype in (QType.NUMBER, QType.PERCENT) else frozenset()
         for hit in hits:
             spans = answer_spans(hit.text, qtype, question)
@@ -121,7 +123,8 @@ class Composer:
         out.sort(key=lambda item: (-item[1], item[0].chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[str] = set()
-        distinct, repeats = [], []
+        distinct: list[Ranked] = []
+        repeats: list[Ranked] = []
         for item in out:
             key = " ".join(analyze(item[0].text)) or item[0].text
             (repeats if key in seen else distinct).append(item)

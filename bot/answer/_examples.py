@@ -7,6 +7,8 @@ from collections import Counter
 
 from index import Retriever, fold
 
+from ._composer import Composer
+
 _NAME = re.compile(r"\b([A-Z][a-zà-ÿ'’]+(?:[ -](?:Le|de|La|[A-Z][a-zà-ÿ'’]+)){1,2})\b")
 _LEADING = {"the", "a", "an", "in", "on", "at", "but", "and", "after", "during", "when", "president", "prime", "former"}
 
@@ -26,12 +28,10 @@ def _names(retriever: Retriever, limit: int = 2000) -> list[str]:
 
 def example_questions(retriever: Retriever, n: int = 3) -> list[str]:
     """Up to n questions about the corpus's most mentioned names that get a cited answer."""
-    from .compose import Composer
-
     composer = Composer(retriever)
     templates = ("Who is {}?", "What did {} say?", "What happened to {}?")
     out: list[str] = []
-    for i, name in enumerate(_names(retriever)):
+    for name in _names(retriever):
         question = templates[len(out) % len(templates)].format(name)
         if composer.answer(question).found:
             out.append(question)

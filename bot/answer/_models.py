@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 
-class AnswerKind(str, Enum):
+class AnswerKind(StrEnum):
     """Why an answer looks the way it does; renderers and tests branch on it."""
 
     ANSWER = "answer"  # quoted sentences with citations
@@ -39,6 +39,11 @@ class Quote(BaseModel):
     text: str
     citations: list[int] = Field(description="source numbers, in order")
     highlights: list[Highlight] = Field(default_factory=list)
+
+    @property
+    def markers(self) -> str:
+        """The citation markers as shown after the quote: "[1][2]"."""
+        return "".join(f"[{n}]" for n in self.citations)
 
 
 class Citation(BaseModel):
@@ -72,6 +77,4 @@ class Answer(BaseModel):
         """Plain-text answer body without the sources list: quotes with [n] markers, or the notice."""
         if not self.found:
             return self.notice
-        return " ".join(
-            f"{q.text} " + "".join(f"[{n}]" for n in q.citations) for q in self.quotes
-        )
+        return " ".join(f"{q.text} {q.markers}" for q in self.quotes)

@@ -1,25 +1,6 @@
-"""A fake Telegram Bot API server for tests: aiohttp on 127.0.0.1, a free port, no internet.
-
-It behaves like ``api.telegram.org`` where a bot can tell the difference:
-
-* ``/bot<token>/<method>`` with form, multipart, JSON or query parameters (PTB sends forms
-  whose non-string values are JSON); a wrong token gets ``401 Unauthorized``, an unknown
-  method ``404 Not Found``, both in Telegram's ``{"ok": false, ...}`` shape.
-* ``getUpdates`` long-polls with offsets: updates below ``offset`` are confirmed and dropped,
-  a second concurrent poll ends the first with 409, polling while a webhook is set is a 409.
-* ``sendMessage`` parses HTML like Telegram: only Telegram's tags, balanced, every ``<`` and
-  ``&`` escaped, at most 4096 characters (UTF-16 units) of text after parsing, the chat and
-  the replied-to message must exist; errors are ``400 Bad Request: can't parse entities: ...``.
-* ``sendChatAction``, ``setMyCommands``/``getMyCommands``/``deleteMyCommands``,
-  ``setWebhook``/``deleteWebhook``/``getWebhookInfo``, ``getMe``.
-* ``inject_429(count, retry_after)`` makes the next calls answer
-  ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
-
-Use it as an async context manager (``async with FakeBotAPI() as fake``) inside a running event
-loop, or :class:`ThreadedFakeBotAPI` from synchronous code. Tests push updates
-(:meth:`FakeBotAPI.push_message`, :meth:`FakeBotAPI.push_update`) and await what the bot sent
-(:meth:`FakeBotAPI.wait_for_messages`).
-"""
+"""The fake Telegram Bot API server: aiohttp on 127.0.0.1, a free port, no internet (see the package
+docstring for what it emulates). One class, `FakeBotAPI`: its lifecycle, the updates tests push, the
+faults they inject, what they wait for, and the Bot API methods a bot calls."""
 
 from __future__ import annotations
 
@@ -27,13 +8,14 @@ import asyncio
 import itertools
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from ._html import EntityParseError, parse_html, utf16_len
 
 DEFAULT_TOKEN = "7000001:AAFakeTokenForTests_abcdefghijklmnopqrstu"
 TELEGRAM_LIMIT = 4096
@@ -59,119 +41,6 @@ _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _TYPED_ENTITY_RE = re.compile(
     r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?|(?<!\w)@[A-Za-z0-9_]{3,32}|https?://\S+"
 )
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-# ---------------------------------------------------------------------------------------------
-# Telegram's HTML parse mode
-
-
-class EntityParseError(ValueError):
-    """The text is not valid Telegram HTML; ``str(err)`` is the part after "can't parse entities: "."""
-
-
-_TAG_ENTITY = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "tg-spoiler": "spoiler", "span": "spoiler",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_TAG_RE = re.compile(
-    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)"
-    r"((?:\s+[a-zA-Z][a-zA-Z0-9_-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
-)
-_ATTR_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9_-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
-_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _unescape_attr(value: str) -> str:
-    return _ENTITY_RE.sub(
-        lambda m: _NAMED[m.group(1)] if m.group(1) else chr(int(m.group(2) or m.group(3), 16 if m.group(3) else 10)),
-        value,
-    )
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Telegram HTML -> (plain text, entities with UTF-16 offsets); raises EntityParseError."""
-    out: list[str] = []
-    out_len = 0  # UTF-16 units written so far
-    stack: list[tuple[str, int, dict[str, str]]] = []
-    entities: list[dict[str, Any]] = []
-    pos = 0
-
-    def offset() -> int:
-        return len(text[:pos].encode("utf-8"))
-
-    while pos < len(text):
-        char = text[pos]
-        if char == "<":
-            match = _TAG_RE.match(text, pos)
-            if match is None:
-                if ">" not in text[pos:]:
-                    raise EntityParseError(f"Unclosed start tag at byte offset {offset()}")
-                name = re.match(r"</?([^\s>]*)", text[pos:]).group(1)  # type: ignore[union-attr]
-                raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {offset()}')
-            closing, name = match.group(1) == "/", match.group(2).lower()
-            if name not in _TAG_ENTITY:
-                kind = "end" if closing else "start"
-                raise EntityParseError(f'Unsupported {kind} tag "{name}" at byte offset {offset()}')
-            if closing:
-                if not stack:
-                    raise EntityParseError(f"Unexpected end tag at byte offset {offset()}")
-                open_name, start, attrs = stack.pop()
-                if open_name != name:
-                    raise EntityParseError(
-                        f'Unmatched end tag at byte offset {offset()}, expected "</{open_name}>", '
-                        f'found "</{name}>"'
-                    )
-                if out_len > start:
-                    entity: dict[str, Any] = {"type": _TAG_ENTITY[name], "offset": start,
-                                              "length": out_len - start}
-                    if name == "a":
-                        entity["url"] = attrs["href"]
-                    if name == "blockquote" and "expandable" in attrs:
-                        entity["type"] = "expandable_blockquote"
-                    if name == "pre" and attrs.get("language"):
-                        entity["language"] = attrs["language"]
-                    entities.append(entity)
-            else:
-                attrs = {
-                    m.group(1).lower(): _unescape_attr(m.group(2) or m.group(3) or m.group(4) or "")
-                    for m in _ATTR_RE.finditer(match.group(3))
-                }
-                if name == "a" and not attrs.get("href"):
-                    raise EntityParseError(f'Tag "a" must have attribute "href" at byte offset {offset()}')
-                if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset()}')
-                stack.append((name, out_len, attrs))
-            pos = match.end()
-            continue
-        if char == "&":
-            match = _ENTITY_RE.match(text, pos)
-            if match is None:
-                raise EntityParseError(f"Unsupported HTML entity at byte offset {offset()}")
-            decoded = _unescape_attr(match.group(0))
-            out.append(decoded)
-            out_len += utf16_len(decoded)
-            pos = match.end()
-            continue
-        out.append(char)
-        out_len += utf16_len(char)
-        pos += 1
-    if stack:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +154,7 @@ class FakeBotAPI:
     def base_file_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    async def start(self) -> "FakeBotAPI":
+    async def start(self) -> FakeBotAPI:
         self._changed = asyncio.Condition()
         self._closing = asyncio.Event()
         app = web.Application(client_max_size=10 * 1024 * 1024)
@@ -307,7 +176,7 @@ class FakeBotAPI:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeBotAPI":
+    async def __aenter__(self) -> FakeBotAPI:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -742,68 +611,3 @@ class FakeBotAPI:
         if entities:
             result["entities"] = entities
         return result
-
-
-# ---------------------------------------------------------------------------------------------
-# For synchronous callers
-
-
-class ThreadedFakeBotAPI:
-    """The fake server on its own event loop in a background thread, for synchronous code.
-
-    ``with ThreadedFakeBotAPI() as fake:`` then ``fake.push_message(...)``,
-    ``fake.wait_for_messages(n)``; ``fake.server`` is the :class:`FakeBotAPI` (read its lists).
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.server = FakeBotAPI(**kwargs)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-botapi", daemon=True)
-
-    def _run(self, coro: Any, timeout: float | None = None) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
-
-    def start(self) -> "ThreadedFakeBotAPI":
-        self._thread.start()
-        self._run(self.server.start(), 10)
-        return self
-
-    def stop(self) -> None:
-        self._run(self.server.stop(), 10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-
-    def __enter__(self) -> "ThreadedFakeBotAPI":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.server, name)
-
-    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        async def push() -> dict[str, Any]:
-            return self.server.push_update(update)
-        return self._run(push(), 5)
-
-    def push_message(self, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        async def push() -> dict[str, Any]:
-            return self.server.push_message(text, **kwargs)
-        return self._run(push(), 5)
-
-    def inject_429(self, count: int = 1, retry_after: int = 1, method: str | None = "sendMessage") -> None:
-        self._loop.call_soon_threadsafe(self.server.inject_429, count, retry_after, method)
-
-    def wait_for_messages(self, n: int = 1, timeout: float = 5.0, *, chat_id: int | None = None) -> list[SentMessage]:
-        return self._run(self.server.wait_for_messages(n, timeout, chat_id=chat_id), timeout + 5)
-
-    def wait_for_call(self, method: str, timeout: float = 5.0, count: int = 1) -> list[Call]:
-        return self._run(self.server.wait_for_call(method, timeout, count), timeout + 5)
-
-    def wait_confirmed(self, update: dict[str, Any] | int, timeout: float = 5.0) -> None:
-        self._run(self.server.wait_confirmed(update, timeout), timeout + 5)
-
-    def wait_polling(self, timeout: float = 5.0) -> None:
-        self._run(self.server.wait_polling(timeout), timeout + 5)

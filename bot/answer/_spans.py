@@ -1,39 +1,14 @@
-"""Question types and answer-type spotting: who wants a person, when a date, how many a number."""
+"""Answer spans: the parts of a sentence that could answer a question of a given type (a name, a
+date, a place, a number, the phrase after a question's preposition), not merely repeating it.
+The composer prefers sentences that hold one, and renderers show it bold."""
 
 from __future__ import annotations
 
 import re
-from enum import Enum
 
 from index import analyze, fold
 
-
-class QType(str, Enum):
-    PERSON = "person"
-    DATE = "date"
-    PLACE = "place"
-    NUMBER = "number"
-    PERCENT = "percent"
-    GENERAL = "general"
-
-
-_RULES: list[tuple[re.Pattern[str], QType]] = [
-    (re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow much of\b|\bby how much\b|\bpercent"), QType.PERCENT),
-    (re.compile(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (number|amount|age|size|sum)\b"), QType.NUMBER),
-    (re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b|\bhow long ago\b"), QType.DATE),
-    (re.compile(r"\bwhere\b|\bwhat (country|city|region|town|state|place|area)\b|\bwhich (country|city|region|town|state|place|area|regions|cities|countries)\b"), QType.PLACE),
-    (re.compile(r"\b(who|whom|whose)\b|\bwhat (is|was) (his|her|the) name\b|\bwhich (candidate|person|leader|politician|man|woman|president|minister|official|player|company)\b"), QType.PERSON),
-]
-
-
-def question_type(question: str) -> QType:
-    """The answer type a question asks for, from its wording (first rule that matches)."""
-    q = fold(question)
-    for pattern, qtype in _RULES:
-        if pattern.search(q):
-            return qtype
-    return QType.GENERAL
-
+from ._qtypes import QType, preposition_frame
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -46,15 +21,19 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b|pct\b)", re.IGNORECASE)
-_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
+           r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
 _DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|(?:{_MONTHS})(?:\s+\d{{4}})?|"
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
+    rf"|(?:{_MONTHS})(?:\s+\d{{4}})?|"
     r"(?:1[89]|20)\d{2}s?|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|yesterday|today|tonight|"
     r"tomorrow|(?:last|next|this) (?:week|month|year|weekend|spring|summer|fall|autumn|winter)|"
-    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)|(?:\d+|a|one|two|three|four|five|six|several) (?:days?|weeks?|months?|years?|decades?) (?:ago|later|earlier))\b"
+    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)|(?:\d+|a|one|two|three|four|five|six|several) "
+    r"(?:days?|weeks?|months?|years?|decades?) (?:ago|later|earlier))\b"
 )
 _CAPWORD = r"(?:[A-Z][\w'’.-]*|d'|de|du|la|le|van|von|der|al|bin)"
-_NAME = re.compile(rf"\b[A-Z][\w'’-]+(?:\s+{_CAPWORD})*\s+[A-Z][\w'’-]+\b|\b(?:Mr|Mrs|Ms|Dr|President|Minister|Mayor)\.?\s+[A-Z][\w'’-]+")
+_NAME = re.compile(rf"\b[A-Z][\w'’-]+(?:\s+{_CAPWORD})*\s+[A-Z][\w'’-]+\b"
+                   rf"|\b(?:Mr|Mrs|Ms|Dr|President|Minister|Mayor)\.?\s+[A-Z][\w'’-]+")
 _PLACE = re.compile(
     rf"\b(?:in|at|from|of|to|near|across|into|outside)\s+(?:the\s+)?"
     rf"(?:(?:northern|southern|eastern|western|central|north|south|east|west|city of|region of|town of)\s+)?"
@@ -66,42 +45,8 @@ _NOT_NAMES = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
     "August September October November December According However After Before During While When Where".split()
 )
-
-
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
-
-
-def counted_terms(question: str) -> frozenset[str]:
-    """'How many votes …' counts votes: a number right before that word is the answer."""
-    match = _COUNTED.search(fold(question))
-    return frozenset(analyze(match.group(1))) if match else frozenset()
-
-
-def anchored(text: str, span: tuple[int, int], counted: frozenset[str]) -> bool:
-    """Is the number followed, within two words, by the thing the question counts?"""
-    following = analyze(" ".join(text[span[1]:].split()[:2]))
-    return bool(counted) and any(t in counted for t in following)
-
-
-_PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
-_TRAILING_PREP = re.compile(rf"([\w'-]+)\s+({_PREPOSITIONS})\s*[?.!]*\s*$", re.IGNORECASE)
-_FRONTED_PREP = re.compile(rf"^\s*({_PREPOSITIONS})\s+(?:what|which|whom)\b.*?([\w'-]+)\s*[?.!]*\s*$", re.IGNORECASE)
 _PHRASE_ENDS = frozenset("in on at after before when while because since and but to that which who where".split())
 _PREP_WINDOW = 6  # words between the question's verb and its preposition in the sentence
-
-
-def preposition_frame(question: str) -> tuple[str, str] | None:
-    """'What is Liu charged with?' and 'Under what regime were the elections held?' ask for what follows
-    a preposition after a verb: ('with', 'charg'), ('under', 'hold')."""
-    match = _TRAILING_PREP.search(question) or _FRONTED_PREP.search(question)
-    if not match:
-        return None
-    if match.re is _TRAILING_PREP:
-        verb, prep = match.group(1), match.group(2)
-    else:
-        prep, verb = match.group(1), match.group(2)
-    terms = analyze(verb)
-    return (prep.lower(), terms[-1]) if terms else None
 
 
 def _preposition_spans(text: str, frame: tuple[str, str], asked: set[str]) -> list[tuple[int, int]]:

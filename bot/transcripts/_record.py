@@ -1,0 +1,45 @@
+"""Recording transcripts: a new one from a list of questions, new answers into an existing one, or a
+REPL session as it happened."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._format import Exchange, Transcript, new_transcript, save
+from ._paths import corpus_label
+from ._replay import Replayer
+
+
+def record_new(replayer: Replayer, path: Path, questions: Sequence[str], *, corpus: Path,
+               channel: str = "repl") -> Transcript:
+    """Ask the questions over corpus through channel and write them with their answers to path."""
+    transcript = new_transcript(corpus_label(corpus, path), channel)
+    transcript.path = path
+    transcript.exchanges = [Exchange(q, "") for q in questions]
+    for exchange, answer in zip(transcript.exchanges, replayer.answers(transcript), strict=True):
+        exchange.answer = answer
+    save(transcript, path)
+    return transcript
+
+
+def record_update(replayer: Replayer, transcript: Transcript, *, add: Sequence[str] = ()) -> int:
+    """Re-record every answer (and append the questions of add not yet asked); returns how many changed."""
+    known = set(transcript.questions)
+    transcript.exchanges += [Exchange(q, "") for q in dict.fromkeys(add) if q not in known]
+    before = [e.answer for e in transcript.exchanges]
+    for exchange, answer in zip(transcript.exchanges, replayer.answers(transcript), strict=True):
+        exchange.answer = answer
+    assert transcript.path is not None
+    save(transcript, transcript.path)
+    return sum(old != e.answer for old, e in zip(before, transcript.exchanges, strict=True))
+
+
+def save_session(path: Path | str, exchanges: Sequence[tuple[str, str]], corpus: Path) -> Path:
+    """Write a REPL session over corpus ((input line, output text) pairs, as ``Repl.exchanges``) as a
+    transcript; returns its path."""
+    path = Path(path)
+    transcript = new_transcript(corpus_label(Path(corpus), path), "repl",
+                                [Exchange(question, answer) for question, answer in exchanges])
+    save(transcript, path)
+    return path
