@@ -388,9 +388,9 @@ def evaluate(traffic: Traffic, phase: str, expected: dict[str, list[str]], start
     result.order_violation_max_gap_s = round(max(gaps), 3) if gaps else None
     result.latency = latency_summary(latencies)
     result.latency_own_send_429 = latency_summary(
-        [lat for a, lat in zip(answered_asked, latencies) if (a.chat_id, a.message_id) in hit_429])
+        [lat for a, lat in zip(answered_asked, latencies, strict=False) if (a.chat_id, a.message_id) in hit_429])
     result.latency_no_own_429 = latency_summary(
-        [lat for a, lat in zip(answered_asked, latencies) if (a.chat_id, a.message_id) not in hit_429])
+        [lat for a, lat in zip(answered_asked, latencies, strict=False) if (a.chat_id, a.message_id) not in hit_429])
     result.seconds = round(last_at - started, 2)
     result.answers_per_second = round(result.delivered / result.seconds, 2) if result.seconds else 0.0
     return result

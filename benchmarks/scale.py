@@ -235,7 +235,7 @@ def grow_corpus(size: int, raw: list[dict], counts: list[int], seed: int, target
             round_no = 0
             while expected < size:
                 round_no += 1
-                for obj, c in zip(raw, counts):
+                for obj, c in zip(raw, counts, strict=False):
                     if expected >= size:
                         break
                     if c <= 0:

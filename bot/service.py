@@ -108,18 +108,3 @@ class NewsService:
                 return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
         raise KeyError(article_id)
 
-
-def build_lines(report: BuildReport) -> list[str]:
-    """What the command line says after a build: the changes, the skipped files (at most 20), the counts."""
-    # TODO(merge): BuildReport.lines() (index) says exactly this; use it and delete this function.
-    lines = []
-    if report.changes:
-        lines.append("index rebuilt: " + ", ".join(report.changes[:10]) + (" …" if len(report.changes) > 10 else ""))
-    for name, reason in report.skipped[:20]:
-        lines.append(f"skipped {name}: {reason}")
-    if len(report.skipped) > 20:
-        lines.append(f"… and {len(report.skipped) - 20} more skipped")
-    seconds = sum(report.seconds.values())
-    lines.append(f"indexed {report.articles:,} articles, {report.sentences:,} sentences "
-                 f"({report.quotable:,} quotable); skipped {len(report.skipped):,}; {seconds:.1f} s")
-    return lines

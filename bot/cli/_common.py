@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from bot.errors import NewsbotError, exit_code
 from bot.logs import basic_logging
-from bot.service import NewsService, build_lines
+from bot.service import NewsService
 from bot.settings import Settings, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -79,7 +79,7 @@ def open_service(settings: Settings, *, force: bool = False, quiet: bool = False
         if progress_bar is not None:
             progress_bar.stop()
     if service.build_report is not None and not quiet:
-        for line in build_lines(service.build_report):
+        for line in service.build_report.lines():
             warn(line)
     return service
 

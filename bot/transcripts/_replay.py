@@ -21,7 +21,7 @@ from bot.errors import TranscriptError
 from bot.logs import quiet_loggers
 from bot.render import TELEGRAM_LIMIT, tg_len
 from bot.repl import Repl
-from bot.service import NewsService, Service, build_lines
+from bot.service import NewsService, Service
 from bot.settings import Settings, load_settings
 
 from ._format import MESSAGE_BREAK, Exchange, Transcript, encode_answer, encode_question
@@ -139,7 +139,7 @@ class Replayer:
                 raise TranscriptError(f"corpus {corpus} does not exist")
             service = NewsService.open(corpus, self.cache_dir, warn=self.say)
             if service.build_report is not None and self.say is not None:
-                for line in build_lines(service.build_report):
+                for line in service.build_report.lines():
                     self.say(line)
             self._services[corpus] = service
         return self._services[corpus]

@@ -68,7 +68,7 @@ def test_sources_link_headlines_only_for_http_urls() -> None:
     assert source_html(unsafe) == "[2] X"
     bare = Source(n=3, article_id="c", title="", outlet=None, published="Dec 13, 2015")
     assert source_html(bare) == "[3] c — Dec 13, 2015"
-    text, entities = parse_html(source_html(linked))
+    _text, entities = parse_html(source_html(linked))
     assert entities == [{"type": "text_link", "offset": 4, "length": 14,
                          "url": 'https://cnn.example/a?x=1&y="2"'}]
 
@@ -151,7 +151,7 @@ def test_articles_list_for_sources_command() -> None:
 # ------------------------------------------------------------------------------------ properties
 
 _text = st.text(
-    alphabet=st.sampled_from(list("abc xyz.!?<>&\"'—😀\n") + ["é", "ß"]), min_size=1, max_size=700
+    alphabet=st.sampled_from([*list("abc xyz.!?<>&\"'—😀\n"), "é", "ß"]), min_size=1, max_size=700
 )
 
 

@@ -9,7 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Article, BuildReport, IndexData, IndexFileError, ReadReport, build_index, load_index, read_corpus, save_index
+from index import (
+    Article,
+    BuildReport,
+    IndexData,
+    IndexFileError,
+    ReadReport,
+    build_index,
+    load_index,
+    read_corpus,
+    save_index,
+)
 from index.store import _files, _integrity, _workers
 
 REPO = Path(__file__).resolve().parents[2]

@@ -62,7 +62,7 @@ def test_number_question_prefers_the_counted_thing(seed_service) -> None:  # typ
     answer = seed_service.answer("How many votes did the FN win in the first round?")
     first = answer.quotes[0]
     assert "six million votes" in first.text
-    assert [first.text[h.start:h.end] for h in first.highlights][0] == "six million"
+    assert next(first.text[h.start:h.end] for h in first.highlights) == "six million"
 
 
 def test_no_answer_lists_topics_and_cites_nothing(seed_service) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,9 +31,8 @@ questions = st.one_of(
 @FIXED
 @given(question=questions)
 def test_any_question_gets_a_sound_answer(seed_service, question: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.tgbot.testing import parse_html
-
     from bot.render import render_answer
+    from bot.tgbot.testing import parse_html
 
     answer = seed_service.answer(question)
     data = seed_service.retriever.data
@@ -87,7 +85,7 @@ def test_ingestion_skips_what_it_cannot_read(tmp_path_factory: pytest.TempPathFa
     assert all(reason for reason in skipped.values())
     assert len(names) + len([n for n in skipped if n.startswith("random")]) == len(files) + 2
     try:
-        data, build = open_index(corpus, tmp_path_factory.mktemp("cache"))
+        _data, build = open_index(corpus, tmp_path_factory.mktemp("cache"))
     except CorpusError:  # pragma: no cover - good.txt is always readable
         raise
     assert build is not None and build.articles >= 2

@@ -1,5 +1,5 @@
-"""index/ imports one way: no cycle between its modules, nothing from bot or tests, and no
-function-level import except the two lazy ones kept off start-up (numba, pysbd)."""
+"""Imports go one way: bot → index, never back; no cycle between any modules; nothing imports tests;
+inside bot nothing imports bot.cli; and no function-level import except the few kept off start-up."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "index"
+PACKAGES = ("index", "bot")
 
-# (module, imported module): imports inside a function, each for start-up time, not to dodge a cycle
+# (module, imported top-level package): imports inside a function, each for start-up time, never to
+# dodge a cycle
 LAZY_IMPORTS = {
     ("index.bm25._kernels", "numba"),  # optional, and about a second to import: see warm_up
     ("index.text._pysbd", "pysbd"),  # the speed-ups mirror one pysbd version's internals
+    ("bot.cli._telegram", "bot"),  # python-telegram-bot only for the commands that need it
+    ("bot.transcripts._replay", "bot"),  # likewise, only when a Telegram transcript is replayed
+    ("bot.transcripts._replay", "telegram"),
+    ("bot.repl", "prompt_toolkit"),  # only for an interactive terminal
 }
 
 
@@ -21,7 +26,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+MODULES = {_module_name(p): p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))}
 
 
 def _imports(name: str, path: Path) -> list[tuple[str, bool]]:
@@ -88,8 +93,8 @@ def _cycles() -> list[list[str]]:
     return found
 
 
-def test_the_graph_sees_the_package() -> None:
-    assert "index.store._cache" in MODULES and "index" in MODULES
+def test_the_graph_sees_the_packages() -> None:
+    assert "index.store._cache" in MODULES and "index" in MODULES and "bot.answer._composer" in MODULES
     assert ("index.store._build", False) in GRAPH["index.store._cache"]
     assert ("index.text", False) in GRAPH["index.store._build"]
 
@@ -99,7 +104,14 @@ def test_no_import_cycle() -> None:
 
 
 def test_index_never_imports_bot_or_tests() -> None:
-    bad = [(m, t) for m, targets in GRAPH.items() for t, _ in targets if t.split(".")[0] in {"bot", "tests"}]
+    bad = [(m, t) for m, targets in GRAPH.items() if m.startswith("index")
+           for t, _ in targets if t.split(".")[0] in {"bot", "tests"}]
+    assert bad == []
+
+
+def test_bot_never_imports_tests_or_the_cli() -> None:
+    bad = [(m, t) for m, targets in GRAPH.items() if m.startswith("bot") and not m.startswith(("bot.cli", "bot.__main__"))
+           for t, _ in targets if t.split(".")[0] == "tests" or t.startswith("bot.cli")]
     assert bad == []
 
 
