@@ -11,11 +11,10 @@ import numpy as np
 
 from bot.answer import Answer
 from bot.errors import EvalFileError
-from index import fold
+from index import ARTICLE_SUFFIXES, fold
 
 HIT_K = 5
 _SPACE = re.compile(r"\s+")
-_ARTICLE_SUFFIXES = (".txt", ".md")
 
 
 # ------------------------------------------------------------------------------------ data + parsing
@@ -33,7 +32,7 @@ class EvalQuestion:
 def source_id(source: str) -> str:
     """An article id from a gold source: 'corpus/000_x.txt' and '000_x' are both '000_x'."""
     name = source.replace("\\", "/").rsplit("/", 1)[-1]
-    for suffix in _ARTICLE_SUFFIXES:
+    for suffix in ARTICLE_SUFFIXES:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
