@@ -1,6 +1,6 @@
 """Text: from an article body to typed paragraphs, sentences and index terms.
 
-Cleaning (page furniture out, paragraphs typed), sentence splitting (pysbd, sped up), the analyzer
+Cleaning (page furniture out, paragraphs typed), sentence splitting (rules for news punctuation), the analyzer
 that turns sentences and questions alike into terms, and acronym mining. Nothing here knows about
 files or BM25."""
 

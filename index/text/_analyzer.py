@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from ._sentences import SENTENCE_RULES
+
 ANALYZER_NAME = "newsbot-en"
 ANALYZER_VERSION = 2
 
@@ -126,4 +128,5 @@ def analyzer_signature() -> dict[str, object]:
         "stemmer": "snowball-english",
         "stopwords": stop_hash,
         "irregular": hashlib.sha256(repr(sorted(IRREGULAR.items())).encode()).hexdigest()[:12],
+        "sentences": SENTENCE_RULES,  # how text is cut into the chunks the terms come from
     }
