@@ -15,7 +15,7 @@ from .render import render_rich, source_text
 from .service import NewsService
 
 PROMPT = "newsbot> "
-HELP = """Ask a question about the news articles in plain words, e.g. "Who won in the north?".
+HELP = """Ask a question about the news articles in plain words{example}.
 Commands:
   /sources N   the sentence source N was quoted from, with its neighbours and headline
   /articles    what the corpus holds
@@ -49,7 +49,8 @@ class Repl:
             if command in ("/quit", "/exit", "/q"):
                 return None
             if command == "/help":
-                return HELP
+                examples = self.service.example_questions(1)
+                return HELP.format(example=f', e.g. "{examples[0]}"' if examples else "")
             if command == "/articles":
                 return self.articles()
             if command == "/sources":

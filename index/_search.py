@@ -21,7 +21,7 @@ MAX_QUERY_CHARS = 1000
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "beat": ("defeat", "lose", "win"),
     "defeat": ("beat", "lose", "win"),
-    "win": ("victori", "beat"),
+    "win": ("victori", "beat", "lose"),  # "X lost to Y" tells who won
     "victori": ("win",),
     "lose": ("defeat",),
     "presid": ("president",),
@@ -134,6 +134,10 @@ class Retriever:
     def proper_terms(question: str) -> frozenset[str]:
         """Terms of the capitalised words inside the question: names the corpus must know."""
         return frozenset(t for m in _CAPITALISED.finditer(question) for t in analyze(m.group(0)))
+
+    def document_frequency(self, term: str) -> int:
+        """How many sentences hold the analyzed term (0 for a word the corpus never uses)."""
+        return self.data.sentences.document_frequency(term)
 
     def term_weight(self, term: str, proper: bool = False) -> float:
         """A term's idf among sentences. A name the corpus never uses weighs as much as the rarest

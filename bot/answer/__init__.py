@@ -1,16 +1,40 @@
-"""Composing an answer: from the retriever's ranked sentences to a short quoted answer with numbered
-citations, or an honest "my articles don't cover that". Templates only, no language model.
+"""Composing an answer: from the retriever's ranked sentences to the short answer first, then quotes with
+numbered citations, or an honest "my articles don't cover that". Templates only, no language model.
 
 The answer is data (`Answer`); `bot.render` draws it for the terminal, JSON and Telegram."""
 
 from ._composer import Composer, ComposerSettings, Ranked, clean_question
-from ._examples import example_questions
-from ._models import Answer, AnswerKind, Citation, Highlight, Quote, Source
-from ._qtypes import QType, anchored, counted_terms, preposition_frame, question_type
-from ._spans import answer_spans
+from ._examples import make_examples
+from ._lead import lead_sentence
+from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
+from ._phrasing import SmallTalk, small_talk, strip_lead_in
+from ._qtypes import Form, QType, Question, counted_terms, parse_question, preposition_frame, question_type
+from ._spans import AnswerSpan, find_answer
 
 __all__ = [
-    "Answer", "AnswerKind", "Citation", "Composer", "ComposerSettings", "Highlight", "QType", "Quote", "Ranked",
-    "Source", "anchored", "answer_spans", "clean_question", "counted_terms", "example_questions",
-    "preposition_frame", "question_type",
+    "Answer",
+    "AnswerKind",
+    "AnswerSpan",
+    "Citation",
+    "Composer",
+    "ComposerSettings",
+    "Form",
+    "Highlight",
+    "QType",
+    "Question",
+    "Quote",
+    "Ranked",
+    "ShortAnswer",
+    "SmallTalk",
+    "Source",
+    "clean_question",
+    "counted_terms",
+    "find_answer",
+    "lead_sentence",
+    "make_examples",
+    "parse_question",
+    "preposition_frame",
+    "question_type",
+    "small_talk",
+    "strip_lead_in",
 ]

@@ -1,11 +1,13 @@
-"""The answer composer: from ranked sentences to a short quoted answer with numbered citations.
+"""The answer composer: from ranked sentences to the short answer first, then the quoted sentences
+with numbered citations; or an honest "my articles don't cover that".
 
 Templates only, no language model. Abstains when the evidence is weak rather than quote something
-unrelated."""
+unrelated, and gives a short answer only when a phrase of the quote fits what was asked."""
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,28 +19,45 @@ from index import (
     QueryError,
     QueryTooLongError,
     Retriever,
+    SearchResult,
     analyze,
+    correct_spelling,
 )
 
-from ._models import Answer, AnswerKind, Citation, Highlight, Quote, Source
-from ._qtypes import QType, anchored, counted_terms, question_type
-from ._spans import answer_spans
+from ._lead import lead_sentence
+from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
+from ._phrasing import SmallTalk, small_talk, strip_lead_in
+from ._qtypes import QType, Question, parse_question
+from ._spans import AnswerSpan, Match, find_answer
 
-Ranked = tuple[Hit, float, list[tuple[int, int]]]
-"""A hit after re-ranking: the hit, its score with the answer-type bonus, its answer spans."""
+
+@dataclass(frozen=True)
+class Ranked:
+    """A hit after the composer's re-ranking: its score with the answer-type bonus and its answer phrase."""
+
+    hit: Hit
+    score: float
+    span: AnswerSpan | None
+
 
 @dataclass(frozen=True)
 class ComposerSettings:
-    """Thresholds of the composer, calibrated on the development questions."""
+    """Thresholds of the composer, calibrated on the development questions (each kept only if it helped on
+    both halves of them: benchmarks/QUALITY.md)."""
 
     min_support: float = 0.3  # idf-weighted share of the question's terms the best sentence must contain
     # (Hit.coverage; a name the corpus lacks weighs most, so 'capital of Australia' abstains)
     type_bonus: float = 0.4  # added to a sentence that holds the kind of thing asked for
+    span_weight: float = 0.0  # ... plus this much per question word around it (up to 5)
     anchor_bonus: float = 1.0  # more when the number counts what the question counts ("six million votes")
     second_ratio: float = 0.8  # a second quote must score at least this share of the first
     duplicate_jaccard: float = 0.6  # term overlap above which two sentences say the same thing
     rerank_depth: int = 20
     unknown_name_abstains: bool = True  # a capitalised name in the question that no article uses: abstain
+    max_quote_words: int = 80  # a quote completed by its neighbour stays within this
+    short_min_score: float = 1.0  # a typed answer phrase needs at least this many question words around it
+    gap_min_score: float = 3.0  # ... and a phrase that is only "the words next to the question's" more
+    corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
 
 
 def clean_question(raw: str) -> str:
@@ -50,6 +69,10 @@ def clean_question(raw: str) -> str:
     return " ".join(kept.split())
 
 
+# A sentence that only refers to its subject ("He said …", "The party …"): its predecessor names it.
+_REFERS_BACK = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|Those|But he|But she|But they)\b")
+
+
 class Composer:
     """Answers questions from one retriever."""
 
@@ -59,6 +82,30 @@ class Composer:
 
     # ---------------------------------------------------------------------------------- public
 
+    def understand(self, raw_question: str) -> tuple[Question, SearchResult, tuple[tuple[str, str], ...]]:
+        """The question as searched (lead-in off; misspelt words corrected from the corpus vocabulary when
+        the corrected words then appear in a sentence that holds most of the question), its search result and
+        the corrections.
+        Raises QueryError for a question that cannot be searched."""
+        asked = strip_lead_in(clean_question(raw_question))
+        correction = correct_spelling(asked, self.retriever.document_frequency)
+        if correction.changes:
+            corrected = parse_question(correction.text)
+            try:
+                result = self.search(corrected)
+            except QueryError:
+                result = SearchResult(corrected.text, [])
+            fixed = {t for _typed, new in correction.changes for t in analyze(new)}
+            best = result.hits[0] if result.hits else None
+            if best is not None and fixed & best.matched and best.coverage >= self.settings.corrected_support:
+                return corrected, result, correction.changes
+        question = parse_question(asked)
+        return question, self.search(question), ()
+
+    def search(self, question: Question) -> SearchResult:
+        return self.retriever.search(question.text, k=self.settings.rerank_depth,
+                                     agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION))
+
     def answer(self, raw_question: str) -> Answer:
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
@@ -67,10 +114,11 @@ class Composer:
                 f"That question is too long ({len(raw_question):,} characters; the limit is "
                 f"{MAX_QUERY_CHARS:,}). Please ask something shorter.",
             )
+        talk = small_talk(strip_lead_in(question))
+        if talk is not None:
+            return self._small_talk(question, talk)
         try:
-            result = self.retriever.search(
-                question, k=self.settings.rerank_depth, agent_nouns=question_type(question) is QType.PERSON
-            )
+            parsed, result, changes = self.understand(question)
         except EmptyQueryError:
             return self._refuse(question, "Please type a question, for example: " + self._example() + "")
         except NoContentWordsError:
@@ -84,57 +132,65 @@ class Composer:
         except QueryError as exc:  # any other unusable question
             return self._refuse(question, str(exc))
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
-            return self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
-        return self.compose(question, result.hits)
+            answer = self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
+        else:
+            answer = self.compose(parsed, result)
+            answer.question = question
+        if changes:
+            answer.understood = parsed.text
+        return answer
 
-    def compose(self, question: str, hits: list[Hit]) -> Answer:
-        """Pick the quote(s) among ranked hits, or abstain."""
+    def compose(self, question: Question, result: SearchResult) -> Answer:
+        """Pick the quote(s) among ranked hits and the answer phrase, or abstain."""
         s = self.settings
-        qtype = question_type(question)
+        hits = result.hits
         if not hits:
-            return self._no_answer(question)
-        ranked = self.rerank(hits, qtype, question)
-        best, best_score, best_spans = ranked[0]
-        if best.coverage < s.min_support:
-            return self._no_answer(question)
-        chosen: list[tuple[Hit, list[tuple[int, int]]]] = [(best, best_spans)]
-        for hit, score, spans in ranked[1:4]:
-            if score < s.second_ratio * best_score or self._same(best, hit):
+            return self._no_answer(question.text)
+        match = _matcher(result)
+        # a sentence holding too little of the question is never the answer, however it ranks
+        ranked = [r for r in self.rerank(hits, question, match) if r.hit.coverage >= s.min_support]
+        if not ranked:
+            return self._no_answer(question.text)
+        best = ranked[0]
+        chosen = [best]
+        for other in ranked[1:4]:
+            if other.score < s.second_ratio * best.score or self._same(best.hit, other.hit):
                 continue
-            adds_terms = bool(hit.matched - best.matched)
-            adds_answer = qtype is not QType.GENERAL and not best_spans and bool(spans)
-            on_topic = hit.coverage >= max(s.min_support, s.second_ratio * best.coverage)
+            adds_terms = bool(other.hit.matched - best.hit.matched)
+            adds_answer = not self._confident(best.span, question) and self._confident(other.span, question)
+            on_topic = other.hit.coverage >= max(s.min_support, s.second_ratio * best.hit.coverage)
             if (adds_terms or adds_answer) and on_topic:
-                chosen.append((hit, spans))
+                chosen.append(other)
                 break
-        return self._build(question, chosen, hits)
+        return self._build(question, chosen, hits, match)
 
-    # --------------------------------------------------------------------------------- helpers
-
-    def rerank(self, hits: list[Hit], qtype: QType, question: str) -> list[Ranked]:
+    def rerank(self, hits: list[Hit], question: Question, match: Match) -> list[Ranked]:
         out: list[Ranked] = []
-        counted = counted_terms(question) if qtype in (QType.NUMBER, QType.PERCENT) else frozenset()
         for hit in hits:
-            spans = answer_spans(hit.text, qtype, question)
-            bonus = self.settings.type_bonus if spans else 0.0
-            if counted and any(anchored(hit.text, span, counted) for span in spans):
-                bonus += self.settings.anchor_bonus
-            out.append((hit, hit.score + bonus, spans))
-        out.sort(key=lambda item: (-item[1], item[0].chunk))
+            span = find_answer(question, hit.text, match)
+            bonus = 0.0
+            if span is not None and span.typed and self._confident(span, question):
+                bonus += self.settings.type_bonus + self.settings.span_weight * min(span.score, 5.0)
+                if span.counted:
+                    bonus += self.settings.anchor_bonus
+            out.append(Ranked(hit, hit.score + bonus, span))
+        out.sort(key=lambda r: (-r.score, r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[str] = set()
         distinct: list[Ranked] = []
         repeats: list[Ranked] = []
         for item in out:
-            key = " ".join(analyze(item[0].text)) or item[0].text
+            key = " ".join(analyze(item.hit.text)) or item.hit.text
             (repeats if key in seen else distinct).append(item)
             seen.add(key)
         return distinct + repeats
 
+    # --------------------------------------------------------------------------------- helpers
+
     def _unknown_names(self, proper: frozenset[str]) -> list[str]:
         """Name terms of the question that no sentence of the corpus contains (nor an acronym expands)."""
         data = self.retriever.data
-        return [t for t in sorted(proper) if data.sentences.term_id(t) is None and t not in data.acronyms]
+        return [t for t in sorted(proper) if self.retriever.document_frequency(t) == 0 and t not in data.acronyms]
 
     def _same(self, a: Hit, b: Hit) -> bool:
         ta, tb = set(analyze(a.text)), set(analyze(b.text))
@@ -142,11 +198,52 @@ class Composer:
             return a.text == b.text
         return len(ta & tb) / len(ta | tb) >= self.settings.duplicate_jaccard
 
-    def _build(self, question: str, chosen: list[tuple[Hit, list[tuple[int, int]]]], pool: list[Hit]) -> Answer:
+    def _completed(self, question: Question, ranked: Ranked, match: Match) -> tuple[str, AnswerSpan | None]:
+        """The quote for a chosen sentence: with the sentence before it when it only refers back to its
+        subject, or with a neighbour holding the kind of answer asked for when it holds none."""
+        s = self.settings
+        hit = ranked.hit
+        text, span = hit.text, ranked.span
+        before = self._neighbour(hit, -1)
+        after = self._neighbour(hit, +1)
+        if question.qtype not in (QType.GENERAL, QType.ENTITY) and (span is None or not span.typed):
+            for neighbour, first in ((after, False), (before, True)):
+                if neighbour is None:
+                    continue
+                joined = f"{neighbour} {text}" if first else f"{text} {neighbour}"
+                found = find_answer(question, neighbour, match, anywhere=True)
+                if found is not None and found.typed and len(joined.split()) <= s.max_quote_words:
+                    shift = 0 if first else len(text) + 1
+                    return joined, AnswerSpan(found.start + shift, found.end + shift,
+                                              max(found.score, s.short_min_score), True, found.counted)
+        if before is not None and _REFERS_BACK.match(text):
+            joined = f"{before} {text}"
+            if len(joined.split()) <= s.max_quote_words:
+                return joined, find_answer(question, joined, match)
+        return text, span
+
+    def _neighbour(self, hit: Hit, step: int) -> str | None:
+        record = hit.article
+        chunk = hit.chunk + step
+        data = self.retriever.data
+        if not (record.first_chunk <= chunk < record.first_chunk + record.n_chunks) or not data.quotable[chunk]:
+            return None
+        return data.chunk_text(chunk)
+
+    def _confident(self, span: AnswerSpan | None, question: Question) -> bool:
+        """Is span sure enough to be the short answer: a phrase of the asked kind with question words
+        around it, or (for other questions) one surrounded closely enough to stand for the answer."""
+        s = self.settings
+        if span is None or (not span.typed and question.qtype not in (QType.GENERAL, QType.ENTITY)):
+            return False
+        return span.score >= (s.short_min_score if span.typed else s.gap_min_score)
+
+    def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match) -> Answer:
         sources: list[Source] = []
         number_of: dict[str, int] = {}
         quotes: list[Quote] = []
         citations: list[Citation] = []
+        short: ShortAnswer | None = None
 
         def cite(hit: Hit) -> int:
             aid = hit.article.article_id
@@ -157,7 +254,9 @@ class Composer:
                                       url=rec.url, published=rec.published))
             return number_of[aid]
 
-        for hit, spans in chosen:
+        for i, ranked in enumerate(chosen):
+            hit = ranked.hit
+            text, span = self._completed(question, ranked, match) if i == 0 else (hit.text, ranked.span)
             # The same sentence in other articles (near-duplicates) cites them all.
             twins = [h for h in pool if h.chunk != hit.chunk and h.article.article_id != hit.article.article_id
                      and self._same(hit, h)]
@@ -171,23 +270,42 @@ class Composer:
                 if n not in numbers:
                     numbers.append(n)
                     citations.append(Citation(n=n, article_id=member.article.article_id, title=member.article.title,
-                                              quote=member.text, score=round(_finite(member.score), 6),
-                                              position=member.position))
-            quotes.append(Quote(text=hit.text, citations=numbers,
-                                highlights=[Highlight(start=a, end=b) for a, b in spans]))
-        return Answer(question=question, kind=AnswerKind.ANSWER, quotes=quotes, sources=sources, citations=citations)
+                                              quote=text if member is hit else member.text,
+                                              score=round(_finite(member.score), 6), position=member.position))
+            highlights = []
+            if short is None and span is not None and self._confident(span, question):
+                phrase = text[span.start:span.end]
+                lead = lead_sentence(question, phrase)
+                short = ShortAnswer(text=phrase, citation=numbers[0], lead=lead[0] if lead else None,
+                                    start=lead[1] if lead else 0)
+                highlights = [Highlight(start=span.start, end=span.end)]
+            quotes.append(Quote(text=text, citations=numbers, highlights=highlights))
+        return Answer(question=question.text, kind=AnswerKind.ANSWER, quotes=quotes, sources=sources,
+                      citations=citations, short=short)
 
     def _no_answer(self, question: str) -> Answer:
-        topics = self.topics()
         return Answer(
             question=question,
             kind=AnswerKind.NO_ANSWER,
             notice="My articles don't cover that, so I can't answer it.",
-            topics=topics,
+            topics=self.topics(),
         )
 
     def _refuse(self, question: str, notice: str) -> Answer:
         return Answer(question=question, kind=AnswerKind.REFUSED, notice=notice)
+
+    def _small_talk(self, question: str, talk: SmallTalk) -> Answer:
+        articles = self.retriever.articles
+        about = (f"I answer questions about {len(articles):,} news article{'s' if len(articles) != 1 else ''}, "
+                 "quoting the sentences that answer them, each with its source.")
+        notice = {
+            SmallTalk.GREETING: f"Hello! {about}",
+            SmallTalk.IDENTITY: f"I'm newsbot. {about} When my articles don't cover a question, I say so.",
+            SmallTalk.THANKS: "You're welcome! Ask me anything else about the news I have.",
+            SmallTalk.BYE: "Bye! Come back with more questions about the news.",
+        }[talk]
+        return Answer(question=question, kind=AnswerKind.SMALL_TALK, notice=notice,
+                      topics=self.topics() if talk in (SmallTalk.GREETING, SmallTalk.IDENTITY) else [])
 
     def topics(self, limit: int = 5) -> list[str]:
         """What the corpus is about, for the no-answer message: its headlines."""
@@ -200,6 +318,11 @@ class Composer:
     def _example(self) -> str:
         articles = self.retriever.articles
         return f"“What happened in {articles[0].title.split(':')[0]}?”" if articles else "“Who won?”"
+
+
+def _matcher(result: SearchResult) -> Match:
+    terms = frozenset(t for group in result.terms for t in group)
+    return terms.__contains__
 
 
 def _finite(x: float) -> float:

@@ -13,6 +13,7 @@ class AnswerKind(StrEnum):
     ANSWER = "answer"  # quoted sentences with citations
     NO_ANSWER = "no_answer"  # the corpus does not cover the question
     REFUSED = "refused"  # the question itself is unusable (empty, too long, only stopwords)
+    SMALL_TALK = "small_talk"  # hello, thanks, "who are you?": an introduction, not a search
 
 
 class Source(BaseModel):
@@ -57,6 +58,20 @@ class Citation(BaseModel):
     position: int = Field(description="sentence position within its article")
 
 
+class ShortAnswer(BaseModel):
+    """The answer phrase, verbatim from the first quote, shown before the quotes (bold)."""
+
+    text: str
+    citation: int = Field(description="the source number of the quote it comes from")
+    lead: str | None = Field(default=None, description="a sentence around it made from the question "
+                             "(\"Xavier Bertrand beat Le Pen in the north.\"), when the question reads as one")
+    start: int = Field(default=0, description="where text starts in lead")
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
 class Answer(BaseModel):
     """A composed answer: quotes with [n] markers and numbered sources, or a plain notice."""
 
@@ -67,6 +82,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     notice: str = Field(default="", description="the message shown when kind is not ANSWER")
     topics: list[str] = Field(default_factory=list, description="what the corpus covers, on NO_ANSWER")
+    short: ShortAnswer | None = Field(default=None, description="the answer phrase, when the quotes hold one")
+    understood: str | None = Field(default=None, description="the question as answered, when spelling was corrected")
+    examples: list[str] = Field(default_factory=list, description="questions to try, on SMALL_TALK")
 
     @property
     def found(self) -> bool:

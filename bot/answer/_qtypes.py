@@ -1,64 +1,163 @@
-"""Question types: what kind of answer a question asks for (who → a person, when → a date, how many →
-a number), and the parts of its wording the composer uses to spot that answer in a sentence."""
+"""What a question asks for: who → a person, when → a date, how many → a number, "which movie" → a
+name of that kind, "who is X?" → what X is; and how its words sit around the answer (the answer is the
+subject of "Who beat Le Pen?" but the object of "Who did Le Pen beat?")."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from index import analyze, fold
 
 
 class QType(StrEnum):
-    PERSON = "person"
-    DATE = "date"
-    PLACE = "place"
-    NUMBER = "number"
-    PERCENT = "percent"
-    GENERAL = "general"
+    PERSON = "person"  # who, whom, which leader
+    PLACE = "place"  # where, which city
+    DATE = "date"  # when, what year
+    NUMBER = "number"  # how many, how much, how long
+    PERCENT = "percent"  # what percentage
+    AGE = "age"  # how old
+    ENTITY = "entity"  # what/which + a noun: a name of that kind ("which movie", "what company")
+    DEFINITION = "definition"  # who is X? (a name): what X is
+    GENERAL = "general"  # anything else: the phrase next to the question's own words
 
 
-_RULES: list[tuple[re.Pattern[str], QType]] = [
-    (re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow much of\b|\bby how much\b"
-                r"|\bpercent"), QType.PERCENT),
-    (re.compile(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (number|amount|age|size|sum)\b"), QType.NUMBER),
-    (re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b"
-                r"|\bhow long ago\b"), QType.DATE),
-    (re.compile(r"\bwhere\b|\bwhat (country|city|region|town|state|place|area)\b"
-                r"|\bwhich (country|city|region|town|state|place|area|regions|cities|countries)\b"), QType.PLACE),
-    (re.compile(r"\b(who|whom|whose)\b|\bwhat (is|was) (his|her|the) name\b"
-                r"|\bwhich (candidate|person|leader|politician|man|woman|president|minister|official|player"
-                r"|company)\b"), QType.PERSON),
-]
+class Form(StrEnum):
+    SUBJECT = "subject"  # the answer does what the question says: "Who beat Le Pen?"
+    OBJECT = "object"  # the answer is what it is done to, or after a verb: "What did Liu plead guilty to?"
+    END = "end"  # the question word comes last: "Hussein said the U.S. used 9/11 as what?"
+
+
+AUX = frozenset("did does do is are was were has have had will would can could should may might must be been "
+                "being 's".split())
+PLACE_NOUNS = frozenset(
+    "country countries city cities region regions town towns state states place places area areas province "
+    "provinces island islands nation nations continent county capital village neighborhood location prison "
+    "hospital airport port base district street venue stadium border".split())
+PERSON_NOUNS = frozenset(
+    "person people candidate candidates leader leaders politician man men woman women president minister official "
+    "officials player players singer actor actress author coach artist judge officer director senator governor "
+    "driver beatle celebrity celebrities star stars king queen prince princess pope soldier suspect victim "
+    "spokesman spokeswoman chairman chief boss manager ceo founder owner rapper musician writer doctor lawyer "
+    "attorney reporter journalist".split())
+NUMBER_NOUNS = frozenset("number amount sum size range price cost rate total figure length height weight distance "
+                         "score salary toll pension fine bail budget worth value revenue turnover profit loss debt "
+                         "bill fee wage wages population".split())
+ROLE_NOUNS = frozenset("job title position role post profession occupation".split())
+DATE_NOUNS = frozenset("year date day month time decade century season".split())
+_NOT_NOUNS = frozenset("happened happens happen if about else kind type sort".split())
+
+_PERCENT = re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow much of\b|\bby how much\b"
+                      r"|\bpercent")
+_AGE = re.compile(r"\bhow old\b|\bwhat age\b|\bat what age\b")
+_HOW = re.compile(r"\bhow (many|much|long|far|big|large|tall|high|deep|fast|often|heavy|wide)\b")
+_WHEN = re.compile(r"\bwhen\b|\bhow long ago\b|\bwhat time\b")
+_WHERE = re.compile(r"\bwhere\b")
+_WHO = re.compile(r"\b(who|whom|whose)\b|\bwhat (is|was) (his|her|their|the) name\b|\bname of\b")
+_WH_NOUN = re.compile(r"\b(what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|a\s+)?"
+                      r"(?:kind of |type of |sort of |two |three |other )?"
+                      r"([a-z][\w-]*)(?:\s+([a-z][\w-]*))?(?:\s+([a-z][\w-]*))?")
+_DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(.+?)\s*[?.!]*\s*$", re.IGNORECASE)
+_CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]*\s*){1,4}")
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
+
+_PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
+_TRAILING_PREP = re.compile(rf"([\w'-]+)\s+({_PREPOSITIONS})\s*[?.!]*\s*$", re.IGNORECASE)
+_FRONTED_PREP = re.compile(rf"^\s*({_PREPOSITIONS})\s+(?:what|which|whom)\b.*?([\w'-]+)\s*[?.!]*\s*$",
+                           re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the composer reads it."""
+
+    text: str
+    qtype: QType
+    form: Form
+    noun: str | None = None  # ENTITY (and typed what/which questions): the noun after what/which
+    subject: str | None = None  # DEFINITION: the name to define
+    counted: frozenset[str] = frozenset()  # "how many votes": the terms of what is counted
+    frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("with", "charg")
 
 
 def question_type(question: str) -> QType:
-    """The answer type a question asks for, from its wording (first rule that matches)."""
+    return parse_question(question).qtype
+
+
+def parse_question(question: str) -> Question:
+    """The type, form and anchors of a question, from its wording (the first rule that matches)."""
     q = fold(question)
-    for pattern, qtype in _RULES:
-        if pattern.search(q):
-            return qtype
-    return QType.GENERAL
+    words = re.findall(r"[\w'’-]+", q)
+    form = _form(words)
+    frame = preposition_frame(question)
+    counted = frozenset(analyze(m.group(1))) if (m := _COUNTED.search(q)) else frozenset()
+    if _PERCENT.search(q):
+        return Question(question, QType.PERCENT, form, counted=counted, frame=frame)
+    if _AGE.search(q):
+        return Question(question, QType.AGE, form, frame=frame)
+    if _HOW.search(q):
+        return Question(question, QType.NUMBER, form, counted=counted, frame=frame)
+    if _WHEN.search(q):
+        return Question(question, QType.DATE, form, frame=frame)
+    if _WHERE.search(q):
+        return Question(question, QType.PLACE, form, frame=frame)
+    definition = _DEFINITION.match(question)
+    named = definition.group(1) if definition else ""
+    subject = re.sub(r"^(?:the|The)\s+", "", named)
+    if subject and _CAPITALISED_NAME.fullmatch(subject) and (subject == named or subject.isupper()):
+        # "Who is Brian Cowen?", "What is the FN?" (an acronym): what the name stands for
+        return Question(question, QType.DEFINITION, Form.OBJECT, subject=subject.strip())
+    if _WHO.search(q):
+        return Question(question, QType.PERSON, form, frame=frame)
+    noun_match = _WH_NOUN.search(q)
+    if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS:
+        noun = noun_match.group(2)
+        # the first of the next words that names a kind of answer ("what was the latest turnover")
+        for word in (w for w in noun_match.groups()[1:] if w):
+            single = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+            for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
+                                 (NUMBER_NOUNS, QType.NUMBER), (DATE_NOUNS, QType.DATE)):
+                if word in nouns or single in nouns:
+                    return Question(question, qtype, form, noun=word, frame=frame)
+            if word in ROLE_NOUNS and (name := _name_in(question)):
+                return Question(question, QType.DEFINITION, Form.OBJECT, subject=name)
+        if not noun.endswith("ing") and frame is None:  # with a preposition frame, the phrase after it
+            return Question(question, QType.ENTITY, form, noun=noun, frame=frame)
+    return Question(question, QType.GENERAL, form, frame=frame)
 
 
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
+def _name_in(question: str) -> str | None:
+    """The first capitalised name inside a question (not its first word): "What job did Kerik have?"."""
+    match = re.search(r"(?<=\s)[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", question)
+    return match.group(0) if match else None
+
+
+def _form(words: list[str]) -> Form:
+    """Subject questions put a verb right after the wh-phrase ("who beat", "which party won", "who was
+    nominated"); object questions an auxiliary and then the subject ("who did she beat")."""
+    wh = next((i for i, w in enumerate(words) if w in ("what", "which", "who", "whom", "whose")), None)
+    if wh is None:
+        return Form.OBJECT
+    if wh > 0 and wh >= len(words) - 2:
+        return Form.END
+    rest = words[wh + 1:]
+    if len(rest) > 2 and rest[0] in ("kind", "type", "sort") and rest[1] == "of":
+        rest = rest[3:]
+    elif words[wh] in ("what", "which") and len(rest) > 1 and rest[0] not in AUX:
+        rest = rest[1:]  # "which party won": past the noun
+    if rest and rest[0] in AUX:
+        if words[wh] != "whom" and len(rest) > 1 and rest[1].endswith(("ed", "en")):
+            return Form.SUBJECT  # a passive: "Who was nominated ...?"
+        if words[wh] != "whom" and len(rest) > 1 and rest[0] in ("is", "was", "are", "were") and rest[1] == "the":
+            return Form.SUBJECT  # "Who is the mayor of Buffalo?": the answer is the subject of "is"
+        return Form.OBJECT
+    return Form.SUBJECT
 
 
 def counted_terms(question: str) -> frozenset[str]:
     """'How many votes …' counts votes: a number right before that word is the answer."""
-    match = _COUNTED.search(fold(question))
-    return frozenset(analyze(match.group(1))) if match else frozenset()
-
-
-def anchored(text: str, span: tuple[int, int], counted: frozenset[str]) -> bool:
-    """Is the number followed, within two words, by the thing the question counts?"""
-    following = analyze(" ".join(text[span[1]:].split()[:2]))
-    return bool(counted) and any(t in counted for t in following)
-
-
-_PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
-_TRAILING_PREP = re.compile(rf"([\w'-]+)\s+({_PREPOSITIONS})\s*[?.!]*\s*$", re.IGNORECASE)
-_FRONTED_PREP = re.compile(rf"^\s*({_PREPOSITIONS})\s+(?:what|which|whom)\b.*?([\w'-]+)\s*[?.!]*\s*$", re.IGNORECASE)
+    return parse_question(question).counted
 
 
 def preposition_frame(question: str) -> tuple[str, str] | None:

@@ -1,144 +1,520 @@
-"""Answer spans: the parts of a sentence that could answer a question of a given type (a name, a
-date, a place, a number, the phrase after a question's preposition), not merely repeating it.
-The composer prefers sentences that hold one, and renderers show it bold."""
+"""The short answer: the phrase of a quoted sentence that answers the question.
+
+Candidates are phrases of the kind asked for (names, places, dates, numbers, ages, titles before a
+name) or, for other questions, the runs of words the question does not contain that sit right next to
+the words it does ("What is Liu charged with?" → the words after "charged with"). A candidate scores by
+how closely the question's own words surround it: a phrase right after "nominated" answers "Who was
+nominated …?", one three clauses away does not. Nothing here guesses: no candidate, no short answer."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from index import analyze, fold
 
-from ._qtypes import QType, preposition_frame
+from ._qtypes import AUX, Form, QType, Question
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-    r"million|billion|trillion|dozen|dozens|hundreds|thousands|millions"
-)
-_NUMBER = re.compile(
-    rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|hundred|bn|mln|m|k))?\b"
-    rf"(?:\s?(?:%|percent|per cent|pct))?|\b(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*\b",
-    re.IGNORECASE,
-)
-_PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b|pct\b)", re.IGNORECASE)
-_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December"
-           r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
-_DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?"
-    rf"|(?:{_MONTHS})(?:\s+\d{{4}})?|"
-    r"(?:1[89]|20)\d{2}s?|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|yesterday|today|tonight|"
-    r"tomorrow|(?:last|next|this) (?:week|month|year|weekend|spring|summer|fall|autumn|winter)|"
-    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)|(?:\d+|a|one|two|three|four|five|six|several) "
-    r"(?:days?|weeks?|months?|years?|decades?) (?:ago|later|earlier))\b"
-)
-_CAPWORD = r"(?:[A-Z][\w'’.-]*|d'|de|du|la|le|van|von|der|al|bin)"
-_NAME = re.compile(rf"\b[A-Z][\w'’-]+(?:\s+{_CAPWORD})*\s+[A-Z][\w'’-]+\b"
-                   rf"|\b(?:Mr|Mrs|Ms|Dr|President|Minister|Mayor)\.?\s+[A-Z][\w'’-]+")
-_PLACE = re.compile(
-    rf"\b(?:in|at|from|of|to|near|across|into|outside)\s+(?:the\s+)?"
-    rf"(?:(?:northern|southern|eastern|western|central|north|south|east|west|city of|region of|town of)\s+)?"
-    rf"((?:[A-Z][\w'’-]+)(?:\s+{_CAPWORD})*)"
-)
-_NOT_NAMES = frozenset(
-    fold(w)
-    for w in "The A An In On At Of And But For This That These Those It He She They We I His Her Their Its "
+Match = Callable[[str], bool]  # is this analyzed term one of the question's (or an alternative)?
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """A phrase of a sentence that answers the question, with how sure the choice is."""
+
+    start: int
+    end: int
+    score: float  # the question's words around it; higher is closer
+    typed: bool  # a phrase of the asked kind (a name, a date, a number), not just the words next to them
+    counted: bool = False  # a number followed by what the question counts ("six million votes")
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str  # without surrounding punctuation
+    raw: str
+    terms: tuple[str, ...]
+    found: frozenset[str]  # the terms of the question it holds
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.found)
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+_EDGE = "\"'“”‘’()[]{},.;:!?`«»"
+
+
+def _tokens(text: str, match: Match) -> list[_Tok]:
+    out = []
+    for m in re.finditer(r"\S+", text):
+        raw = m.group()
+        core = raw.strip(_EDGE)
+        start = m.start() + len(raw) - len(raw.lstrip(_EDGE))
+        terms = tuple(analyze(core)) if core else ()
+        out.append(_Tok(start, start + len(core), core, raw, terms, frozenset(t for t in terms if match(t))))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ names
+_CAP = r"(?:[dl]['’])?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"  # "d'Azur" carries on a name
+_JOIN = r"(?:d'|de|du|la|le|van|von|der|den|al|bin|of|the|and|&|y)"
+_NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CAP}|{_JOIN}(?=\s+[A-Z])))*")
+_NOT_NAMES = frozenset(fold(w) for w in (
+    "The A An In On At Of And But For This That These Those It He She They We I His Her Their Its Our My Your "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
-    "August September October November December According However After Before During While When Where".split()
+    "August September October November December According However After Before During While When Where "
+    "Meanwhile Also Earlier Later Last Next Some Many Most If As Although Though Since Because Then Now "
+    "There Here What Who Why How Which Both Each Every All Such Other Another No Not Yes So Yet Still "
+    "Watch Read Click Today Yesterday Tomorrow".split()))
+# Titles and particles a name shares with many others: before a name they are not the answer.
+TITLES = frozenset(fold(w) for w in (
+    "Mr Mrs Ms Dr President Minister Prime Mayor Governor Gov Senator Sen Rep Judge Gen Lt Col Sgt Capt King Queen "
+    "Prince Princess Pope Chancellor Secretary General Sir Lord Lady Rev Justice Chief Former".split()))
+_LIST_GAP = re.compile(r",\s|,?\s(?:and|or)\s")
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    piece = text[start:end]
+    for cut in re.finditer(r"\b([A-Za-z]+)\.\s", piece):  # no name runs over a sentence end ("Russert. Buffalo …")
+        if len(cut.group(1)) >= 4 and fold(cut.group(1)) not in TITLES:
+            piece = piece[: cut.start(1) + len(cut.group(1))]
+            break
+    words = piece.split()
+    while words and (fold(words[0].rstrip("'’s.")) in _NOT_NAMES or words[0].lower() in ("of", "and", "the")):
+        start += len(words[0]) + 1
+        words = words[1:]
+    while words and (words[-1].lower() in ("of", "and", "the", "&", "y") or fold(words[-1].strip(".'’")) in _NOT_NAMES
+                     or re.search(r"-[a-z]+$", words[-1])):  # "World Cup-winning" is no name's end
+        words = words[:-1]
+    name = " ".join(words).rstrip(".,")
+    if name.endswith(("'s", "’s")):
+        name = name[:-2]
+    return (start, start + len(name)) if name else None
+
+
+_POSSESSIVE = re.compile(r"['’]s?\s+(?=[A-Z])")
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """"President François Hollande's Socialist party": the person is before the possessive, and
+    "France's Front National" names no person; pieces of two or more words are kept."""
+    cuts = list(_POSSESSIVE.finditer(text, start, end))
+    if not cuts:
+        return [(start, end)]
+    bounds = [start] + [x for m in cuts for x in (m.start(), m.end())] + [end]
+    pieces = list(zip(bounds[::2], bounds[1::2], strict=True))
+    return [(a, b) for a, b in pieces if len(text[a:b].split()) >= 2]
+
+
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (with name particles), and lists of them ("China, Japan and South Korea")."""
+    names = [piece for m in _NAME.finditer(text) if (span := _trim_name(text, m.start(), m.end()))
+             for piece in _pieces(text, *span)]
+    lists = []
+    i = 0
+    while i < len(names):
+        j = i
+        while j + 1 < len(names) and _LIST_GAP.fullmatch(text[names[j][1]:names[j + 1][0]]):
+            j += 1
+        if j > i and re.search(r"\s(?:and|or)\s", text[names[j - 1][1]:names[j][0]]):
+            lists.append((names[i][0], names[j][1]))
+        i = j + 1
+    return names + lists
+
+
+# ------------------------------------------------------------------------------------------ numbers
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    "million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half"
 )
+_QUALIFIER = (r"(?:(?:about|around|nearly|almost|more than|less than|fewer than|at least|up to|over|some|"
+              r"roughly|just over|just under|approximately|an estimated|as many as|as much as)\s+)?")
+_AMOUNT = (rf"(?:[$€£#]\s?)?(?:\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS}))(?:[\s-](?:{_NUMBER_WORDS}))*"
+           r"(?:\s?(?:bn|mln|m|k)\b)?")
+_PERCENT_SIGN = r"(?:\s?(?:%|percent|per cent))?"
+_NUMBER = re.compile(rf"\b{_QUALIFIER}{_AMOUNT}{_PERCENT_SIGN}(?:\s?(?:to|and|or|-)\s?{_AMOUNT}{_PERCENT_SIGN})?",
+                     re.IGNORECASE)
+_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+UNIT_WORDS = frozenset(
+    "year years month months week weeks day days hour hours minute minutes second seconds mile miles kilometer "
+    "kilometers km meter meters metres feet foot inch inches pound pounds kilogram kilograms kg ton tons tonnes "
+    "barrel barrels gallon gallons liter liters litres people person persons men women children dollars euros yuan "
+    "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees".split())
+_COMPOUND = re.compile(r"-[a-z]+\b")  # "25-year", "36-carat"
+_PAREN_AMOUNT = re.compile(r"\s?\(\s?[$€£#]?\s?[\d,.]+\s?(?:million|billion|[a-z]+)?\s?\)")  # "# 38 ( $58 )"
+_NEXT_WORD = re.compile(r"\s([a-z][a-z'-]*)\b")
+_NOT_UNITS = frozenset("was has is its this his hers as us yes".split())
+
+
+def number_spans(text: str) -> list[tuple[int, int]]:
+    """Amounts with what they count: "12 to 18 months", "$875 million", "about 500 kilometers ( 310 miles )"."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        if not _HAS_NUMBER.search(m.group()):
+            continue
+        end = m.end()
+        for pattern in (_COMPOUND, _PAREN_AMOUNT):
+            extra = pattern.match(text, end)
+            if extra:
+                end = extra.end()
+        unit = _NEXT_WORD.match(text, end)
+        if unit and (unit.group(1) in UNIT_WORDS or (unit.group(1).endswith("s") and len(unit.group(1)) > 3
+                                                     and unit.group(1) not in _NOT_UNITS)):
+            end = unit.end()
+        out.append((m.start(), end))
+    return out
+
+
+def age_spans(text: str) -> list[tuple[int, int]]:
+    """'47-year-old', 'aged 47', '47 years old', and ', 47,' after a name."""
+    out = []
+    for m in re.finditer(r"\b(\d{1,3})-year-old\b|\baged? (\d{1,3})\b|\b(\d{1,3}) years? old\b|(?<=, )(\d{1,3})(?=, )",
+                         text):
+        group = next(i for i in range(1, 5) if m.group(i))
+        out.append((m.start(group), m.end(group)))
+    return out
+
+
+_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
+           r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
+_DATE = re.compile(
+    rf"\b(?:(?:early |late |mid-)?(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|"
+    rf"(?:early |late |mid-)?(?:{_MONTHS})(?:\s+\d{{4}})?|(?:1[89]|20)\d{{2}}s?|"
+    r"(?:last |next |this )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"(?: night| morning| afternoon| evening)?|"
+    r"yesterday|today|tonight|tomorrow|(?:last|next|this|earlier this|later this) "
+    r"(?:week|month|year|weekend|spring|summer|fall|autumn|winter)|"
+    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.)|(?:\d+|a|one|two|three|four|five|six|several) "
+    r"(?:days?|weeks?|months?|years?|decades?) (?:ago|later|earlier))(?![\w-])"
+)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _DATE.finditer(text)]
+
+
+_AFTER_LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across|into|of|to)\s+(?:the\s+)?"
+                             r"((?:northern|southern|eastern|western|central|north|south|east|west|mid)\s+)?$",
+                             re.IGNORECASE)
+_LOCATIVE_PHRASE = re.compile(
+    r"\b(?:in|at|near|outside|inside|across|into|on)\s+((?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?"
+    r"[\w'’.-]+(?:\s+(?!(?:and|who|which|that|where|when|after|before|while|because|said|according)\b)"
+    r"[\w'’.-]+){0,6})")
+
+
+def place_spans(text: str) -> list[tuple[int, int]]:
+    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California"), then locative phrases."""
+    names = name_spans(text)
+    out = []
+    starts = {a: b for a, b in names}
+    for a, b in names:
+        before = _AFTER_LOCATIVE.search(text, max(0, a - 30), a)
+        if before is None:
+            continue
+        if before.group(1):
+            a = before.start(1)  # "southern Turkey"
+        out.append((a, b))
+        second = starts.get(b + 2) if text[b:b + 2] == ", " else None
+        if second is not None and not re.match(r"['’]s?\b", text[second:second + 2]):
+            out.append((a, second))  # "Los Angeles, California" (not "d'Azur, Le Pen's niece")
+    for m in _LOCATIVE_PHRASE.finditer(text):
+        phrase = m.group(1)
+        cut = re.search(r"[,;:()\"“”]", phrase)
+        out.append((m.start(1), m.start(1) + (cut.start() if cut else len(phrase.rstrip(".")))))
+    return out
+
+
+def definition_spans(toks: list[_Tok], subject: str) -> list[tuple[int, int]]:
+    """'Irish Prime Minister Brian Cowen' and 'Kara Kopetsky, a 17-year-old junior in Belton,': the words
+    that say what the subject is, before it or after it."""
+    terms = set(analyze(subject))
+    at = [i for i, t in enumerate(toks) if t.terms and set(t.terms) & terms]
+    if not at:
+        return []
+    first, last = at[0], at[-1]
+    out = []
+    j = first
+    stops = ("the", "a", "an", "and", "by", "with", "said", "says", "told", "to", "of", "for", "that")
+    while j > max(0, first - 6) and not re.search(r"[,;:()\"“”]$", toks[j - 1].raw) and toks[j - 1].low not in stops:
+        j -= 1
+    if j < first:
+        out.append((toks[j].start, toks[first - 1].end))
+    if last + 1 < len(toks) and toks[last].raw.endswith(","):
+        end = last + 1
+        while end < min(len(toks), last + 15):
+            end += 1
+            if re.search(r"[,;:).]$", toks[end - 1].raw):
+                break
+        out.append((toks[last + 1].start, toks[end - 1].end))
+    return out
+
+
 _PHRASE_ENDS = frozenset("in on at after before when while because since and but to that which who where".split())
 _PREP_WINDOW = 6  # words between the question's verb and its preposition in the sentence
 
 
-def _preposition_spans(text: str, frame: tuple[str, str], asked: set[str]) -> list[tuple[int, int]]:
-    """'... was charged with inciting subversion of state power': the phrase after the preposition,
-    when the question's verb comes shortly before it."""
+def frame_spans(text: str, frame: tuple[str, str]) -> list[tuple[int, int]]:
+    """'... was charged with inciting subversion of state power': the phrase after the question's
+    preposition ("What is Liu charged with?"), when the question's verb comes shortly before it."""
     prep, verb = frame
     spans = []
-    for m in re.finditer(rf"\b{prep}\s+([^,;:.!?()\"“”]+)", text, re.IGNORECASE):
+    for m in re.finditer(rf"\b{prep}\s+((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
+                         re.IGNORECASE):
         before = text[: m.start()].split()[-_PREP_WINDOW:]
         if verb not in analyze(" ".join(before)):
             continue
-        words = m.group(1).split()[:_PREP_WINDOW - 1]
+        words = m.group(1).split()
+        words = words[:14] if "," in m.group(1) else words[:_PREP_WINDOW - 1]
         for i, word in enumerate(words[2:], start=2):
             if word.lower() in _PHRASE_ENDS:
                 words = words[:i]  # "a state of emergency imposed | in response to ..."
                 break
-        if not words or all(w in asked for w in re.findall(r"[\w']+", fold(" ".join(words)))):
-            continue
-        start = m.start(1)
-        spans.append((start, start + len(" ".join(words))))
+        phrase = " ".join(words).rstrip(",")
+        if phrase:
+            start = m.start(1)
+            spans.append((start, start + len(phrase)))
     return spans
 
 
-def answer_spans(text: str, qtype: QType, question: str) -> list[tuple[int, int]]:
-    """Spans of text that could answer a question of this type, not merely repeating the question."""
-    if qtype is QType.GENERAL:
-        frame = preposition_frame(question)
-        return _preposition_spans(text, frame, set(re.findall(r"[\w']+", fold(question)))) if frame else []
-    asked = set(re.findall(r"[\w']+", fold(question)))
-    asked_names = _asked_names(question) if qtype is QType.PERSON else set()
-    pattern = {QType.NUMBER: _NUMBER, QType.PERCENT: _PERCENT, QType.DATE: _DATE, QType.PERSON: _NAME}.get(qtype)
-    spans: list[tuple[int, int]] = []
+# ------------------------------------------------------------------------------------------ gaps
+_LEAD_WORDS = frozenset("with of for to as by in on at into from that about over than the a an and or but".split())
+_CLAUSE_WORDS = frozenset("said says say told tells according who which where while when because although though "
+                          "after before since if whose".split())
+_BREAK = re.compile(r"[;:()\[\]\"“”]|--|—")
+_FUNCTION = _LEAD_WORDS | AUX | frozenset("his her their its".split())
+
+
+def _gaps(toks: list[_Tok]) -> list[tuple[int, int, bool, bool]]:
+    """Runs of words the question does not contain, cut at punctuation and clause words: (first token,
+    end token, a question word right before, a question word right after)."""
+    out = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        if toks[i].matched or not toks[i].text:
+            i += 1
+            continue
+        j = i
+        while j < n and not toks[j].matched and toks[j].text:
+            raw = toks[j].raw
+            if j > i and _BREAK.search(raw[: len(raw) - len(raw.lstrip(_EDGE))]):
+                break
+            j += 1
+            tail = raw[len(raw.rstrip(_EDGE)):]
+            if _BREAK.search(tail) or tail.startswith("."):
+                break
+            if tail.startswith(",") and not (j < n and _list_goes_on(toks, j)):
+                break
+        after = i > 0 and (toks[i - 1].matched or (i > 1 and toks[i - 2].matched and toks[i - 1].low in _LEAD_WORDS))
+        before = j < n and toks[j].matched
+        a, b = i, j
+        while a < b and (toks[a].low in _LEAD_WORDS or toks[a].low in AUX):
+            a += 1
+        while b > a and (toks[b - 1].low in _LEAD_WORDS or toks[b - 1].low in AUX):
+            b -= 1
+        for k in range(a + 1, b):
+            if toks[k].low in _CLAUSE_WORDS:
+                b = k
+                break
+        if b > a and any(t.terms for t in toks[a:b]) and toks[a].low not in _CLAUSE_WORDS:
+            out.append((a, min(b, a + 14), after, before))
+        i = max(j, i + 1)
+    return out
+
+
+def _list_goes_on(toks: list[_Tok], j: int) -> bool:
+    ahead = [t.low for t in toks[j:j + 5]]
+    if not ahead or ahead[0] in _CLAUSE_WORDS or ahead[0] in ("the", "a", "an", "he", "she", "it", "they", "we", "i"):
+        return False
+    return "and" in ahead or "or" in ahead
+
+
+# ------------------------------------------------------------------------------------------ choosing
+def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
+    """A question word right before the span, right after it (a few function words between allowed)."""
+    left = right = False
+    k, steps = lo - 1, 0
+    while k >= 0 and steps < 3:
+        if toks[k].matched:
+            left = True
+            break
+        if toks[k].low not in _FUNCTION or re.search(r"[.;:]$", toks[k].raw):
+            break
+        k, steps = k - 1, steps + 1
+    k, steps = hi, 0
+    while k < len(toks) and steps < 3 and not re.search(r"[.;:]$", toks[k - 1].raw):
+        if toks[k].matched:
+            right = True
+            break
+        if toks[k].low not in _FUNCTION:
+            break
+        k, steps = k + 1, steps + 1
+    if not right and toks[hi - 1].raw.endswith(","):
+        right = any(t.matched for t in toks[hi:hi + 4])  # an appositive: "Robert McNamara, a key architect …"
+    return left, right
+
+
+def _is_title(tok: _Tok) -> bool:
+    return fold(tok.text.rstrip(".")) in TITLES
+
+
+def _token_range(toks: list[_Tok], start: int, end: int) -> tuple[int, int] | None:
+    inside = [i for i, t in enumerate(toks) if t.text and t.start >= start and t.end <= end]
+    if not inside:  # inside one token: "47" of "47-year-old"
+        inside = [i for i, t in enumerate(toks) if t.start <= start and t.end >= end]
+    return (inside[0], inside[-1] + 1) if inside else None
+
+
+def _typed_candidates(question: Question, text: str, toks: list[_Tok]) -> list[tuple[int, int]]:
+    qtype = question.qtype
+    if qtype is QType.NUMBER:
+        return number_spans(text)
+    if qtype is QType.PERCENT:
+        return [s for s in number_spans(text) if re.search(r"%|percent|per cent", text[s[0]:s[1]])]
+    if qtype is QType.AGE:
+        return age_spans(text)
+    if qtype is QType.DATE:
+        return date_spans(text)
     if qtype is QType.PLACE:
-        found = [(m.start(1), m.end(1)) for m in _PLACE.finditer(text)]
-    else:
-        assert pattern is not None
-        found = [(m.start(), m.end()) for m in pattern.finditer(text)]
-    if qtype is QType.PERSON:
-        found = [piece for start, end in found for piece in _split_possessive(text, *_trim(text, start, end))]
-    for start, end in found:
-        start, end = _trim(text, start, end)
-        if end <= start:
+        return list(dict.fromkeys(place_spans(text) + name_spans(text)))
+    if qtype in (QType.PERSON, QType.ENTITY):
+        return name_spans(text)
+    if qtype is QType.DEFINITION:
+        return definition_spans(toks, question.subject or "")
+    return frame_spans(text, question.frame) if question.frame else []
+
+
+# "Who beat Le Pen?" is answered after "lost to": the converse verb puts the winner after it.
+_WIN = frozenset(analyze("win won beat defeated"))
+_LOSE = frozenset(analyze("lost lose losing trailed trailing")) | {"trail"}
+_WH_WORDS = frozenset("what which who whom whose when where how why".split())
+_NEGATED = frozenset("fail failed fails failing unable not never".split())
+_SAYING = frozenset("say says said tell tells told claim claims claimed state states stated describe describes "
+                    "described think thinks thought believe believes believed write writes wrote tweet tweeted "
+                    "post posted".split())
+
+
+def find_answer(question: Question, text: str, match: Match, *, anywhere: bool = False) -> AnswerSpan | None:
+    """The phrase of text that best answers question, or None when no phrase fits. With anywhere, a
+    sentence without the question's words may still offer a phrase of the asked kind (a neighbour that
+    completes the quote: "... the 47-year-old politician wrote")."""
+    toks = _tokens(text, match)
+    matched = [i for i, t in enumerate(toks) if t.matched]
+    if not matched and not anywhere:
+        return None
+    question_terms = set(analyze(question.text))
+    words = set(re.findall(r"[a-z]+", fold(question.text)))
+    if question.qtype in (QType.GENERAL, QType.ENTITY) and not words & _WH_WORDS:
+        return None  # a few keywords ("Maréchal", "FN") ask for no particular phrase
+    if question.qtype is QType.GENERAL and (_SAYING & words or "how" in words or "why" in words):
+        return None  # "What did Le Pen say?", "How is she related to …?", "Why …?" ask for a statement or a
+        # manner or a reason: the quote is the answer, not a phrase of it
+    negated = None  # "the Front National winning its first region failed to materialize": no winner before it
+    if question.qtype in (QType.PERSON, QType.ENTITY) and question.form is Form.SUBJECT:
+        verb = _anchor(question, toks)
+        if verb is not None and any(t.low in _NEGATED for t in toks[max(0, verb - 3):verb + 9]):
+            negated = verb
+    converse = None  # where "lost to" / "trailing" is: the winner comes right after it
+    if question.qtype in (QType.PERSON, QType.ENTITY) and question_terms & _WIN:
+        converse = next((i for i, t in enumerate(toks) if set(t.terms) & _LOSE), None)
+    qtype = question.qtype
+    noun_terms = set(analyze(question.noun)) if question.noun else set()
+    if qtype is QType.AGE:
+        noun_terms |= set(analyze("old age aged year"))  # "47-year-old" holds the question's "old"
+    # "Who is Le Pen's niece?": the owner's name may be part of the answer's ("Marion Maréchal-Le Pen")
+    noun_terms |= {t for w in re.findall(r"((?:[A-Z][\w’-]*\s+)*[A-Z][\w’-]*)['’]s\b", question.text)
+                   for t in analyze(w)}
+    best: AnswerSpan | None = None
+    for start, end in _typed_candidates(question, text, toks):
+        rng = _token_range(toks, start, end)
+        if rng is None:
             continue
-        words = re.findall(r"[\w']+", fold(text[start:end]))
-        if qtype in (QType.PERSON, QType.PLACE):
-            words = [w for w in words if w not in _NOT_NAMES]
-            if not words:
-                continue
-        if words and all(w in asked for w in words):
-            continue  # "How many regions ... 13 regions" — the question's own words are not the answer
-        if qtype is QType.PERSON and any(w in asked_names for w in words if w not in _NAME_PARTICLES):
-            continue  # "Who beat Le Pen?" is not answered by "Marine Le Pen" or "Marion Marechal-Le Pen"
-        spans.append((start, end))
-    return spans
+        lo, hi = rng
+        if qtype in (QType.PERSON, QType.PLACE, QType.ENTITY) and text[start:start + 1].isupper():
+            # "Buffalo Mayor Byron W. Brown": titles before a name, and the question's words before a title,
+            # are not the answer
+            while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and (
+                    _is_title(toks[lo]) or (toks[lo].matched and _is_title(toks[lo + 1]))):
+                lo += 1
+            if any(t.found - noun_terms for t in toks[lo:hi]):
+                continue  # "Where is Incirlik?" is not answered by "Incirlik Air Base"
+            start = max(start, toks[lo].start)
+        content = [t for t in toks[lo:hi] if t.terms and not (noun_terms and set(t.terms) <= noun_terms)]
+        asked = sum(bool(t.found - noun_terms) for t in content)
+        if qtype is not QType.DEFINITION and (not content or 2 * asked >= len(content) + (len(content) > 1)):
+            continue  # mostly the question's own words ("How many regions … 13 regions")
+        if negated is not None and hi <= negated:
+            continue
+        if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
+            continue  # "France's 13 regions" is all of them, not how many were won
+        distance = min((min(abs(i - lo), abs(i - (hi - 1))) for i in matched), default=0)
+        near = sum(1 for i in matched if lo - 8 <= i < hi + 8)
+        left, right = _neighbours(toks, lo, hi)
+        score = near - 0.25 * distance + 1.5 * (left + right)
+        typed = True
+        if qtype is QType.PLACE:
+            if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
+                score += 0.5
+            typed = any(t.text[:1].isupper() for t in toks[lo:hi])  # "in the brain" is a place of sorts, weakly
+        if qtype is QType.PERSON and hi - lo == 1 and not (lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
+            # a lone capitalised word ("Republicans", "Convicted") may be no one: a weak candidate
+            score -= 0.5 if lo else 1.5
+            typed = False
+        if qtype in (QType.GENERAL, QType.ENTITY) and question.frame:
+            score += 2.0  # after the question's verb and preposition: where the question says its answer is
+        if converse is not None:  # "Le Pen lost to Xavier Bertrand": the winner comes right after, the loser before
+            score += 2.0 if 0 < lo - converse <= 4 else (-3.0 if hi <= converse else 0.0)
+        counted = bool(question.counted) and any(
+            t in question.counted for tok in toks[hi - 1:hi + 2] for t in tok.terms)
+        if counted:
+            score += 2.0  # "six million votes" for "how many votes"
+        if best is None or (typed, score) > (best.typed, best.score):
+            best = AnswerSpan(start, end, score, typed, counted)
+    if best is not None or qtype not in (QType.GENERAL, QType.ENTITY) or question.frame:
+        return best  # (a question ending in a preposition says where its answer is: after it, or nowhere)
+    return _best_gap(question, toks, matched)
 
 
-# Titles and particles a name shares with many others: "President", "Le" in "Le Pen".
-_NAME_PARTICLES = frozenset(
-    "le la de du des van von der den al el bin di da mr mrs ms dr president minister prime mayor "
-    "governor senator king queen prince pope chancellor secretary general".split()
-)
+_GAP_MAX_WORDS = 12
 
 
-def _asked_names(question: str) -> set[str]:
-    """Folded words of the capitalised names inside a question (not its first word)."""
-    words = re.findall(r"[\w'’-]+", question)
-    return {w for word in words[1:] if word[:1].isupper() for w in re.findall(r"[\w']+", fold(word))}
+def _anchor(question: Question, toks: list[_Tok]) -> int | None:
+    """Where the question's verb is in the sentence: for an object question its last word the sentence
+    holds ("What did Kaka deserve?" → "deserves"), for a subject question its first after the
+    question word ("Who beat Le Pen?" → "beat")."""
+    terms = analyze(question.text)
+    object_like = question.form is not Form.SUBJECT
+    for term in (reversed(terms) if object_like else terms):
+        at = [i for i, tok in enumerate(toks) if term in tok.terms or term in tok.found]
+        if at:
+            return at[-1] if object_like else at[0]
+    return None
 
 
-_POSSESSIVE = re.compile(r"['’]s?(?=\s+[A-Z])")
-
-
-def _split_possessive(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """"President François Hollande's Socialist party": the person is before the possessive;
-    "France's Front National" names none. Split there and keep the pieces of two or more words."""
-    cuts = [m for m in _POSSESSIVE.finditer(text, start, end)]
-    if not cuts:
-        return [(start, end)]
-    pieces, lo = [], start
-    for m in cuts:
-        pieces.append((lo, m.start()))
-        lo = m.end()
-    pieces.append((lo, end))
-    return [(a, b) for a, b in pieces if len(text[a:b].split()) >= 2]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " ,.;:'’\"“”":
-        start += 1
-    while end > start and text[end - 1] in " ,.;:'’\"“”":
-        end -= 1
-    lead = text[start:end].split(" ", 1)
-    if len(lead) == 2 and fold(lead[0]) in _NOT_NAMES and not lead[0][:1].isdigit():
-        start += len(lead[0]) + 1  # "The Republicans" → "Republicans"
-    return start, end
+def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> AnswerSpan | None:
+    anchor = _anchor(question, toks)
+    best: AnswerSpan | None = None
+    for a, b, after, before in _gaps(toks):
+        if not (after or before):
+            continue
+        score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before
+        if anchor is not None:
+            if question.form is Form.SUBJECT:
+                score += 2.5 * (0 <= anchor - b <= 1)  # right before the verb: its subject
+            else:
+                gap = a - anchor - 1  # right after the verb (a function word between allowed): its object
+                score += 2.5 * (0 <= gap <= 1 and all(t.low in _FUNCTION for t in toks[anchor + 1:a]))
+        score -= 0.15 * max(0, (b - a) - 8)
+        if b - a > _GAP_MAX_WORDS:
+            continue  # no short answer is a dozen words long
+        if best is None or score > best.score:
+            best = AnswerSpan(toks[a].start, toks[b - 1].end, score, False)
+    return best

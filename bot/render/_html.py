@@ -104,10 +104,22 @@ def _sources_block(sources: Sequence[Source], limit: int) -> Block:
     return block
 
 
+def _short_block(answer: Answer, limit: int) -> Block:
+    """The short answer first: the lead sentence (or the phrase alone) with the phrase bold, and [n]."""
+    short = answer.short
+    assert short is not None
+    line = short.lead or short.text
+    pieces = split_marked_text(line, [(short.start, short.end)], budget=limit, suffix=f" [{short.citation}]")
+    return [Atom(piece, joiner=" ") for piece in pieces]
+
+
 def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[Block]:
-    """The blocks of an answer: one per quote, then the sources list (or the notice)."""
+    """The blocks of an answer: the short answer, one per quote, then the sources list (or the notice)."""
+    understood = ([[Atom(f"<i>Showing results for:</i> {esc(_clip(answer.understood, 300))}")]]
+                  if answer.understood else [])
     if answer.kind is AnswerKind.ANSWER and answer.quotes:
-        blocks = [_quote_block(q, limit) for q in answer.quotes if q.text.strip()]
+        blocks = understood + ([_short_block(answer, limit)] if answer.short else [])
+        blocks += [_quote_block(q, limit) for q in answer.quotes if q.text.strip()]
         if answer.sources:
             blocks.append(_sources_block(answer.sources, limit))
         return blocks
@@ -116,10 +128,14 @@ def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[Block]
         if answer.kind is AnswerKind.NO_ANSWER
         else "I cannot answer that question."
     )
-    blocks = [[Atom(piece, "\n") for piece in split_marked_text(notice, budget=limit)]]
-    if answer.kind is AnswerKind.NO_ANSWER and answer.topics:
+    blocks = [*understood, [Atom(piece, "\n") for piece in split_marked_text(notice, budget=limit)]]
+    if answer.kind in (AnswerKind.NO_ANSWER, AnswerKind.SMALL_TALK) and answer.topics:
         topics = ", ".join(esc(_clip(t, 80)) for t in answer.topics[:20])
         blocks.append([Atom(f"<i>What I know about:</i> {topics}")])
+    if answer.examples:
+        lines = [Atom("<i>Try asking:</i>")] + [Atom(f"• <code>{esc(_clip(q, 200))}</code>", joiner="\n")
+                                                for q in answer.examples]
+        blocks.append(lines)
     return blocks
 
 

@@ -9,15 +9,22 @@ from bot.answer import Answer
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `ask --json` object: question, found, answer (body without sources), citations, sources."""
+    """The `ask --json` object: question, found, the short answer and its citation number, answer (the
+    quotes without sources), citations, sources."""
+    short = answer.short
     return {
         "question": answer.question,
+        "understood": answer.understood,
         "found": answer.found,
         "kind": answer.kind.value,
+        "short_answer": short.text if short else None,
+        "short_answer_citation": short.citation if short else None,
+        "lead": (short.lead or short.text) if short else None,
         "answer": answer.text,
         "citations": [c.model_dump() for c in answer.citations],
         "sources": [s.model_dump() for s in answer.sources],
         "topics": answer.topics,
+        "examples": answer.examples,
     }
 
 

@@ -15,15 +15,30 @@ def source_text(source: Source) -> str:
 
 
 def render_rich(answer: Answer) -> Text:
-    """The answer as the terminal shows it: quotes with [n], highlights bold, then the sources."""
+    """The answer as the terminal shows it: the short answer first (bold), the quotes with [n], then the
+    sources; or the notice, with what the articles are about and questions to try."""
     out = Text()
+    if answer.understood:
+        out.append(f"Showing results for: {answer.understood}\n", style="italic")
     if not answer.found:
         out.append(answer.notice)
         if answer.topics:
             out.append("\nMy articles are about:")
             for topic in answer.topics:
                 out.append(f"\n  • {topic}")
+        if answer.examples:
+            out.append("\nTry asking:")
+            for example in answer.examples:
+                out.append(f"\n  • {example}")
         return out
+    if answer.short is not None:
+        short = answer.short
+        line = short.lead or short.text
+        out.append(line[: short.start])
+        out.append(short.text, style="bold")
+        out.append(line[short.end :])
+        out.append(f" [{short.citation}]", style="cyan")
+        out.append("\n\n")
     for i, quote in enumerate(answer.quotes):
         if i:
             out.append("\n")

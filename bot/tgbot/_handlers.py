@@ -94,7 +94,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_flood_limit(update, context):
         return
-    text = help_text(context.bot.username, context.bot_data["settings"].flood_limit)
+    examples = await asyncio.to_thread(_service(context).example_questions, 1)
+    text = help_text(context.bot.username, context.bot_data["settings"].flood_limit, examples[0] if examples else None)
     await update.effective_message.reply_html(text)  # type: ignore[union-attr]
 
 

@@ -34,11 +34,11 @@ def start_text(service: Service, bot_username: str | None) -> str:
     return "\n".join(lines)
 
 
-def help_text(bot_username: str | None, flood_limit: int) -> str:
+def help_text(bot_username: str | None, flood_limit: int, example: str | None = None) -> str:
     mention = f"@{esc(bot_username)}" if bot_username else "me"
     return "\n".join([
         "<b>How to ask</b>",
-        "Send a question as a normal message, e.g. <i>Who won the regional election in the north?</i>",
+        "Send a question as a normal message" + (f", e.g. <i>{esc(example)}</i>" if example else "") + ".",
         "I answer only with sentences quoted from my articles; the numbers in brackets point to "
         "the sources listed under the answer. When the articles don't cover a question, I say so.",
         "",

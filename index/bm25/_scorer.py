@@ -269,6 +269,11 @@ class BM25Scorer:
         """Row of ``term`` in the posting matrix, or None if no document contains it."""
         return self._term_ids([term])[0]
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents contain term (0 when none does)."""
+        term_id = self.term_id(term)
+        return 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
+
     def idf(self, term_id: int) -> float:
         """BM25Okapi's idf of a term row (after the epsilon floor), as its scores use it."""
         return float(self._idf[term_id])

@@ -8,6 +8,7 @@ from ._acronyms import collect_acronyms, merge_acronyms, resolve_acronyms
 from ._analyzer import STOPWORDS, analyze, analyzer_signature, content_words, fold
 from ._clean import Block, BlockKind, clean_body, normalize_text
 from ._sentences import MIN_QUOTABLE_WORDS, Chunk, chunk_blocks, split_sentences
+from ._spelling import Correction, correct_spelling
 
 __all__ = [
     "MIN_QUOTABLE_WORDS",
@@ -15,12 +16,14 @@ __all__ = [
     "Block",
     "BlockKind",
     "Chunk",
+    "Correction",
     "analyze",
     "analyzer_signature",
     "chunk_blocks",
     "clean_body",
     "collect_acronyms",
     "content_words",
+    "correct_spelling",
     "fold",
     "merge_acronyms",
     "normalize_text",

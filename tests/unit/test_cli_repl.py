@@ -30,7 +30,7 @@ Who never gets asked?
 EXPECTED = """newsbot — answers from 4 news articles (76 sentences), for example: National Front trails in French regional elections.
 Type a question, or /help. /quit to leave.
 newsbot> /help
-Ask a question about the news articles in plain words, e.g. "Who won in the north?".
+Ask a question about the news articles in plain words, e.g. "Who leads the National Front?".
 Commands:
   /sources N   the sentence source N was quoted from, with its neighbours and headline
   /articles    what the corpus holds
@@ -62,6 +62,10 @@ My articles are about:
   • France's Far-Right Just Suffered A Big Defeat
   • Le Pen’s party hopes for more gains as France votes in regional run-off elections
   • France's far-right Front National (FN) party was unable to replicate its remarkable…
+Try asking:
+  • Who leads the National Front?
+  • Who beat Marion-Maréchal Le Pen?
+  • What percentage of the votes did Xavier Bertrand win?
 
 newsbot> 
 newsbot> what is it?
@@ -133,8 +137,9 @@ def test_ask_json_file_from_stdin(env: Path, monkeypatch: pytest.MonkeyPatch, ca
 def test_ask_plain(env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(monkeypatch, capsys, ["ask", "When is the next presidential election?"])
     assert code == 0
-    assert out == ("Le Pen is once again expected to be her party's candidate in the next presidential elections, "
-                   "which are scheduled for 2017. [1]\n\nSources:\n[1] France's Far-Right Just Suffered A Big Defeat\n")
+    assert out == ("2017 [1]\n\nLe Pen is once again expected to be her party's candidate in the next presidential "
+                   "elections, which are scheduled for 2017. [1]\n\nSources:\n"
+                   "[1] France's Far-Right Just Suffered A Big Defeat\n")
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,9 @@ def test_any_question_gets_a_sound_answer(seed_service, question: str) -> None: 
     answer = seed_service.answer(question)
     data = seed_service.retriever.data
     sentences = {data.chunk_text(i) for i in range(data.n_chunks) if data.quotable[i]}
+    # a quote is a sentence of the corpus, or two neighbours of one story (the second completing the first)
+    sentences |= {f"{data.chunk_text(i)} {data.chunk_text(i + 1)}" for i in range(data.n_chunks - 1)
+                  if data.quotable[i] and data.quotable[i + 1] and data.chunk_article[i] == data.chunk_article[i + 1]}
     text = render_text(answer)
     assert text.strip()
     json.dumps(answer_json(answer))

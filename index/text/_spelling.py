@@ -1,0 +1,75 @@
+"""Spelling correction from the corpus's own vocabulary: "Who beet Le Pne in the nort?" is asked as
+"Who beat Le Pen in the north?". Only a word the corpus does not hold is corrected, and only to the
+most frequent corpus word one edit away (a letter deleted, inserted, replaced, or two swapped), so a
+real word is never changed and a name nobody mentions stays unknown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ._analyzer import STOPWORDS, analyze, fold
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*")
+MIN_LENGTH = 3  # shorter words have too many neighbours to correct safely
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The question with its misspellings corrected, and what was changed."""
+
+    text: str
+    changes: tuple[tuple[str, str], ...] = ()  # (as typed, as corrected)
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one edit away from word (Norvig's four kinds of edit)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts)
+
+
+def correct_spelling(question: str, frequency: Callable[[str], int]) -> Correction:
+    """Each word whose terms the corpus lacks (frequency 0) replaced by its most frequent neighbour."""
+    changes: list[tuple[str, str]] = []
+    out: list[str] = []
+    pos = 0
+    for m in _WORD.finditer(question):
+        word = m.group()
+        folded = fold(word)
+        if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
+            continue
+        terms = analyze(word)
+        if not terms or any(frequency(t) for t in terms):
+            continue
+        fixed = _best_neighbour(folded, frequency)
+        if fixed is None:
+            continue
+        if word[:1].isupper():
+            fixed = fixed[:1].upper() + fixed[1:]
+        out += [question[pos:m.start()], fixed]
+        pos = m.end()
+        changes.append((word, fixed))
+    if not changes:
+        return Correction(question)
+    out.append(question[pos:])
+    return Correction("".join(out), tuple(changes))
+
+
+def _best_neighbour(word: str, frequency: Callable[[str], int]) -> str | None:
+    best, best_count = None, 0
+    for candidate in sorted(edits1(word)):
+        if len(candidate) < 2 or candidate in STOPWORDS:
+            continue
+        terms = analyze(candidate)
+        if len(terms) != 1:
+            continue
+        count = frequency(terms[0])
+        if count > best_count:
+            best, best_count = candidate, count
+    return best
