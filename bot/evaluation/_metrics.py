@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import string
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -14,7 +17,11 @@ from bot.errors import EvalFileError
 from index import ARTICLE_SUFFIXES, fold
 
 HIT_K = 5
+STRICT_WORDS = 80  # "strict" answer@1: the first quote holds a gold answer in at most this many words
+BOOTSTRAP_SAMPLES = 2000
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = frozenset(string.punctuation) | frozenset("‘’“”–—…")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
 # ------------------------------------------------------------------------------------ data + parsing
@@ -106,6 +113,16 @@ class QuestionResult:
     answer_in_reply: bool = False
     hit_at_k: bool = False
     source_at_1: bool = False
+    short_answer: str | None = None  # the answer phrase the reply opened with
+    strict_at_1: bool = False  # answer@1 with a first quote of at most STRICT_WORDS words
+    short_f1: float = 0.0  # token F1 of the short answer against the best gold answer (0 without one)
+    short_close: bool = False  # the short answer shares at least half its tokens with a gold answer
+
+    @property
+    def half(self) -> int:
+        """Which fixed half of a question set the question is in (a hash of its id): rules are kept only
+        when they help on both."""
+        return half_of(self.id)
 
     @property
     def abstained(self) -> bool:
@@ -125,6 +142,34 @@ class QuestionResult:
         return sum(not ok for ok in (self.answer_at_1, self.answer_in_reply, self.hit_at_k, self.source_at_1))
 
 
+def half_of(question_id: str) -> int:
+    return hashlib.sha256(question_id.encode("utf-8")).digest()[0] % 2
+
+
+def answer_tokens(text: str) -> list[str]:
+    """SQuAD's normalisation: lower case, accents folded, punctuation and articles removed."""
+    text = "".join(" " if ch in _PUNCTUATION else ch for ch in fold(text))
+    return _ARTICLES.sub(" ", text).split()
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD's token F1 of a prediction against one gold answer."""
+    predicted, expected = answer_tokens(prediction), answer_tokens(gold)
+    if not predicted or not expected:
+        return float(predicted == expected)
+    same = sum((Counter(predicted) & Counter(expected)).values())
+    if not same:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def shares_half(prediction: str, gold: str) -> bool:
+    """Do at least half of the prediction's (distinct) tokens occur in the gold answer?"""
+    predicted = set(answer_tokens(prediction))
+    return bool(predicted) and 2 * len(predicted & set(answer_tokens(gold))) >= len(predicted)
+
+
 def score_question(
     q: EvalQuestion,
     *,
@@ -134,15 +179,20 @@ def score_question(
     reply: str,
     top: Sequence[str],
     latency_ms: float,
+    short_answer: str | None = None,
 ) -> QuestionResult:
     """The metrics of one question from what the bot returned."""
     result = QuestionResult(
         id=q.id, question=q.question, answers=list(q.answers), sources=list(q.sources), no_answer=q.no_answer,
         found=found, quoted=quoted, quoted_source=quoted_source, reply=reply, top=list(top),
-        latency_ms=latency_ms,
+        latency_ms=latency_ms, short_answer=short_answer if found else None,
     )
     if not q.no_answer:
         result.answer_at_1 = found and contains_answer(quoted, q.answers)
+        result.strict_at_1 = result.answer_at_1 and len((quoted or "").split()) <= STRICT_WORDS
+        if result.short_answer:
+            result.short_f1 = max(token_f1(result.short_answer, gold) for gold in q.answers)
+            result.short_close = any(shares_half(result.short_answer, gold) for gold in q.answers)
         result.answer_in_reply = found and contains_answer(reply, q.answers)
         result.hit_at_k = any(contains_answer(t, q.answers) for t in top)
         result.source_at_1 = found and quoted_source is not None and quoted_source in q.sources
@@ -154,7 +204,8 @@ def result_from_answer(q: EvalQuestion, answer: Answer, top: Sequence[str], late
     quoted = answer.quotes[0].text if answer.found and answer.quotes else None
     source = answer.citations[0].article_id if answer.found and answer.citations else None
     return score_question(q, found=answer.found, quoted=quoted, quoted_source=source,
-                          reply=answer.text if answer.found else "", top=top, latency_ms=latency_ms)
+                          reply=answer.text if answer.found else "", top=top, latency_ms=latency_ms,
+                          short_answer=answer.short.text if answer.short else None)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -177,10 +228,24 @@ class Summary:
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     latency_max_ms: float = 0.0
+    strict_at_1: int = 0
+    short_given: int = 0  # answerable questions that got a short answer
+    short_close: int = 0  # ... that shares at least half its tokens with a gold answer
+    short_f1: float = 0.0  # mean token F1 over answerable questions (no short answer counts 0)
     rates: dict[str, float] = field(default_factory=dict)  # share of answerable (false answers: of no_answer)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # 95 % bootstrap intervals of rates
+    halves: list[dict[str, float]] = field(default_factory=list)  # the rates on each fixed half
 
 
-def summarize(results: Sequence[QuestionResult]) -> Summary:
+_PER_QUESTION = {
+    "strict_at_1": lambda r: float(r.strict_at_1),
+    "answer_at_1": lambda r: float(r.answer_at_1),
+    "source_at_1": lambda r: float(r.source_at_1),
+    "short_f1": lambda r: r.short_f1,
+}
+
+
+def summarize(results: Sequence[QuestionResult], *, halves: bool = True) -> Summary:
     answerable = [r for r in results if not r.no_answer]
     unanswerable = [r for r in results if r.no_answer]
     latencies = [r.latency_ms for r in results]
@@ -198,6 +263,10 @@ def summarize(results: Sequence[QuestionResult]) -> Summary:
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         latency_max_ms=max(latencies, default=0.0),
+        strict_at_1=sum(r.strict_at_1 for r in answerable),
+        short_given=sum(r.short_answer is not None for r in answerable),
+        short_close=sum(r.short_close for r in answerable),
+        short_f1=float(np.mean([r.short_f1 for r in answerable])) if answerable else 0.0,
     )
     n = s.answerable or 1
     s.rates = {
@@ -208,8 +277,24 @@ def summarize(results: Sequence[QuestionResult]) -> Summary:
         "abstained": s.abstained / n,
         "false_answers": s.false_answers / (s.unanswerable or 1),
         "passed": s.passed / (s.questions or 1),
+        "strict_at_1": s.strict_at_1 / n,
+        "short_f1": s.short_f1,
+        "short_given": s.short_given / n,
+        "short_precision": s.short_close / (s.short_given or 1),
     }
+    if answerable:
+        s.intervals = {name: bootstrap_interval([value(r) for r in answerable])
+                       for name, value in _PER_QUESTION.items()}
+    if halves and len(answerable) > 1:
+        s.halves = [summarize([r for r in results if r.half == h], halves=False).rates for h in (0, 1)]
     return s
+
+
+def bootstrap_interval(values: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = 7) -> tuple[float, float]:
+    """The 95 % percentile-bootstrap interval of the mean (fixed seed: the same numbers every run)."""
+    data = np.asarray(values, dtype=np.float64)
+    means = np.random.default_rng(seed).choice(data, size=(samples, data.size)).mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 def worst(results: Sequence[QuestionResult], n: int) -> list[QuestionResult]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from bot.errors import QueryError
 from bot.service import NewsService
 
-from ._metrics import HIT_K, EvalQuestion, QuestionResult, Summary, result_from_answer, worst
+from ._metrics import HIT_K, STRICT_WORDS, EvalQuestion, QuestionResult, Summary, result_from_answer, worst
 
 
 def evaluate(
@@ -62,17 +62,35 @@ def render_table(summary: Summary, title: str) -> Table:
     table.add_column("value", justify="right")
     table.add_row("questions", f"{s.questions} ({s.answerable} answerable, {s.unanswerable} no-answer)")
     if s.answerable:
-        table.add_row("answer@1 (first quote holds a gold answer)", _pct(s.answer_at_1, s.answerable))
+        table.add_row(f"strict answer@1 (… in a first quote of ≤ {STRICT_WORDS} words)",
+                      _pct(s.strict_at_1, s.answerable) + _extra(s, "strict_at_1"))
+        table.add_row("answer@1 (first quote holds a gold answer)",
+                      _pct(s.answer_at_1, s.answerable) + _extra(s, "answer_at_1"))
         table.add_row("answer in reply", _pct(s.answer_in_reply, s.answerable))
         table.add_row(f"hit@{HIT_K} (top {HIT_K} ranked sentences)", _pct(s.hit_at_5, s.answerable))
-        table.add_row("source@1 (first citation in gold sources)", _pct(s.source_at_1, s.answerable))
+        table.add_row("source@1 (first citation in gold sources)",
+                      _pct(s.source_at_1, s.answerable) + _extra(s, "source_at_1"))
         table.add_row("abstained on answerable", _pct(s.abstained, s.answerable))
+        table.add_row("short answer: mean token F1 (none counts 0)", f"{100 * s.short_f1:.1f}" + _extra(s, "short_f1"))
+        table.add_row("short answer given", _pct(s.short_given, s.answerable))
+        table.add_row("short answer shares half its tokens with gold", _pct(s.short_close, s.short_given))
     if s.unanswerable:
         table.add_row("false answers on no-answer", _pct(s.false_answers, s.unanswerable))
     table.add_row("passed (reply + source, or abstained)", _pct(s.passed, s.questions))
     table.add_row("latency p50 / p95 / max", f"{s.latency_p50_ms:.1f} / {s.latency_p95_ms:.1f} / "
                   f"{s.latency_max_ms:.1f} ms")
     return table
+
+
+def _extra(s: Summary, name: str) -> str:
+    """'  [95 % interval] halves a / b' for a rate, when known."""
+    out = ""
+    if name in s.intervals:
+        low, high = s.intervals[name]
+        out += f"  [{100 * low:.1f}, {100 * high:.1f}]"
+    if len(s.halves) == 2:
+        out += f"  halves {100 * s.halves[0][name]:.1f} / {100 * s.halves[1][name]:.1f}"
+    return out
 
 
 def _cut(text: str, limit: int = 160) -> str:
