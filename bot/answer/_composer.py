@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index import (
@@ -148,7 +149,8 @@ class Composer:
             return self._no_answer(question.text)
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
-        ranked = [r for r in self.rerank(hits, question, match) if r.hit.coverage >= s.min_support]
+        support = self._support(result)
+        ranked = [r for r in self.rerank(hits, question, match) if support(r.hit) >= s.min_support]
         if not ranked:
             return self._no_answer(question.text)
         best = ranked[0]
@@ -186,6 +188,20 @@ class Composer:
         return distinct + repeats
 
     # --------------------------------------------------------------------------------- helpers
+
+    def _support(self, result: SearchResult) -> Callable[[Hit], float]:
+        """How much of the question a sentence holds (Hit.coverage). A question typed all in lower case
+        shows no names, so there a word the corpus never uses (and no spelling correction explains) weighs
+        as a name would: "what is the capital of australia" is as unknown as "… of Australia"."""
+        if result.question != result.question.lower():
+            return lambda hit: hit.coverage
+        unknown = {g[0] for g in result.terms if self.retriever.document_frequency(g[0]) == 0 and len(g[0]) >= 4
+                   and not g[0][:1].isdigit()}
+        if not unknown:
+            return lambda hit: hit.coverage
+        weight = {g[0]: self.retriever.term_weight(g[0], g[0] in unknown) for g in result.terms}
+        total = sum(weight.values()) or 1.0
+        return lambda hit: sum(w for term, w in weight.items() if term in hit.matched) / total
 
     def _unknown_names(self, proper: frozenset[str]) -> list[str]:
         """Name terms of the question that no sentence of the corpus contains (nor an acronym expands)."""

@@ -123,7 +123,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         j = i
         while j + 1 < len(names) and _LIST_GAP.fullmatch(text[names[j][1]:names[j + 1][0]]):
             j += 1
-        if j > i and re.search(r"\s(?:and|or)\s", text[names[j - 1][1]:names[j][0]]):
+        if j > i and re.search(r"\s(?:and|or)\s", text[names[j - 1][1]:names[j][1]]):
             lists.append((names[i][0], names[j][1]))
         i = j + 1
     return names + lists
@@ -460,6 +460,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         left, right = _neighbours(toks, lo, hi)
         score = near - 0.25 * distance + 1.5 * (left + right)
         typed = True
+        if question.noun and question.noun.endswith("s") and re.search(r",|\sand\s|\sor\s", text[start:end]):
+            score += 1.0  # "Which countries …?" asks for a list: "China, Japan and South Korea"
         if qtype is QType.PLACE:
             if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
                 score += 0.5

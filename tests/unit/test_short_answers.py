@@ -1,0 +1,165 @@
+"""The short answer first, ordinary phrasing, spelling, and example questions that really work."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import AnswerKind, answer_json, render_text
+from bot.answer import (
+    Form,
+    QType,
+    SmallTalk,
+    find_answer,
+    lead_sentence,
+    parse_question,
+    small_talk,
+    strip_lead_in,
+)
+from index import analyze, correct_spelling
+
+
+def phrase(text: str, question: str) -> str | None:
+    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    return text[span.start:span.end] if span else None
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype", "form"),
+    [
+        ("Who beat Le Pen in the north?", QType.PERSON, Form.SUBJECT),
+        ("Who did Le Pen beat?", QType.PERSON, Form.OBJECT),
+        ("Who was nominated to lead the army?", QType.PERSON, Form.SUBJECT),
+        ("Who is Brian Cowen?", QType.DEFINITION, Form.OBJECT),
+        ("What is the FN?", QType.DEFINITION, Form.OBJECT),
+        ("How old is Marine Le Pen?", QType.AGE, Form.OBJECT),
+        ("Which movie is Liv Tyler starring in?", QType.GENERAL, Form.OBJECT),  # the phrase after "in"
+        ("Which countries does Clinton expect to visit?", QType.PLACE, Form.OBJECT),
+        ("What was the latest turnover of the company?", QType.NUMBER, Form.SUBJECT),
+        ("What job did Kerik formerly have?", QType.DEFINITION, Form.OBJECT),
+    ],
+)
+def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
+    parsed = parse_question(question)
+    assert (parsed.qtype, parsed.form) == (qtype, form)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Who was nominated to serve as head of the supply arm?",
+         "President Bush nominated Lt. Gen. Ann E. Dunwoody to serve as head of the Army's supply arm.",
+         "Ann E. Dunwoody"),
+        ("Who is the mayor of Buffalo?", "Buffalo Mayor Byron W. Brown said the city would recover.", "Byron W. Brown"),
+        ("Where is Incirlik?", "A tanker lands at Incirlik Air Base in southern Turkey in 2003.", "southern Turkey"),
+        ("How long was the sentence?", "His co-defendant received a 25-year prison sentence for his role.",
+         "25-year"),
+        ("Which countries does Clinton expect to visit?",
+         "Clinton is expected to visit China, Japan and South Korea on her first trip overseas.",
+         "China, Japan and South Korea"),
+        ("Who is Brian Cowen?", "Irish Prime Minister Brian Cowen said the vote was close.", "Irish Prime Minister"),
+        ("How old is Marine Le Pen?", "Marine Le Pen, 47, told supporters the fight had just begun.", "47"),
+        ("What did Kaka deserve?", "Brazilian genius Kaka fully deserves the 2007 World Footballer of the Year award.",
+         "2007 World Footballer of the Year award"),
+        ("Who won in the south?", "Marion Marechal-Le Pen lost to Christian Estrosi in the south.", "Christian Estrosi"),
+    ],
+)
+def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
+    assert phrase(sentence, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("What did Le Pen say?", 'Le Pen said: "Nothing will be able to stop us."'),  # a statement, not a phrase
+        ("How is Marion related to Marine?", "Marion is the niece of Marine, the party's leader."),  # a manner
+        ("Maréchal", "Marion Maréchal-Le Pen lost to Christian Estrosi."),  # keywords ask for no phrase
+        ("Who won in the south?", "The Front National winning its first region failed to materialize."),
+        ("How many regions did the party win?", "It failed to win any of France's 13 regions."),  # all, not won
+        ("What is Liu charged with?", "He was with friends when he was charged."),
+    ],
+)
+def test_no_phrase_rather_than_a_guess(question: str, sentence: str) -> None:
+    assert phrase(sentence, question) is None
+
+
+def test_lead_sentences_read_as_english() -> None:
+    assert lead_sentence(parse_question("Who beat Le Pen in the north?"), "Xavier Bertrand") == (
+        "Xavier Bertrand beat Le Pen in the north.", 0)
+    assert lead_sentence(parse_question("Which party won the most votes?"), "The Republicans") == (
+        "The Republicans won the most votes.", 0)
+    assert lead_sentence(parse_question("Who did Le Pen beat?"), "Estrosi") is None  # a verb would change
+    assert lead_sentence(parse_question("How many votes did she get?"), "six million votes") is None
+    assert lead_sentence(parse_question("WHO LEADS THE NATIONAL FRONT?"), "Marine Le Pen") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked"),
+    [
+        ("Quick question: who beat Le Pen in the north?", "who beat Le Pen in the north?"),
+        ("Question 3: who beat Le Pen?", "who beat Le Pen?"),
+        ("Hey, can you tell me who won in the south?", "who won in the south?"),
+        ("I wonder who leads the National Front", "who leads the National Front"),
+        ("please tell me who won, thanks", "who won"),
+        ("Who leads the National Front?", "Who leads the National Front?"),
+        ("Hello", "Hello"),  # never stripped to nothing
+    ],
+)
+def test_lead_ins_are_dropped(typed: str, asked: str) -> None:
+    assert strip_lead_in(typed) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("Hello!", SmallTalk.GREETING), ("hi there", SmallTalk.GREETING), ("Thanks!", SmallTalk.THANKS),
+     ("who are you?", SmallTalk.IDENTITY), ("What can you do?", SmallTalk.IDENTITY), ("bye", SmallTalk.BYE),
+     ("Who won?", None), ("Hello Kitty sales rose", None)],
+)
+def test_small_talk(text: str, kind: SmallTalk | None) -> None:
+    assert small_talk(text) is kind
+
+
+def test_spelling_is_corrected_from_the_corpus_only() -> None:
+    vocabulary = {"beat": 3, "pen": 9, "north": 4, "le": 9, "nation": 2}
+    fixed = correct_spelling("Who beet Le Pne in the nort?", lambda term: vocabulary.get(term, 0))
+    assert fixed.text == "Who beat Le Pen in the north?"
+    assert fixed.changes == (("beet", "beat"), ("Pne", "Pen"), ("nort", "north"))
+    # a known word stays, and a word with no neighbour in the corpus stays as typed
+    assert correct_spelling("Who won the Super Bowl?", lambda term: vocabulary.get(term, 0)).changes == ()
+
+
+def test_the_reply_opens_with_the_short_answer(seed_service) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_service.answer("Who beat Le Pen in the north?")
+    assert answer.short is not None and answer.short.text == "Xavier Bertrand"
+    assert answer.short.lead == "Xavier Bertrand beat Le Pen in the north."
+    assert render_text(answer).startswith(f"Xavier Bertrand beat Le Pen in the north. [{answer.short.citation}]\n\n")
+    quote = next(q for q in answer.quotes if answer.short.citation in q.citations)
+    assert [quote.text[h.start:h.end] for h in quote.highlights] == ["Xavier Bertrand"]  # only the phrase is bold
+    data = answer_json(answer)
+    assert (data["short_answer"], data["short_answer_citation"]) == ("Xavier Bertrand", answer.short.citation)
+
+
+def test_conversational_phrasing_gets_the_same_answer(seed_service) -> None:  # type: ignore[no-untyped-def]
+    clean = seed_service.answer("Who beat Le Pen in the north?")
+    for variant in ("Quick question: who beat Le Pen in the north?", "who beat le pen in the north?",
+                    "Who beet Le Pne in the nort?"):
+        answer = seed_service.answer(variant)
+        assert answer.short is not None and answer.short.text == clean.short.text, variant  # type: ignore[union-attr]
+    corrected = seed_service.answer("Who beet Le Pne in the nort?")
+    assert corrected.understood == "Who beat Le Pen in the north?"
+    assert render_text(corrected).startswith("Showing results for: Who beat Le Pen in the north?\n")
+
+
+def test_greetings_get_an_introduction_with_examples(seed_service) -> None:  # type: ignore[no-untyped-def]
+    for text in ("Hello", "who are you?"):
+        answer = seed_service.answer(text)
+        assert answer.kind is AnswerKind.SMALL_TALK and "4 news articles" in answer.notice
+        assert answer.examples and answer.citations == []
+
+
+def test_every_example_question_is_answered_from_its_own_sentence(seed_service) -> None:  # type: ignore[no-untyped-def]
+    examples = seed_service.example_questions(6)
+    assert len(examples) >= 3
+    assert all("?" in q and not q.startswith("Who is National") for q in examples)
+    for question in examples:
+        answer = seed_service.answer(question)
+        assert answer.found and answer.short is not None, question
