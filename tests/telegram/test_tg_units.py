@@ -121,6 +121,8 @@ def test_urls_and_paths() -> None:
         ({"allowed_chats": "12, abc"}, "NEWSBOT_ALLOWED_CHATS: "),
         ({"flood_limit": "0"}, "NEWSBOT_FLOOD_LIMIT: "),
         ({"log_level": "chatty"}, "NEWSBOT_LOG_LEVEL: "),
+        ({"admins": "me"}, "NEWSBOT_ADMINS: "),
+        ({"retention_days": "0"}, "NEWSBOT_RETENTION_DAYS: "),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
@@ -146,6 +148,19 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.allowed_chats == [12, -100345, 7]
     assert settings.log_level == "DEBUG"
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.admins == [] and settings.retention_days == 30
+    assert settings.state_file == settings.index_dir / "state.sqlite3"
+
+
+def test_admins_and_the_state_file_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEWSBOT_ADMINS", "12 34")
+    monkeypatch.setenv("NEWSBOT_STATE_PATH", str(tmp_path / "s.db"))
+    monkeypatch.setenv("NEWSBOT_RETENTION_DAYS", "7")
+    settings = load_settings(_env_file=None)
+    assert settings.admins == [12, 34] and settings.retention_days == 7
+    assert settings.state_file == tmp_path / "s.db"
+    monkeypatch.setenv("NEWSBOT_STATE_PATH", " ")
+    assert load_settings(_env_file=None).state_path is None
 
 
 def test_run_bot_without_a_token_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
