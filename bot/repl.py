@@ -13,6 +13,7 @@ from rich.text import Text
 from .answer import Answer
 from .render import render_rich, source_text
 from .service import NewsService
+from .sources import SourceList, sources_reply
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words, e.g. "Who won in the north?".
@@ -65,25 +66,13 @@ class Repl:
         return f"{len(rows)} articles:\n" + "\n".join(rows)
 
     def sources(self, arg: str) -> str:
-        if self.last is None or not self.last.sources:
-            return "Ask a question first; then /sources N shows where source N's quote comes from."
-        numbers = [s.n for s in self.last.sources]
-        span = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
-        if not arg:
-            return "\n".join(source_text(s) for s in self.last.sources) + f"\nType /sources N (N = {span}) for one."
-        try:
-            n = int(arg)
-        except ValueError:
-            return f"/sources takes a source number ({span}), not {arg[:40]!r}."
-        source = next((s for s in self.last.sources if s.n == n), None)
-        if source is None:
-            return f"There is no source {n}; the last answer has source{'s' if len(numbers) > 1 else ''} {span}."
-        citation = next(c for c in self.last.citations if c.n == n)
-        lines = [source_text(source)]
-        for position, text in self.service.context(source.article_id, citation.position):
-            marker = "> " if position == citation.position else "  "
-            lines.append(f"{marker}{text}")
-        return "\n".join(lines)
+        reply = sources_reply(self.last, arg, self.service.context)
+        if isinstance(reply, str):
+            return reply
+        if isinstance(reply, SourceList):
+            return "\n".join(source_text(s) for s in reply.sources) + "\n" + reply.hint
+        return "\n".join([source_text(reply.source)]
+                         + [("> " if quoted else "  ") + text for quoted, text in reply.lines])
 
     def run(self, lines: Iterable[str]) -> None:
         self.console.print(self.greeting(), highlight=False)
