@@ -1,11 +1,14 @@
-"""The interactive terminal: ask questions, look at sources, leave with /quit, Ctrl-D or Ctrl-C."""
+"""The interactive terminal: ask questions, look at sources, leave with /quit, Ctrl-D or Ctrl-C.
+
+In a terminal, answers wrap at its width between words; Ctrl-C clears a half-typed line, and on an
+empty line (like Ctrl-D) leaves. Piped input and output are not wrapped (scripts, transcripts)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -92,14 +95,28 @@ class Repl:
         self.console.print("Bye.", highlight=False)
 
 
-def terminal_lines(history: Path | None) -> Iterator[str]:
-    """Lines from a prompt_toolkit prompt (history, editing); Ctrl-D and Ctrl-C end the stream."""
+def terminal_lines(history: Path | None, **session_args: Any) -> Iterator[str]:
+    """Lines from a prompt_toolkit prompt (history, editing). Ctrl-C on a half-typed line clears it;
+    Ctrl-C on an empty line, or Ctrl-D, ends the stream. ``session_args`` go to the PromptSession
+    (tests give it a pipe as input)."""
     # imported here, not at the top: only an interactive terminal needs it (start-up time)
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+    bindings = KeyBindings()
+
+    @bindings.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        buffer = event.app.current_buffer
+        if buffer.text:
+            buffer.reset()  # a fresh line at the same prompt
+        else:
+            event.app.exit(exception=KeyboardInterrupt())
 
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(history)) if history else InMemoryHistory()
+        history=FileHistory(str(history)) if history else InMemoryHistory(), key_bindings=bindings,
+        **session_args,
     )
     while True:
         try:
@@ -115,11 +132,17 @@ def piped_lines(stream: TextIO, echo: Callable[[str], None]) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
+def repl_console(*, terminal: bool, **console_args: Any) -> Console:
+    """The REPL's console: in a terminal, output wraps at its width between words (a word longer
+    than a line, e.g. a URL, is folded); otherwise lines are never wrapped (pipes, transcripts)."""
+    return Console(highlight=False, soft_wrap=not terminal, **console_args)
+
+
 def run_repl(service: NewsService, *, history: Path | None = None, stdin: TextIO | None = None,
              console: Console | None = None) -> Repl:
-    console = console or Console(highlight=False, soft_wrap=True)
-    repl = Repl(service, console)
     stream = stdin or sys.stdin
+    console = console or repl_console(terminal=stream.isatty() and sys.stdout.isatty())
+    repl = Repl(service, console)
     try:
         if stream.isatty() and console.is_terminal:
             repl.run(terminal_lines(history))
