@@ -190,7 +190,7 @@ def build_application(settings: Settings, *, service: Service | None = None,
         .concurrent_updates(settings.concurrent_updates)
         .request(MonitoredRequest(monitor, connection_pool_size=256, connect_timeout=10, read_timeout=20,
                                   write_timeout=20, pool_timeout=10))
-        .get_updates_request(MonitoredRequest(monitor, connection_pool_size=1))
+        .get_updates_request(MonitoredRequest(monitor, wait_out=True, connection_pool_size=1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -3,8 +3,10 @@
 * `OutageMonitor` watches every Bot API request (`MonitoredRequest`, the HTTP client of both the bot
   and the polling loop): the first failure logs one WARNING, the first success after it one INFO
   with how long it lasted; what happens in between is DEBUG. PTB's polling loop keeps retrying with
-  its own backoff (at most 30 s apart); its error callback (`OutageMonitor.polling_error`) replaces
-  the traceback it would log for every failed ``getUpdates``.
+  its own backoff (growing to 30 s between tries); its error callback (`OutageMonitor.polling_error`)
+  replaces the traceback it would log for every failed ``getUpdates``. So that the bot notices the
+  API's return within seconds rather than after that backoff, the polling client itself tries to
+  connect again every few seconds for as long as the call's read timeout (the long poll) lasts.
 * `PatientRateLimiter`: PTB's `AIORateLimiter` (Telegram's rate limits, resends after 429) that also
   resends a request that never reached Telegram (connection refused or a 5xx from a gateway) until
   `SEND_PATIENCE` runs out, so an answer being sent when the API went away still arrives, once.
@@ -30,6 +32,7 @@ log = logging.getLogger("newsbot.telegram")
 
 SEND_PATIENCE = 90.0  # seconds a reply keeps being resent while the Bot API is unreachable
 RESEND_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)  # then every 15 s
+WAIT_OUT_EVERY = 2.0  # seconds between connection attempts inside one long poll while the API is down
 _CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
@@ -89,13 +92,28 @@ class OutageMonitor:
 
 class MonitoredRequest(HTTPXRequest):
     """PTB's httpx client, reporting each request's outcome to the outage monitor. A request that
-    could not connect, or got a 5xx from a gateway, raises `ApiUnreachable`."""
+    could not connect, or got a 5xx from a gateway, raises `ApiUnreachable` — with ``wait_out``
+    (the polling client) only once it kept failing for the call's read timeout, trying again every
+    `WAIT_OUT_EVERY` seconds meanwhile."""
 
-    def __init__(self, monitor: OutageMonitor, **kwargs: Any) -> None:
+    def __init__(self, monitor: OutageMonitor, *, wait_out: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.monitor = monitor
+        self.wait_out = wait_out
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        read_timeout = kwargs.get("read_timeout")
+        window = read_timeout if isinstance(read_timeout, int | float) else self.read_timeout or 0.0
+        deadline = time.monotonic() + window
+        while True:
+            try:
+                return await self._once(*args, **kwargs)
+            except ApiUnreachable:
+                if not self.wait_out or time.monotonic() + WAIT_OUT_EVERY > deadline:
+                    raise
+                await asyncio.sleep(WAIT_OUT_EVERY)
+
+    async def _once(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         try:
             code, payload = await super().do_request(*args, **kwargs)
         except NetworkError as exc:

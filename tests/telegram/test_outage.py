@@ -124,3 +124,30 @@ async def test_a_rejected_token_exits_with_one_line(fake: FakeBotAPI, index_dir:
         "newsbot: error: Telegram rejected NEWSBOT_TELEGRAM_TOKEN (Unauthorized); check the token from @BotFather"]
     assert "AAwrongTokenForThisTest" not in err.decode()
     assert os.path.exists(index_dir)
+
+
+async def test_stopping_the_bot_during_an_outage_is_quick_and_quiet(
+    fake: FakeBotAPI, index_dir: Path, tmp_path: Path
+) -> None:
+    env = {**bot_env(fake, index_dir), "NEWSBOT_LOG_LEVEL": "INFO",
+           "NEWSBOT_STATE_PATH": str(tmp_path / "state.sqlite3")}
+    log_path = tmp_path / "bot.log"
+    with open(log_path, "wb") as log:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "telegram", cwd=tmp_path, env=env,
+                                                    stdout=log, stderr=log)
+        try:
+            await fake.wait_polling(timeout=30)
+            await fake.outage("refuse")
+            await asyncio.sleep(1.0)
+            stopping = time.monotonic()
+            proc.terminate()
+            assert await asyncio.wait_for(proc.wait(), 20) == 0
+            assert time.monotonic() - stopping < 15
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+    assert not any("Traceback" in line for line in lines), lines
+    loud = [line for line in lines if " WARNING " in line or " ERROR " in line]
+    assert len(loud) <= 2, loud  # the outage, and the offset that could not be confirmed on the way out
