@@ -5,10 +5,12 @@ Bot API, in-process and as the real ``newsbot telegram`` process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,24 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 QUESTION = "Who beat Le Pen in the north?"
 OUTAGE = 3.0  # seconds: long enough for several failed polls, short enough for PTB's backoff (1, 1.5, 2.25 s)
+
+
+@contextlib.asynccontextmanager
+async def bot_process(fake: FakeBotAPI, index_dir: Path, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`newsbot telegram` as a process, logging at INFO to tmp_path/bot.log, polling when the block
+    starts; killed if the block leaves it running."""
+    env = {**bot_env(fake, index_dir), "NEWSBOT_LOG_LEVEL": "INFO",
+           "NEWSBOT_STATE_PATH": str(tmp_path / "state.sqlite3")}
+    with open(tmp_path / "bot.log", "wb") as log:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "telegram", cwd=tmp_path, env=env,
+                                                    stdout=log, stderr=log)
+        try:
+            await fake.wait_polling(timeout=30)
+            yield proc
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
 
 
 @pytest.mark.parametrize("mode", ["refuse", "502"])
@@ -84,27 +104,16 @@ async def test_an_answer_being_sent_when_the_api_goes_away_arrives_once_when_it_
 async def test_the_bot_process_logs_an_outage_in_two_lines(fake: FakeBotAPI, index_dir: Path, tmp_path: Path) -> None:
     """The real `newsbot telegram` (run_bot, its log filter): the outage is a WARNING when it starts
     and an INFO when it ends, nothing else above DEBUG, no traceback; every question is answered once."""
-    env = {**bot_env(fake, index_dir), "NEWSBOT_LOG_LEVEL": "INFO",
-           "NEWSBOT_STATE_PATH": str(tmp_path / "state.sqlite3")}
-    log_path = tmp_path / "bot.log"
-    with open(log_path, "wb") as log:
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "telegram", cwd=tmp_path, env=env,
-                                                    stdout=log, stderr=log)
-        try:
-            await fake.wait_polling(timeout=30)
-            await fake.outage("refuse")
-            updates = [fake.push_message(QUESTION, user_id=600 + i) for i in range(20)]
-            await asyncio.sleep(OUTAGE)
-            await fake.restore()
-            await fake.wait_for_messages(20, timeout=30)
-            proc.terminate()
-            assert await asyncio.wait_for(proc.wait(), 15) == 0
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+    async with bot_process(fake, index_dir, tmp_path) as proc:
+        await fake.outage("refuse")
+        updates = [fake.push_message(QUESTION, user_id=600 + i) for i in range(20)]
+        await asyncio.sleep(OUTAGE)
+        await fake.restore()
+        await fake.wait_for_messages(20, timeout=30)
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 15) == 0
     assert all(len(fake.messages_to(u["message"]["chat"]["id"])) == 1 for u in updates)
-    lines = log_path.read_text(encoding="utf-8").splitlines()
+    lines = (tmp_path / "bot.log").read_text(encoding="utf-8").splitlines()
     about_outage = [line for line in lines if "Bot API" in line or "WARNING" in line or "ERROR" in line]
     assert len(about_outage) == 2, lines
     assert " WARNING newsbot.telegram: the Telegram Bot API is unreachable" in about_outage[0]
@@ -129,25 +138,14 @@ async def test_a_rejected_token_exits_with_one_line(fake: FakeBotAPI, index_dir:
 async def test_stopping_the_bot_during_an_outage_is_quick_and_quiet(
     fake: FakeBotAPI, index_dir: Path, tmp_path: Path
 ) -> None:
-    env = {**bot_env(fake, index_dir), "NEWSBOT_LOG_LEVEL": "INFO",
-           "NEWSBOT_STATE_PATH": str(tmp_path / "state.sqlite3")}
-    log_path = tmp_path / "bot.log"
-    with open(log_path, "wb") as log:
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "telegram", cwd=tmp_path, env=env,
-                                                    stdout=log, stderr=log)
-        try:
-            await fake.wait_polling(timeout=30)
-            await fake.outage("refuse")
-            await asyncio.sleep(1.0)
-            stopping = time.monotonic()
-            proc.terminate()
-            assert await asyncio.wait_for(proc.wait(), 20) == 0
-            assert time.monotonic() - stopping < 15
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-    lines = log_path.read_text(encoding="utf-8").splitlines()
+    async with bot_process(fake, index_dir, tmp_path) as proc:
+        await fake.outage("refuse")
+        await asyncio.sleep(1.0)
+        stopping = time.monotonic()
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+        assert time.monotonic() - stopping < 15
+    lines = (tmp_path / "bot.log").read_text(encoding="utf-8").splitlines()
     assert not any("Traceback" in line for line in lines), lines
     loud = [line for line in lines if " WARNING " in line or " ERROR " in line]
     assert len(loud) <= 2, loud  # the outage, and the offset that could not be confirmed on the way out

@@ -327,14 +327,11 @@ class FakeBotAPI:
             "chat_instance": str(abs(message.chat_id) * 7919),
             "data": data,
         }
-        update = self.push_update({"callback_query": query})
-        self.callback_queries[query_id] = {"update": update, "at": time.monotonic(), "answer": None}
-        return update
+        return self._push_query("callback_query", query)
 
     def callback_answer(self, update: dict[str, Any]) -> dict[str, Any] | None:
         """The bot's answerCallbackQuery parameters for a callback query update, if it answered."""
-        answer: dict[str, Any] | None = self.callback_queries[update["callback_query"]["id"]]["answer"]
-        return answer
+        return self._query_answer("callback_query", update)
 
     def push_inline_query(self, query: str, *, user_id: int = 42, chat_type: str = "private", offset: str = "",
                           first_name: str = "Ada", username: str | None = "ada") -> dict[str, Any]:
@@ -342,26 +339,41 @@ class FakeBotAPI:
         query_id = str(next(self._query_ids))
         inline = {"id": query_id, "from": self.user(user_id, first_name, username), "query": query,
                   "offset": offset, "chat_type": chat_type}
-        update = self.push_update({"inline_query": inline})
-        self.inline_queries[query_id] = {"update": update, "at": time.monotonic(), "answer": None}
-        return update
+        return self._push_query("inline_query", inline)
 
     def inline_answer(self, update: dict[str, Any]) -> dict[str, Any] | None:
         """The bot's answerInlineQuery parameters for an inline query update, if it answered."""
-        answer: dict[str, Any] | None = self.inline_queries[update["inline_query"]["id"]]["answer"]
-        return answer
+        return self._query_answer("inline_query", update)
 
     async def wait_inline_answer(self, update: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
-        await self.wait_until(lambda: self.inline_answer(update) is not None, timeout,
-                              f"the answer to inline query {update['inline_query']['query']!r}")
-        answer = self.inline_answer(update)
-        assert answer is not None
-        return answer
+        return await self._wait_query_answer("inline_query", update, timeout)
 
     async def wait_callback_answer(self, update: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
-        await self.wait_until(lambda: self.callback_answer(update) is not None, timeout,
-                              f"the answer to callback query {update['callback_query']['data']!r}")
-        answer = self.callback_answer(update)
+        return await self._wait_query_answer("callback_query", update, timeout)
+
+    def _queries(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.callback_queries if kind == "callback_query" else self.inline_queries
+
+    def _push_query(self, kind: str, query: dict[str, Any]) -> dict[str, Any]:
+        update = self.push_update({kind: query})
+        self._queries(kind)[query["id"]] = {"update": update, "at": time.monotonic(), "answer": None}
+        return update
+
+    def _open_query(self, kind: str, query_id: object) -> dict[str, Any]:
+        """A query the bot may still answer: known, not answered yet, not older than QUERY_TTL."""
+        query = self._queries(kind).get(str(query_id))
+        if query is None or query["answer"] is not None or time.monotonic() - query["at"] > QUERY_TTL:
+            raise bad(QUERY_TOO_OLD)
+        return query
+
+    def _query_answer(self, kind: str, update: dict[str, Any]) -> dict[str, Any] | None:
+        answer: dict[str, Any] | None = self._queries(kind)[update[kind]["id"]]["answer"]
+        return answer
+
+    async def _wait_query_answer(self, kind: str, update: dict[str, Any], timeout: float) -> dict[str, Any]:
+        await self.wait_until(lambda: self._query_answer(kind, update) is not None, timeout,
+                              f"the bot's answer to {kind} {update[kind].get('query', update[kind].get('data'))!r}")
+        answer = self._query_answer(kind, update)
         assert answer is not None
         return answer
 
@@ -626,9 +638,9 @@ class FakeBotAPI:
             return []  # _handle answers 502 instead; nothing was delivered
         self.delivered.update(u["update_id"] for u in found)
         for update in found:  # queries count from when the bot got them, as in Telegram
-            for kind, queries in (("callback_query", self.callback_queries), ("inline_query", self.inline_queries)):
+            for kind in ("callback_query", "inline_query"):
                 if kind in update:
-                    queries[update[kind]["id"]]["at"] = time.monotonic()
+                    self._queries(kind)[update[kind]["id"]]["at"] = time.monotonic()
         return found
 
     async def _api_setwebhook(self, params: dict[str, Any]) -> Any:
@@ -755,9 +767,7 @@ class FakeBotAPI:
         return self._message_json(self._sent[key])
 
     async def _api_answercallbackquery(self, params: dict[str, Any]) -> Any:
-        query = self.callback_queries.get(str(params.get("callback_query_id")))
-        if query is None or query["answer"] is not None or time.monotonic() - query["at"] > QUERY_TTL:
-            raise bad(QUERY_TOO_OLD)
+        query = self._open_query("callback_query", params.get("callback_query_id"))
         if len(str(params.get("text", ""))) > 200:
             raise bad("MESSAGE_TOO_LONG")
         query["answer"] = params
@@ -766,9 +776,7 @@ class FakeBotAPI:
     # -- inline mode -----------------------------------------------------------------------------
 
     async def _api_answerinlinequery(self, params: dict[str, Any]) -> Any:
-        query = self.inline_queries.get(str(params.get("inline_query_id")))
-        if query is None or query["answer"] is not None or time.monotonic() - query["at"] > QUERY_TTL:
-            raise bad(QUERY_TOO_OLD)
+        query = self._open_query("inline_query", params.get("inline_query_id"))
         check_inline_results(params.get("results"))
         cache_time = params.get("cache_time", 300)
         if not isinstance(cache_time, int) or cache_time < 0:
