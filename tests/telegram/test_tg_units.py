@@ -13,6 +13,7 @@ from bot.cli import health_check, main
 from bot.errors import SettingsError
 from bot.logs import RedactingFormatter, configure_logging, redact
 from bot.settings import load_settings
+from bot.state import StateStore
 from bot.tgbot import FloodGuard, Verdict, addressed_question, file_url_for, run_bot, webhook_path
 from bot.tgbot.testing import ThreadedFakeBotAPI
 from tests.telegram.conftest import CORPUS
@@ -193,6 +194,20 @@ def test_check_offline_passes_on_the_seed_corpus(index_dir: Path) -> None:
     assert status == 0, output
     assert "ok    index: 4 news articles" in output
     assert "warn  NEWSBOT_TELEGRAM_TOKEN is not set" in output
+    assert "ok    state: " in output
+
+
+def test_check_reports_the_state_file(tmp_path: Path, index_dir: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert status == 0 and f"ok    state: {path} (made when the bot starts)" in output
+    assert not path.exists(), "checking creates nothing"
+    StateStore(path).close()
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert f"ok    state: {path}, 0 answer(s) and 0 vote(s) kept for 30 days" in output
+    path.write_bytes(b"not a database" * 100)
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert status == 0 and "warn  state: " in output and "kept in memory" in output
 
 
 def test_check_fails_on_a_missing_corpus(tmp_path: Path) -> None:
