@@ -15,6 +15,7 @@ Code below the command line raises these; only `bot.cli` turns them into a one-l
     ├── SettingsError          bot     a setting or command-line argument that cannot work
     ├── TranscriptError        bot     a transcript that cannot be read, written or replayed
     ├── EvalFileError          bot     a questions file `newsbot eval` cannot use
+    ├── StateError             bot     the conversation and feedback store cannot be opened or written
     └── BotRunError            bot     the Telegram bot could not start, or stopped on an error
 
 Exit status: ``exit_code`` of the error's class when it has one, else 2 (`EXIT_ERROR`).
@@ -51,6 +52,11 @@ class EvalFileError(NewsbotError):
     """A questions file that cannot be evaluated; the message names the line."""
 
 
+class StateError(NewsbotError):
+    """The SQLite file of conversations and feedback cannot be opened, read or written; the message
+    names the file."""
+
+
 class BotRunError(NewsbotError):
     """The Telegram bot could not start (token rejected, Bot API unreachable, port taken, no index)
     or stopped on an unexpected error; the message never holds a secret."""
@@ -67,5 +73,5 @@ def exit_code(error: NewsbotError) -> int:
 __all__ = [
     "EXIT_ERROR", "ArticleError", "BotRunError", "CorpusError", "EmptyQueryError", "EvalFileError",
     "IndexFileError", "NewsbotError", "NoContentWordsError", "QueryError", "QueryTooLongError", "SettingsError",
-    "TranscriptError", "exit_code",
+    "StateError", "TranscriptError", "exit_code",
 ]

@@ -16,8 +16,9 @@ from typing import IO
 from .settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-NOISY = ("httpx", "httpcore")
-"""Libraries whose INFO lines are one per HTTP request, with the URL (and so the token) in them."""
+NOISY = ("httpx", "httpcore", "apscheduler")
+"""Libraries whose INFO lines are one per HTTP request, with the URL (and so the token) in them, and
+the job scheduler, which says so each time a job runs."""
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -1,11 +1,14 @@
-"""The interactive terminal: ask questions, look at sources, leave with /quit, Ctrl-D or Ctrl-C."""
+"""The interactive terminal: ask questions, look at sources, leave with /quit, Ctrl-D or Ctrl-C.
+
+In a terminal, answers wrap at its width between words; Ctrl-C clears a half-typed line, and on an
+empty line (like Ctrl-D) leaves. Piped input and output are not wrapped (scripts, transcripts)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -13,6 +16,7 @@ from rich.text import Text
 from .answer import Answer
 from .render import render_rich, source_text
 from .service import NewsService
+from .sources import SourceList, sources_reply
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words{example}.
@@ -66,25 +70,13 @@ class Repl:
         return f"{len(rows)} articles:\n" + "\n".join(rows)
 
     def sources(self, arg: str) -> str:
-        if self.last is None or not self.last.sources:
-            return "Ask a question first; then /sources N shows where source N's quote comes from."
-        numbers = [s.n for s in self.last.sources]
-        span = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
-        if not arg:
-            return "\n".join(source_text(s) for s in self.last.sources) + f"\nType /sources N (N = {span}) for one."
-        try:
-            n = int(arg)
-        except ValueError:
-            return f"/sources takes a source number ({span}), not {arg[:40]!r}."
-        source = next((s for s in self.last.sources if s.n == n), None)
-        if source is None:
-            return f"There is no source {n}; the last answer has source{'s' if len(numbers) > 1 else ''} {span}."
-        citation = next(c for c in self.last.citations if c.n == n)
-        lines = [source_text(source)]
-        for position, text in self.service.context(source.article_id, citation.position):
-            marker = "> " if position == citation.position else "  "
-            lines.append(f"{marker}{text}")
-        return "\n".join(lines)
+        reply = sources_reply(self.last, arg, self.service.context)
+        if isinstance(reply, str):
+            return reply
+        if isinstance(reply, SourceList):
+            return "\n".join(source_text(s) for s in reply.sources) + "\n" + reply.hint
+        return "\n".join([source_text(reply.source)]
+                         + [("> " if quoted else "  ") + text for quoted, text in reply.lines])
 
     def run(self, lines: Iterable[str]) -> None:
         self.console.print(self.greeting(), highlight=False)
@@ -104,14 +96,28 @@ class Repl:
         self.console.print("Bye.", highlight=False)
 
 
-def terminal_lines(history: Path | None) -> Iterator[str]:
-    """Lines from a prompt_toolkit prompt (history, editing); Ctrl-D and Ctrl-C end the stream."""
+def terminal_lines(history: Path | None, **session_args: Any) -> Iterator[str]:
+    """Lines from a prompt_toolkit prompt (history, editing). Ctrl-C on a half-typed line clears it;
+    Ctrl-C on an empty line, or Ctrl-D, ends the stream. ``session_args`` go to the PromptSession
+    (tests give it a pipe as input)."""
     # imported here, not at the top: only an interactive terminal needs it (start-up time)
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+    bindings = KeyBindings()
+
+    @bindings.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        buffer = event.app.current_buffer
+        if buffer.text:
+            buffer.reset()  # a fresh line at the same prompt
+        else:
+            event.app.exit(exception=KeyboardInterrupt())
 
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(history)) if history else InMemoryHistory()
+        history=FileHistory(str(history)) if history else InMemoryHistory(), key_bindings=bindings,
+        **session_args,
     )
     while True:
         try:
@@ -127,11 +133,17 @@ def piped_lines(stream: TextIO, echo: Callable[[str], None]) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
+def repl_console(*, terminal: bool, **console_args: Any) -> Console:
+    """The REPL's console: in a terminal, output wraps at its width between words (a word longer
+    than a line, e.g. a URL, is folded); otherwise lines are never wrapped (pipes, transcripts)."""
+    return Console(highlight=False, soft_wrap=not terminal, **console_args)
+
+
 def run_repl(service: NewsService, *, history: Path | None = None, stdin: TextIO | None = None,
              console: Console | None = None) -> Repl:
-    console = console or Console(highlight=False, soft_wrap=True)
-    repl = Repl(service, console)
     stream = stdin or sys.stdin
+    console = console or repl_console(terminal=stream.isatty() and sys.stdout.isatty())
+    repl = Repl(service, console)
     try:
         if stream.isatty() and console.is_terminal:
             repl.run(terminal_lines(history))

@@ -30,6 +30,8 @@ class Service(Protocol):
 
     def describe(self) -> str: ...
 
+    def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]: ...
+
 
 @dataclass(frozen=True)
 class ArticleInfo:

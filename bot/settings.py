@@ -14,6 +14,7 @@ from index import default_cache_dir
 from .errors import SettingsError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+STATE_FILE = "state.sqlite3"
 
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
@@ -46,10 +47,19 @@ class Settings(BaseSettings):
         default=64, ge=1, le=1024, description="updates handled at the same time"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    admins: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids allowed to use /stats"
+    )
+    state_path: Path | None = Field(
+        default=None, description="the SQLite file of conversations and feedback; default: <cache dir>/state.sqlite3"
+    )
+    retention_days: int = Field(
+        default=30, ge=1, le=3650, description="days conversations and feedback are kept"
+    )
 
-    @field_validator("telegram_token", mode="before")
+    @field_validator("telegram_token", "state_path", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_token")
@@ -94,7 +104,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("allowed_chats", mode="before")
+    @field_validator("allowed_chats", "admins", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -118,6 +128,13 @@ class Settings(BaseSettings):
         if self.cache_dir is not None:
             return self.cache_dir
         return default_cache_dir(self.corpus)
+
+    @property
+    def state_file(self) -> Path:
+        """Where conversations and feedback are kept: NEWSBOT_STATE_PATH, else beside the index."""
+        if self.state_path is not None:
+            return self.state_path
+        return self.index_dir / STATE_FILE
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.settings import Settings
 
-from . import _ask, _eval, _index, _telegram, _transcripts
+from . import _ask, _eval, _feedback, _index, _telegram, _transcripts
 from ._common import add_common_args, run_command
 from ._telegram import health_check
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     _telegram.add_parsers(sub)  # telegram, check
     _eval.add_parsers(sub)  # eval
     _transcripts.add_parsers(sub)  # transcripts check|record
+    _feedback.add_parsers(sub)  # feedback
     return parser
 
 

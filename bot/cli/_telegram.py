@@ -6,12 +6,15 @@ starts without loading it."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import IO, Any
 
 from bot.answer import AnswerKind
+from bot.errors import StateError
 from bot.logs import redact, secrets_of
 from bot.settings import Settings
+from bot.state import StateStore
 
 from ._common import add_common_args
 
@@ -80,7 +83,29 @@ def health_check(settings: Settings, *, online: bool = False, out: IO[str] | Non
         except Exception as exc:
             say("FAIL", f"answering: {type(exc).__name__}: {exc}")
 
+    say(*state_report(settings))
     if online and settings.telegram_token is not None:
         for status, text in online_report(settings):
             say(status, text)
     return 1 if failures else 0
+
+
+def state_report(settings: Settings) -> tuple[str, str]:
+    """("ok" | "warn", text) about the state file: readable with N answers, or where it will be made.
+    Never FAIL: without it the bot still runs, keeping conversations and feedback in memory."""
+    path = settings.state_file
+    if not path.exists():
+        folder = next((p for p in path.parents if p.exists()), path.anchor)
+        if os.access(folder, os.W_OK):
+            return "ok", f"state: {path} (made when the bot starts)"
+        return "warn", f"state: {path} cannot be created; conversations and feedback would be kept in memory"
+    try:
+        store = StateStore(path)
+    except StateError as exc:
+        return "warn", f"state: {exc}; conversations and feedback would be kept in memory"
+    try:
+        summary = store.summary()
+    finally:
+        store.close()
+    return "ok", (f"state: {path}, {summary.answers} answer(s) and {summary.votes.total} vote(s) kept "
+                  f"for {settings.retention_days} days")

@@ -15,30 +15,48 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot.errors import BotRunError, NewsbotError, SettingsError
+from bot.errors import BotRunError, NewsbotError, SettingsError, StateError
 from bot.logs import configure_logging, redact, secrets_of
 from bot.service import NewsService, Service
 from bot.settings import Settings
+from bot.state import StateStore
 
+from ._feedback import CALLBACK_PATTERN, on_feedback, stats
 from ._flood import FloodGuard
-from ._handlers import about, gate, help_command, non_text, on_error, question, sources, start, unknown_command
+from ._handlers import (
+    about,
+    articles,
+    gate,
+    help_command,
+    non_text,
+    on_error,
+    question,
+    sources,
+    start,
+    unknown_command,
+)
+from ._inline import QUERIES_PER_QUESTION, inline_query
+from ._network import MonitoredRequest, OutageMonitor, PatientRateLimiter, QuietTelegramLogs
 from ._texts import COMMANDS
 
 log = logging.getLogger("newsbot.telegram")
 
-ALLOWED_UPDATES = [Update.MESSAGE]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY]
 BOOTSTRAP_RETRIES = 5  # network failures while starting (getMe, deleteWebhook/setWebhook)
 POLL_TIMEOUT = 10  # seconds of getUpdates long polling
+RETENTION_EVERY = 6 * 3600  # seconds between two runs of the retention job (the first runs at start)
 NO_TOKEN = "NEWSBOT_TELEGRAM_TOKEN is not set"
 
 
@@ -99,56 +117,103 @@ def _warm_up(service: Service) -> None:
         log.warning("warm-up question failed", exc_info=True)
 
 
+def open_state(settings: Settings) -> StateStore:
+    """The state store at settings.state_file; if that cannot be used, one in memory (with a warning:
+    the bot still works, it only forgets at a restart)."""
+    try:
+        return StateStore(settings.state_file)
+    except StateError as exc:
+        log.warning("%s; conversations and feedback are kept in memory until the bot stops", exc)
+        return StateStore.in_memory()
+
+
+async def prune_state(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The retention job: delete answers and votes older than NEWSBOT_RETENTION_DAYS."""
+    state: StateStore | None = context.bot_data.get("state")
+    days = context.bot_data["settings"].retention_days
+    if state is None:
+        return
+    try:
+        removed = await asyncio.to_thread(state.prune, days)
+    except StateError as exc:
+        log.warning("retention: %s", exc)
+        return
+    if removed:
+        log.info("retention: %d answer(s) older than %d days deleted, with their votes", removed, days)
+
+
+def _where(settings: Settings) -> str:
+    if settings.telegram_mode == "webhook":
+        return (f"webhook, listening on {settings.webhook_listen}:{settings.webhook_port}{webhook_path(settings)} "
+                f"for {settings.webhook_url}")
+    return f"polling {api_host(settings)}"
+
+
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     if app.bot_data.get("service") is None:
         log.info("loading the index for %s", settings.corpus)
         app.bot_data["service"] = await asyncio.to_thread(load_service, settings)
         await asyncio.to_thread(_warm_up, app.bot_data["service"])
+    if app.bot_data.get("state") is None:
+        app.bot_data["state"] = await asyncio.to_thread(open_state, settings)
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     description = await asyncio.to_thread(app.bot_data["service"].describe)
-    log.info("@%s ready (%s): %s", app.bot.username, settings.telegram_mode, description)
+    app.bot_data["ready"] = True
+    log.info("@%s ready (%s): %s", app.bot.username, _where(settings), description)
 
 
 async def _post_shutdown(app: Application) -> None:
-    service = app.bot_data.pop("service", None)
-    close = getattr(service, "close", None)
-    if callable(close):
-        await asyncio.to_thread(close)
-    log.info("stopped")
+    for name in ("service", "state"):
+        close = getattr(app.bot_data.pop(name, None), "close", None)
+        if callable(close):
+            await asyncio.to_thread(close)
+    if app.bot_data.pop("ready", False):  # a bot that never started (e.g. token refused) says nothing
+        log.info("stopped")
 
 
-def build_application(settings: Settings, *, service: Service | None = None) -> Application:
-    """The PTB Application with every handler; the service is opened in post_init unless given."""
+def build_application(settings: Settings, *, service: Service | None = None,
+                      state: StateStore | None = None) -> Application:
+    """The PTB Application with every handler and the retention job; the service and the state store
+    are opened in post_init unless given, and closed in post_shutdown."""
     if settings.telegram_token is None:
         raise SettingsError(NO_TOKEN)
+    monitor = OutageMonitor()
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=settings.telegram_max_retries))
+        .rate_limiter(PatientRateLimiter(max_retries=settings.telegram_max_retries))
         .concurrent_updates(settings.concurrent_updates)
-        .connect_timeout(10)
-        .read_timeout(20)
-        .write_timeout(20)
-        .pool_timeout(10)
+        .request(MonitoredRequest(monitor, connection_pool_size=256, connect_timeout=10, read_timeout=20,
+                                  write_timeout=20, pool_timeout=10))
+        .get_updates_request(MonitoredRequest(monitor, wait_out=True, connection_pool_size=1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     app.bot_data["settings"] = settings
+    app.bot_data["outage"] = monitor
     app.bot_data["flood"] = FloodGuard(settings.flood_limit)
+    app.bot_data["button_flood"] = FloodGuard(settings.flood_limit)
+    app.bot_data["inline_flood"] = FloodGuard(settings.flood_limit * QUERIES_PER_QUESTION)
     if service is not None:
         app.bot_data["service"] = service
+    if state is not None:
+        app.bot_data["state"] = state
 
     app.add_handler(TypeHandler(Update, gate), group=-1)
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("sources", sources))
+    app.add_handler(CommandHandler("articles", articles))
     app.add_handler(CommandHandler("about", about))
+    app.add_handler(CommandHandler("stats", stats))
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=CALLBACK_PATTERN))
+    app.add_handler(InlineQueryHandler(inline_query))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
                                    unknown_command))
@@ -157,6 +222,8 @@ def build_application(settings: Settings, *, service: Service | None = None) -> 
         non_text,
     ))
     app.add_error_handler(on_error)
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    app.job_queue.run_repeating(prune_state, interval=RETENTION_EVERY, first=0, name="retention")
     return app
 
 
@@ -176,7 +243,10 @@ async def serve(app: Application) -> AsyncIterator[Application]:
         if settings.telegram_mode == "webhook":
             await app.updater.start_webhook(**webhook_kwargs(settings))
         else:
-            await app.updater.start_polling(**polling_kwargs(settings))
+            def polling_error(exc: TelegramError) -> None:  # what run_polling does: to the error handler
+                app.create_task(app.process_error(error=exc, update=None))
+
+            await app.updater.start_polling(**polling_kwargs(settings), error_callback=polling_error)
         await app.start()
         try:
             yield app
@@ -197,15 +267,14 @@ def run_bot(settings: Settings) -> None:
     if settings.telegram_token is None:
         raise SettingsError(f"{NO_TOKEN}; create a bot with @BotFather and put its token in the environment or in .env")
     configure_logging(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QuietTelegramLogs())
     secrets = secrets_of(settings)
     app = build_application(settings)
     try:
         if settings.telegram_mode == "webhook":
-            log.info("webhook mode: listening on %s:%s%s for %s", settings.webhook_listen,
-                     settings.webhook_port, webhook_path(settings), settings.webhook_url)
             app.run_webhook(**webhook_kwargs(settings))
         else:
-            log.info("polling mode: %s", api_host(settings))
             app.run_polling(**polling_kwargs(settings))
     except InvalidToken:
         failure = "Telegram rejected NEWSBOT_TELEGRAM_TOKEN (Unauthorized); check the token from @BotFather"

@@ -1,48 +1,50 @@
 """The Telegram handlers: thin functions that gate, rate-limit, ask the service and send HTML replies.
 
 Deciding whether a message is for the bot (`_addressing`), the flood guard (`_flood`), the texts
-(`_texts`) and the rendering (`bot.render`) live elsewhere; a handler only wires them to an update."""
+(`_texts`), feedback buttons (`_feedback`), inline mode (`_inline`) and the rendering (`bot.render`)
+live elsewhere; a handler only wires them to an update. Every reply goes through `_common.reply`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections.abc import AsyncIterator
 
-from telegram import Message, ReplyParameters, Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.answer import Answer
+from bot.errors import StateError
 from bot.render import esc, render_answer, render_articles
-from bot.service import Service
-from bot.settings import Settings
+from bot.sources import sources_reply
 
 from ._addressing import addressed_question
-from ._flood import Verdict
-from ._texts import NON_TEXT_HINT, SORRY, about_text, flood_text, help_text, start_text
+from ._common import chat_lock, reply, service_of, settings_of, state_of, within_flood_limit
+from ._feedback import feedback_keyboard
+from ._network import is_transport_error
+from ._texts import NON_TEXT_HINT, SORRY, UNKNOWN_COMMAND, about_text, help_text, sources_html, start_text
 
 log = logging.getLogger("newsbot.telegram")
 
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5 s per chat action
 
 
-def _service(context: ContextTypes.DEFAULT_TYPE) -> Service:
-    return context.bot_data["service"]
-
-
-def _reply_params(message: Message) -> ReplyParameters:
-    return ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
-
-
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs first (group -1): drops updates from chats outside the allow-list, silently."""
+    """Runs first (group -1): drops updates from chats outside the allow-list, silently. An inline
+    query has no chat: it passes when its sender's private chat (the user id) is on the list."""
     allowed: list[int] = context.bot_data["settings"].allowed_chats
     if not allowed:
         return
     chat = update.effective_chat
+    if chat is None and update.inline_query is not None:
+        if update.inline_query.from_user.id in allowed:
+            return
+        log.info("update %s: inline query from user %s ignored: not in NEWSBOT_ALLOWED_CHATS",
+                 update.update_id, update.inline_query.from_user.id)
+        raise ApplicationHandlerStop
     if chat is None or chat.id not in allowed:
         log.info(
             "update %s from chat %s ignored: not in NEWSBOT_ALLOWED_CHATS",
@@ -51,67 +53,48 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
 
 
-async def within_flood_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Count this message against its sender's flood limit; over it, say so once, then stay quiet.
-
-    Every kind of message counts (questions, commands, stickers), so no handler can be used to
-    make the bot talk without limit."""
-    message = update.effective_message
-    if message is None:
-        return False
-    user_id = update.effective_user.id if update.effective_user else message.chat.id
-    verdict = context.bot_data["flood"].check(user_id)
-    if verdict is Verdict.ALLOW:
-        return True
-    if verdict is Verdict.WARN:
-        settings: Settings = context.bot_data["settings"]
-        await message.reply_html(flood_text(settings.flood_limit), reply_parameters=_reply_params(message))
-    else:
-        log.debug("update %s: user over the flood limit, dropped", update.update_id)
-    return False
-
-
-def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Lock:
-    """One lock per chat, so a chat's questions are answered in the order they were asked while
-    other chats go on concurrently. Locks nobody holds or waits for are dropped (weak values)."""
-    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = context.bot_data.setdefault(
-        "chat_locks", weakref.WeakValueDictionary()
-    )
-    lock = locks.get(chat_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        locks[chat_id] = lock
-    return lock
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_flood_limit(update, context):
         return
-    text = await asyncio.to_thread(start_text, _service(context), context.bot.username)
-    await update.effective_message.reply_html(text)  # type: ignore[union-attr]
+    text = await asyncio.to_thread(start_text, service_of(context), context.bot.username)
+    await reply(update.effective_message, text)  # type: ignore[arg-type]
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_flood_limit(update, context):
         return
-    examples = await asyncio.to_thread(_service(context).example_questions, 1)
-    text = help_text(context.bot.username, context.bot_data["settings"].flood_limit, examples[0] if examples else None)
-    await update.effective_message.reply_html(text)  # type: ignore[union-attr]
+    examples = await asyncio.to_thread(service_of(context).example_questions, 1)
+    text = help_text(context.bot.username, settings_of(context).flood_limit, examples[0] if examples else None)
+    await reply(update.effective_message, text)  # type: ignore[arg-type]
+
+
+async def articles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/articles: the corpus, one line per article."""
+    if not await within_flood_limit(update, context):
+        return
+    listed = await asyncio.to_thread(service_of(context).articles)
+    for chunk in render_articles(listed):
+        await reply(update.effective_message, chunk)  # type: ignore[arg-type]
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await within_flood_limit(update, context):
+    """/sources: the sources of this chat's last answer; /sources N: source N's quote in context."""
+    message = update.effective_message
+    if message is None or not await within_flood_limit(update, context):
         return
-    articles = await asyncio.to_thread(_service(context).articles)
-    for chunk in render_articles(articles):
-        await update.effective_message.reply_html(chunk)  # type: ignore[union-attr]
+    async with chat_lock(context, message.chat.id):  # after the answer asked just before it
+        last = await asyncio.to_thread(state_of(context).last_answer, message.chat.id, found_only=True)
+        shown = await asyncio.to_thread(sources_reply, last.answer if last else None,
+                                        " ".join(context.args or []), service_of(context).context)
+        for chunk in sources_html(shown):
+            await reply(message, chunk)
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_flood_limit(update, context):
         return
-    text = await asyncio.to_thread(about_text, _service(context))
-    await update.effective_message.reply_html(text)  # type: ignore[union-attr]
+    text = await asyncio.to_thread(about_text, service_of(context))
+    await reply(update.effective_message, text)  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager
@@ -154,12 +137,11 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if asked is None:
         return
-    service = _service(context)
+    service = service_of(context)
     if not asked:
         examples = await asyncio.to_thread(service.example_questions, 1)
         example = f" For example: <code>{esc(examples[0])}</code>" if examples else ""
-        await message.reply_html("Ask me a question after the mention." + example,
-                                 reply_parameters=_reply_params(message))
+        await reply(message, "Ask me a question after the mention." + example, quote=True)
         return
     if not await within_flood_limit(update, context):
         return
@@ -167,39 +149,75 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with typing(message):
             answer = await asyncio.to_thread(service.answer, asked)
         log.info("update %s: %s with %d quote(s)", update.update_id, answer.kind.value, len(answer.quotes))
-        for chunk in render_answer(answer):
-            await message.reply_html(chunk, reply_parameters=_reply_params(message))
+        answer_id = await _remember(context, message, answer)
+        chunks = render_answer(answer)
+        sent = []
+        for i, chunk in enumerate(chunks):
+            buttons = answer.found and answer_id is not None and i == len(chunks) - 1
+            sent.append(await reply(message, chunk, quote=True,
+                                    markup=feedback_keyboard(answer_id) if buttons and answer_id else None))
+        if answer_id is not None:
+            await _remember_messages(context, answer_id, message.chat.id, [m.message_id for m in sent])
+
+
+async def _remember(context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer) -> int | None:
+    """Record the answer in the state store: its id for the feedback buttons, None if the store
+    failed (the answer still goes out, without buttons)."""
+    try:
+        return await asyncio.to_thread(state_of(context).record_answer, message.chat.id, message.chat.type, answer)
+    except StateError as exc:
+        log.warning("could not record an answer: %s", exc)
+        return None
+
+
+async def _remember_messages(context: ContextTypes.DEFAULT_TYPE, answer_id: int, chat_id: int,
+                             message_ids: list[int]) -> None:
+    try:
+        await asyncio.to_thread(state_of(context).attach_messages, answer_id, chat_id, message_ids)
+    except StateError as exc:
+        log.warning("could not record the messages of answer %s: %s", answer_id, exc)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A /command the bot does not have, in a private chat: say which ones it has."""
     if not await within_flood_limit(update, context):
         return
-    await update.effective_message.reply_html(  # type: ignore[union-attr]
-        "I don't know that command. Try /help, or just ask a question."
-    )
+    await reply(update.effective_message, UNKNOWN_COMMAND)  # type: ignore[arg-type]
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A sticker, photo, voice note… in a private chat: one line saying what works."""
     if not await within_flood_limit(update, context):
         return
-    examples = await asyncio.to_thread(_service(context).example_questions, 1)
+    examples = await asyncio.to_thread(service_of(context).example_questions, 1)
     example = f"<code>{esc(examples[0])}</code>" if examples else "<i>What happened in the election?</i>"
-    await update.effective_message.reply_html(NON_TEXT_HINT.format(example=example))  # type: ignore[union-attr]
+    await reply(update.effective_message, NON_TEXT_HINT.format(example=example))  # type: ignore[arg-type]
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the update id and the error (the formatter redacts secrets); tell the user, politely."""
+    """Log the update id and the error (the formatter redacts secrets); tell the user, politely.
+
+    Polling errors (no update) go to the outage monitor: one line per outage, no traceback. A
+    network error while handling an update is one line without a traceback: the monitor already
+    says the API is down, and no apology could reach the user anyway."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
+    if update is None and isinstance(error, TelegramError):
+        context.bot_data["outage"].polling_error(error)
+        return
+    if is_transport_error(error):
+        log.warning("update %s failed: %s: %s", update_id, type(error).__name__, error)
+        return
     log.error("update %s failed: %s: %s", update_id, type(error).__name__, error, exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return
-    message = update.effective_message
-    if message is None:
-        return
     try:
-        await message.reply_html(esc(SORRY), reply_parameters=_reply_params(message))
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY[:200])
+            return
+        message = update.effective_message
+        if message is None:
+            return
+        await reply(message, esc(SORRY), quote=True)
     except TelegramError as exc:
         log.warning("update %s: could not send the error notice either: %s", update_id, exc)

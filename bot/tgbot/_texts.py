@@ -4,17 +4,20 @@ All are Telegram HTML; anything from the corpus is escaped."""
 
 from __future__ import annotations
 
-from bot.render import esc
+from bot.render import Atom, Block, esc, pack, source_html, split_marked_text
 from bot.service import Service
+from bot.sources import SourceList, SourcesReply
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "What I know, with example questions"),
     ("help", "How to ask me questions"),
-    ("sources", "The articles I quote from"),
+    ("sources", "Where my last answer's quotes come from (/sources N: one in context)"),
+    ("articles", "The articles I quote from"),
     ("about", "How I find and cite answers"),
 ]
 
 SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
+UNKNOWN_COMMAND = "I don't know that command. Try /help, or just ask a question."
 NON_TEXT_HINT = "I can only read text messages. Send me a question in words, for example: {example}"
 
 
@@ -27,7 +30,7 @@ def start_text(service: Service, bot_username: str | None) -> str:
         "so you can check every word. Try one of these:",
         *(f"• <code>{esc(q)}</code>" for q in examples),
         "",
-        "/sources lists the articles, /help explains the rest.",
+        "/articles lists the articles, /help explains the rest.",
     ]
     if bot_username:
         lines.append(f"In a group, mention me (@{esc(bot_username)}) or reply to one of my messages.")
@@ -43,6 +46,9 @@ def help_text(bot_username: str | None, flood_limit: int, example: str | None = 
         "the sources listed under the answer. When the articles don't cover a question, I say so.",
         "",
         f"<b>In groups</b> I stay quiet unless a message mentions {mention} or replies to me.",
+        f"<b>Anywhere</b>: type {mention} and a question in any chat to share an answer there.",
+        "",
+        "The buttons under an answer tell me whether it helped: 👍, 👎, or <i>Outdated</i>.",
         "",
         "<b>Commands</b>",
         *(f"/{name} — {esc(description)}" for name, description in COMMANDS),
@@ -67,3 +73,20 @@ def flood_text(limit: int) -> str:
         f"You're asking faster than I can keep up: at most {limit} questions a minute. "
         "Please wait a moment, then ask again."
     )
+
+
+def sources_html(reply: SourcesReply) -> list[str]:
+    """/sources as Telegram HTML messages: the last answer's sources, or source N's quoted sentence
+    (bold) between its neighbours, or a notice."""
+    if isinstance(reply, str):
+        return [esc(reply)]
+    if isinstance(reply, SourceList):
+        lines = [Atom("<b>Sources of my last answer</b>")]
+        lines += [Atom(source_html(source), joiner="\n") for source in reply.sources]
+        lines.append(Atom(esc(reply.hint), joiner="\n"))
+        return pack([lines])
+    blocks: list[Block] = [[Atom(source_html(reply.source))]]
+    for quoted, text in reply.lines:
+        spans = [(0, len(text))] if quoted else []
+        blocks.append([Atom(piece, joiner=" ") for piece in split_marked_text(text, spans)])
+    return pack(blocks)

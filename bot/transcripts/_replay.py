@@ -23,6 +23,7 @@ from bot.render import TELEGRAM_LIMIT, tg_len
 from bot.repl import Repl
 from bot.service import NewsService, Service
 from bot.settings import Settings, load_settings
+from bot.state import StateStore
 
 from ._format import MESSAGE_BREAK, Exchange, Transcript, encode_answer, encode_question
 from ._paths import corpus_path, shown
@@ -89,7 +90,7 @@ async def _replay_telegram(service: Service, questions: Sequence[str], timeout: 
             flood_limit=Settings.model_fields["flood_limit"].default,
             log_level="WARNING",
         )
-        app = build_application(settings, service=service)
+        app = build_application(settings, service=service, state=StateStore.in_memory())
         now = [0.0]
         app.bot_data["flood"] = FloodGuard(settings.flood_limit, clock=lambda: now[0])
         handled: dict[int, asyncio.Event] = {}

@@ -45,8 +45,9 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-def settings_for(fake: FakeBotAPI, index_dir: Path) -> Callable[..., Settings]:
-    """Settings for a bot talking to the fake server (keyword arguments override)."""
+def settings_for(fake: FakeBotAPI, index_dir: Path, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a bot talking to the fake server (keyword arguments override); each test has
+    its own state file."""
 
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -54,6 +55,7 @@ def settings_for(fake: FakeBotAPI, index_dir: Path) -> Callable[..., Settings]:
             "telegram_api_url": fake.base_url,
             "corpus": CORPUS,
             "cache_dir": index_dir,
+            "state_path": tmp_path / "state.sqlite3",
             "_env_file": None,
         }
         values.update(overrides)

@@ -32,6 +32,11 @@ def calls_for(fake: FakeBotAPI, chat_id: int) -> list[str]:
     return [c.method for c in fake.calls if c.params.get("chat_id") == chat_id]
 
 
+def is_answer(text: str, service: Any) -> bool:
+    """The text holds the quotes the real service answers QUESTION with."""
+    return all(q.text in text for q in service.answer(QUESTION).quotes)
+
+
 def titles_listed(text: str, service: Any) -> bool:
     """The text is the /sources listing: every article's title (the start of it: long ones are cut)."""
     return all(a.title[:40] in text for a in service.articles())
@@ -51,6 +56,7 @@ async def test_allow_list_refuses_other_chats_without_a_word(
         fake.push_message("/start", user_id=42),
         fake.push_message("/help", user_id=42),
         fake.push_message("/sources 1", user_id=42),
+        fake.push_message("/articles", user_id=42),
         fake.push_message("/about", user_id=42),
         fake.push_message(None, user_id=42, sticker=STICKER),
         fake.push_message(f"@{fake.username} {QUESTION}", user_id=43, chat_type="supergroup", chat_id=-2001),
@@ -148,20 +154,30 @@ JUNK_SOURCES = [
 ]
 
 
-async def test_sources_with_junk_arguments_still_lists_the_articles(
+async def test_sources_with_junk_arguments_gets_one_line_saying_which_numbers_work(
     fake: FakeBotAPI, start_bot: Any, news_service: Any
 ) -> None:
-    """Telegram's /sources takes no argument: junk after it gets the listing, once, as valid HTML."""
+    """/sources N after an answer: junk for N gets one short, valid line naming the numbers that work
+    (before any answer: how /sources works); never SORRY, never the junk echoed whole."""
     await start_bot()
-    updates = [fake.push_message(command, user_id=300 + i) for i, command in enumerate(JUNK_SOURCES)]
-    await fake.wait_for_messages(len(JUNK_SOURCES))
-    for update in updates:
-        await fake.wait_delivered(update)
+    numbers = [s.n for s in news_service.answer(QUESTION).sources]
+    span = f"{numbers[0]}–{numbers[-1]}"
+    for i, command in enumerate(JUNK_SOURCES):
+        fake.push_message(command, user_id=300 + i)
+        fake.push_message(QUESTION, user_id=300 + i)
+        fake.push_message(command, user_id=300 + i)
+    await fake.wait_for_messages(3 * len(JUNK_SOURCES))
     await asyncio.sleep(0.2)
     for i, command in enumerate(JUNK_SOURCES):
-        [listing] = fake.messages_to(300 + i)
-        assert listing.text != SORRY, command[:40]
-        assert titles_listed(listing.text, news_service), (command[:40], listing.text[:300])
+        before, answer, after = fake.messages_to(300 + i)
+        assert before.text.startswith("Ask a question first"), command[:40]
+        assert is_answer(answer.text, news_service)
+        assert after.text != SORRY and len(after.text) < 300, (command[:40], after.text[:300])
+        if command == "/sources\u202e\u200b\ufeff":  # no argument after all: the sources
+            assert after.text.startswith("Sources of my last answer"), after.text
+        else:
+            assert after.text.startswith(("There is no source", "/sources takes a source number")), after.text
+            assert span in after.text
 
 
 async def test_sources_addressed_to_the_bot_in_a_group_with_junk_arguments(
@@ -169,14 +185,17 @@ async def test_sources_addressed_to_the_bot_in_a_group_with_junk_arguments(
 ) -> None:
     await start_bot()
     group = -1006
-    fake.push_message(f"/sources@{fake.username} 1; DROP TABLE articles", chat_type="supergroup", chat_id=group)
+    fake.push_message(f"/articles@{fake.username} 1; DROP TABLE articles", chat_type="supergroup", chat_id=group)
     [listing] = await fake.wait_for_messages(1, chat_id=group)
     assert titles_listed(listing.text, news_service)
+    fake.push_message(f"/sources@{fake.username} 1; DROP TABLE articles", chat_type="supergroup", chat_id=group)
+    notice = (await fake.wait_for_messages(2, chat_id=group))[1]
+    assert notice.text.startswith("Ask a question first")
     # a command for another bot is not ours
     other = fake.push_message("/sources@some_other_bot 2", chat_type="supergroup", chat_id=group)
     await fake.wait_delivered(other)
     await asyncio.sleep(GRACE)
-    assert len(fake.messages_to(group)) == 1
+    assert len(fake.messages_to(group)) == 2
 
 
 HOSTILE = [

@@ -138,7 +138,7 @@ async def test_commands_registered_and_answered(
     assert len(start.entity_texts("code")) == 3, "three example questions"
     assert start.entity_texts("code") == news_service.example_questions(3)
 
-    fake.push_message("/sources")
+    fake.push_message("/articles")
     listing = (await fake.wait_for_messages(2))[1]
     for article in news_service.articles():
         assert article.title in listing.text

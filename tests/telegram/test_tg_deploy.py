@@ -180,6 +180,13 @@ def test_compose_file() -> None:
     assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in service["security_opt"]
     assert service["restart"] == "unless-stopped" and service["stop_signal"] == "SIGTERM"
+    # the read-only container keeps conversations and feedback on a volume, where the image puts them
+    env = " ".join(args for name, args in dockerfile() if name == "ENV")
+    state = re.search(r"NEWSBOT_STATE_PATH=(\S+)", env)
+    assert state is not None
+    state_dir = state.group(1).rsplit("/", 1)[0]
+    assert f"newsbot-state:{state_dir}" in service["volumes"] and "newsbot-state" in compose["volumes"]
+    assert ("VOLUME", state_dir) in dockerfile()
 
 
 # ----------------------------------------------------------------------------------- env file

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.tgbot.testing import EntityParseError, FakeBotAPI, parse_html
 
@@ -138,3 +138,91 @@ async def test_get_updates_offsets_long_polling_and_conflicts(fake: FakeBotAPI) 
             await bot.get_updates()
     status, body = await call(fake, "setWebhook", url="http://x.example/hook")
     assert (status, body["description"]) == (400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+
+
+KEYBOARD = {"inline_keyboard": [[{"text": "👍", "callback_data": "fb:1:up"}, {"text": "👎", "callback_data": "fb:1:down"}]]}
+
+
+async def test_inline_keyboards_callback_queries_and_markup_edits(fake: FakeBotAPI) -> None:
+    fake.push_message("hi", user_id=42)
+    status, body = await call(fake, "sendMessage", chat_id=42, text="x",
+                              reply_markup={"inline_keyboard": [[{"text": "a", "callback_data": "x" * 65}]]})
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")
+    status, body = await call(fake, "sendMessage", chat_id=42, text="answer", reply_markup=KEYBOARD)
+    assert status == 200 and body["result"]["reply_markup"] == KEYBOARD
+    [sent] = fake.sent_messages
+    assert [b["text"] for b in fake.buttons(sent)] == ["👍", "👎"]
+
+    update = fake.press(sent, "👎", user_id=7)
+    query = update["callback_query"]
+    assert query["data"] == "fb:1:down" and query["from"]["id"] == 7
+    assert query["message"]["message_id"] == sent.message_id and query["message"]["reply_markup"] == KEYBOARD
+    status, body = await call(fake, "answerCallbackQuery", callback_query_id=query["id"], text="t" * 201)
+    assert (status, body["description"]) == (400, "Bad Request: MESSAGE_TOO_LONG")
+    status, _ = await call(fake, "answerCallbackQuery", callback_query_id=query["id"], text="Thanks")
+    assert status == 200 and fake.callback_answer(update) == {"callback_query_id": query["id"], "text": "Thanks"}
+    status, body = await call(fake, "answerCallbackQuery", callback_query_id=query["id"])
+    assert (status, body["description"]) == (400, "Bad Request: query is too old and response timeout expired "
+                                                   "or query id is invalid"), "a query is answered once"
+
+    status, body = await call(fake, "editMessageReplyMarkup", chat_id=42, message_id=sent.message_id,
+                              reply_markup=KEYBOARD)
+    assert status == 400 and body["description"].startswith("Bad Request: message is not modified")
+    changed = {"inline_keyboard": [[{"text": "👍", "callback_data": "fb:1:up"}, {"text": "👎 1", "callback_data": "fb:1:down"}]]}
+    status, body = await call(fake, "editMessageReplyMarkup", chat_id=42, message_id=sent.message_id,
+                              reply_markup=changed)
+    assert status == 200 and [b["text"] for b in fake.buttons(sent)] == ["👍", "👎 1"]
+    status, body = await call(fake, "editMessageReplyMarkup", chat_id=42, message_id=999, reply_markup=changed)
+    assert (status, body["description"]) == (400, "Bad Request: message to edit not found")
+    with pytest.raises(AssertionError, match="0 buttons"):
+        fake.press(sent, "Outdated")
+
+
+async def test_inline_queries_and_their_answers(fake: FakeBotAPI) -> None:
+    update = fake.push_inline_query("who won?", user_id=9, chat_type="supergroup")
+    query = update["inline_query"]
+    assert (query["query"], query["from"]["id"], query["chat_type"]) == ("who won?", 9, "supergroup")
+
+    def article(result_id: str, text: str = "<b>ok</b>") -> dict[str, Any]:
+        return {"type": "article", "id": result_id, "title": "T",
+                "input_message_content": {"message_text": text, "parse_mode": "HTML"}}
+
+    for results, error in [
+        ([article("1"), article("1")], "RESULT_ID_DUPLICATE"),
+        ([article("x" * 65)], "RESULT_ID_INVALID"),
+        ([article("1", "<b>broken")], "can't parse entities: Can't find end tag corresponding to start tag \"b\""),
+        ([{**article("1"), "title": " "}], "RESULT_TITLE_EMPTY"),
+        ([article(str(i)) for i in range(51)], "RESULTS_TOO_MUCH"),
+    ]:
+        status, body = await call(fake, "answerInlineQuery", inline_query_id=query["id"], results=results)
+        assert (status, body["description"]) == (400, f"Bad Request: {error}")
+    assert fake.inline_answer(update) is None
+    status, _ = await call(fake, "answerInlineQuery", inline_query_id=query["id"], results=[article("1")],
+                           cache_time=60)
+    assert status == 200 and fake.inline_answer(update)["cache_time"] == 60  # type: ignore[index]
+    status, body = await call(fake, "answerInlineQuery", inline_query_id=query["id"], results=[])
+    assert status == 400 and "query is too old" in body["description"]
+    status, body = await call(fake, "answerInlineQuery", inline_query_id="123", results=[])
+    assert status == 400 and "query id is invalid" in body["description"]
+
+
+@pytest.mark.parametrize("mode", ["refuse", "502"])
+async def test_an_outage_refuses_or_answers_502_then_ends(fake: FakeBotAPI, mode: str) -> None:
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=5))
+        await fake.wait_polling()
+        await fake.outage(mode)
+        with pytest.raises(NetworkError) as during_poll:
+            await asyncio.wait_for(poll, 3)
+        with pytest.raises(NetworkError) as after:
+            await bot.get_me()
+        if mode == "502":
+            assert "Bad Gateway" in str(during_poll.value) and "Bad Gateway" in str(after.value)
+        else:
+            assert "Bad Gateway" not in str(after.value), "connection refused, not an HTTP answer"
+        update = fake.push_message("asked during the outage")
+        await fake.restore()
+        assert (await bot.get_me()).username == fake.username
+        [got] = await bot.get_updates(timeout=0)
+        assert got.update_id == update["update_id"], "updates wait for the API to come back"
+    assert fake.outage_refused >= 1

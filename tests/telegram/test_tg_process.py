@@ -62,7 +62,7 @@ async def test_run_bot_process_answers_and_stops_on_sigterm(fake: FakeBotAPI, in
     assert code == 0, output
     assert fake.token not in output
     assert "<redacted>" in output, "PTB logs its API URL at DEBUG; the token in it is redacted"
-    assert "ready (polling)" in output
+    assert "ready (polling http://127.0.0.1:" in output
 
 
 async def test_python_m_bot_with_a_token_runs_the_bot(fake: FakeBotAPI, index_dir: Path, tmp_path: Path) -> None:

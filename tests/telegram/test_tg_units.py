@@ -13,6 +13,7 @@ from bot.cli import health_check, main
 from bot.errors import SettingsError
 from bot.logs import RedactingFormatter, configure_logging, redact
 from bot.settings import load_settings
+from bot.state import StateStore
 from bot.tgbot import FloodGuard, Verdict, addressed_question, file_url_for, run_bot, webhook_path
 from bot.tgbot.testing import ThreadedFakeBotAPI
 from tests.telegram.conftest import CORPUS
@@ -121,6 +122,8 @@ def test_urls_and_paths() -> None:
         ({"allowed_chats": "12, abc"}, "NEWSBOT_ALLOWED_CHATS: "),
         ({"flood_limit": "0"}, "NEWSBOT_FLOOD_LIMIT: "),
         ({"log_level": "chatty"}, "NEWSBOT_LOG_LEVEL: "),
+        ({"admins": "me"}, "NEWSBOT_ADMINS: "),
+        ({"retention_days": "0"}, "NEWSBOT_RETENTION_DAYS: "),
     ],
 )
 def test_invalid_settings_fail_with_one_line_naming_the_variable(
@@ -146,6 +149,19 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.allowed_chats == [12, -100345, 7]
     assert settings.log_level == "DEBUG"
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.admins == [] and settings.retention_days == 30
+    assert settings.state_file == settings.index_dir / "state.sqlite3"
+
+
+def test_admins_and_the_state_file_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEWSBOT_ADMINS", "12 34")
+    monkeypatch.setenv("NEWSBOT_STATE_PATH", str(tmp_path / "s.db"))
+    monkeypatch.setenv("NEWSBOT_RETENTION_DAYS", "7")
+    settings = load_settings(_env_file=None)
+    assert settings.admins == [12, 34] and settings.retention_days == 7
+    assert settings.state_file == tmp_path / "s.db"
+    monkeypatch.setenv("NEWSBOT_STATE_PATH", " ")
+    assert load_settings(_env_file=None).state_path is None
 
 
 def test_run_bot_without_a_token_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -178,6 +194,20 @@ def test_check_offline_passes_on_the_seed_corpus(index_dir: Path) -> None:
     assert status == 0, output
     assert "ok    index: 4 news articles" in output
     assert "warn  NEWSBOT_TELEGRAM_TOKEN is not set" in output
+    assert "ok    state: " in output
+
+
+def test_check_reports_the_state_file(tmp_path: Path, index_dir: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert status == 0 and f"ok    state: {path} (made when the bot starts)" in output
+    assert not path.exists(), "checking creates nothing"
+    StateStore(path).close()
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert f"ok    state: {path}, 0 answer(s) and 0 vote(s) kept for 30 days" in output
+    path.write_bytes(b"not a database" * 100)
+    status, output = _check(corpus=CORPUS, cache_dir=index_dir, state_path=path)
+    assert status == 0 and "warn  state: " in output and "kept in memory" in output
 
 
 def test_check_fails_on_a_missing_corpus(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ async def webhook_bot(fake: FakeBotAPI, start_bot: Any) -> str:
 async def test_webhook_registered_with_secret(fake: FakeBotAPI, webhook_bot: str) -> None:
     assert fake.webhook["url"] == PUBLIC_URL
     assert fake.webhook["secret_token"] == SECRET
-    assert fake.webhook["allowed_updates"] == ["message"]
+    assert fake.webhook["allowed_updates"] == ["message", "inline_query", "callback_query"]
     assert not any(c.method == "getUpdates" for c in fake.calls), "no polling in webhook mode"
 
 

@@ -16,8 +16,17 @@ It behaves like ``api.telegram.org`` where a bot can tell the difference:
   the replied-to message must exist; errors are ``400 Bad Request: can't parse entities: ...``.
 * ``sendChatAction``, ``setMyCommands``/``getMyCommands``/``deleteMyCommands``,
   ``setWebhook``/``deleteWebhook``/``getWebhookInfo``, ``getMe``.
+* Inline keyboards (``reply_markup``: callback data of 1-64 bytes), ``editMessageReplyMarkup``
+  ("message is not modified" when nothing changes), callback queries a test pushes by pressing a
+  button (:meth:`FakeBotAPI.press`) and ``answerCallbackQuery`` (once per query, within 10 s).
+* Inline mode: :meth:`FakeBotAPI.push_inline_query` and ``answerInlineQuery`` (at most 50 article
+  results with unique ids and a valid message text each, a cache time, once per query, within 10 s).
 * ``inject_429(count, retry_after)`` makes the next calls answer
   ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``.
+* ``await outage("refuse" | "502")`` takes the API down (connections refused, or every request
+  answered 502 Bad Gateway) until ``await restore()``.
+* ``forget_message(chat_id, message_id)``: the user deleted a message (replies to it need
+  ``allow_sending_without_reply``).
 
 Use it as an async context manager (``async with FakeBotAPI() as fake``) inside a running event
 loop, or :class:`ThreadedFakeBotAPI` from synchronous code. Tests push updates
@@ -26,10 +35,11 @@ loop, or :class:`ThreadedFakeBotAPI` from synchronous code. Tests push updates
 """
 
 from ._html import EntityParseError, parse_html, utf16_len
-from ._server import DEFAULT_TOKEN, TELEGRAM_LIMIT, ApiError, Call, FakeBotAPI, SentMessage
+from ._payloads import TELEGRAM_LIMIT, ApiError
+from ._server import DEFAULT_TOKEN, QUERY_TTL, Call, FakeBotAPI, SentMessage
 from ._threaded import ThreadedFakeBotAPI
 
 __all__ = [
-    "DEFAULT_TOKEN", "TELEGRAM_LIMIT", "ApiError", "Call", "EntityParseError", "FakeBotAPI", "SentMessage",
+    "DEFAULT_TOKEN", "QUERY_TTL", "TELEGRAM_LIMIT", "ApiError", "Call", "EntityParseError", "FakeBotAPI", "SentMessage",
     "ThreadedFakeBotAPI", "parse_html", "utf16_len",
 ]

@@ -15,10 +15,12 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from ._html import EntityParseError, parse_html, utf16_len
+from ._html import utf16_len
+from ._payloads import ApiError, bad, check_inline_results, check_reply_markup, parse_text
 
 DEFAULT_TOKEN = "7000001:AAFakeTokenForTests_abcdefghijklmnopqrstu"
-TELEGRAM_LIMIT = 4096
+QUERY_TTL = 10.0  # seconds: a callback or inline query answered later is "too old"
+QUERY_TOO_OLD = "query is too old and response timeout expired or query id is invalid"
 
 _JSON_FIELDS = {
     "allowed_updates",
@@ -28,11 +30,13 @@ _JSON_FIELDS = {
     "reply_markup",
     "reply_parameters",
     "scope",
+    "results",
+    "button",
 }
 _INT_FIELDS = {"chat_id", "offset", "limit", "timeout", "message_id", "reply_to_message_id",
-               "message_thread_id", "max_connections", "user_id"}
+               "message_thread_id", "max_connections", "user_id", "cache_time"}
 _BOOL_FIELDS = {"drop_pending_updates", "allow_sending_without_reply", "disable_notification",
-                "disable_web_page_preview", "protect_content"}
+                "disable_web_page_preview", "protect_content", "is_personal", "show_alert"}
 _CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
                  "upload_voice", "upload_document", "choose_sticker", "find_location",
                  "record_video_note", "upload_video_note"}
@@ -85,16 +89,6 @@ class SentMessage:
         return [e["url"] for e in self.entities if e["type"] == "text_link"]
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
-        super().__init__(description)
-        self.status, self.description, self.parameters = status, description, parameters
-
-
-def _bad(description: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}")
-
-
 # ---------------------------------------------------------------------------------------------
 # The server
 
@@ -109,12 +103,14 @@ class FakeBotAPI:
         username: str = "newsbot_test_bot",
         first_name: str = "Newsbot",
         host: str = "127.0.0.1",
+        supports_inline_queries: bool = True,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
         self.first_name = first_name
         self.host = host
+        self.supports_inline_queries = supports_inline_queries
         self.port = 0
         # what the bot did
         self.calls: list[Call] = []
@@ -125,12 +121,21 @@ class FakeBotAPI:
         self.confirmed_offset = 0  # every update below this id was confirmed by the bot
         self.delivered: set[int] = set()  # update ids handed out by getUpdates (or a webhook)
         self.served_429 = 0
+        self.markups: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message) -> its inline keyboard
+        self.markup_edits: list[dict[str, Any]] = []  # editMessageReplyMarkup calls that succeeded
+        self.callback_queries: dict[str, dict[str, Any]] = {}  # id -> {"update", "at", "answer"}
+        self.inline_queries: dict[str, dict[str, Any]] = {}  # id -> {"update", "at", "answer", ...}
+        self.outage_refused = 0  # requests refused or answered 502 while an outage was on
         self.polls_waiting = 0  # getUpdates requests being held open right now
         # internal state
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1001)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._messages: dict[int, set[int]] = {}  # chat id -> message ids that exist
+        self._sent: dict[tuple[int, int], SentMessage] = {}  # the bot's messages that exist
+        self._query_ids = itertools.count(5_000_000_001)
+        self._outage: str | None = None  # "refuse" or "502" while the API is down
+        self._site: web.TCPSite | None = None
         self._chats: dict[int, dict[str, Any]] = {}
         self._faults: list[tuple[str | None, int, ApiError]] = []  # method, remaining, error
         self._changed: asyncio.Condition | None = None
@@ -164,9 +169,9 @@ class FakeBotAPI:
             app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._site = web.TCPSite(self._runner, self.host, 0)
+        await self._site.start()
+        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
 
     async def stop(self) -> None:
@@ -199,7 +204,7 @@ class FakeBotAPI:
             "username": self.username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.supports_inline_queries,
         }
 
     def chat(self, chat_id: int, chat_type: str = "private", title: str | None = None) -> dict[str, Any]:
@@ -291,6 +296,87 @@ class FakeBotAPI:
         """A message update with a fresh update_id, not queued (for webhook deliveries)."""
         return {"update_id": next(self._update_ids), "message": self.message(text, **kwargs)}
 
+    def forget_message(self, chat_id: int, message_id: int) -> None:
+        """The user deleted a message: replying to it now needs allow_sending_without_reply."""
+        self._messages.get(chat_id, set()).discard(message_id)
+
+    def buttons(self, message: SentMessage) -> list[dict[str, Any]]:
+        """The inline keyboard buttons under one of the bot's messages now (after any edits)."""
+        markup = self.markups.get((message.chat_id, message.message_id)) or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def press(self, message: SentMessage, label: str, *, user_id: int = 42, first_name: str = "Ada",
+              username: str | None = "ada") -> dict[str, Any]:
+        """A user presses the button whose text starts with ``label`` under one of the bot's messages:
+        queues the callback query update Telegram sends; returns it."""
+        found = [b for b in self.buttons(message) if str(b.get("text", "")).startswith(label)]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} buttons starting with {label!r} under message "
+                                 f"{message.message_id}: {[b.get('text') for b in self.buttons(message)]}")
+        return self.push_callback_query(message, str(found[0]["callback_data"]), user_id=user_id,
+                                        first_name=first_name, username=username)
+
+    def push_callback_query(self, message: SentMessage, data: str, *, user_id: int = 42, first_name: str = "Ada",
+                            username: str | None = "ada") -> dict[str, Any]:
+        """Queue a callback query with any data (what a client sends for a callback button)."""
+        query_id = str(next(self._query_ids))
+        query = {
+            "id": query_id,
+            "from": self.user(user_id, first_name, username),
+            "message": self._message_json(message),
+            "chat_instance": str(abs(message.chat_id) * 7919),
+            "data": data,
+        }
+        return self._push_query("callback_query", query)
+
+    def callback_answer(self, update: dict[str, Any]) -> dict[str, Any] | None:
+        """The bot's answerCallbackQuery parameters for a callback query update, if it answered."""
+        return self._query_answer("callback_query", update)
+
+    def push_inline_query(self, query: str, *, user_id: int = 42, chat_type: str = "private", offset: str = "",
+                          first_name: str = "Ada", username: str | None = "ada") -> dict[str, Any]:
+        """Queue an inline query (the user typed ``@bot query`` in a chat of ``chat_type``)."""
+        query_id = str(next(self._query_ids))
+        inline = {"id": query_id, "from": self.user(user_id, first_name, username), "query": query,
+                  "offset": offset, "chat_type": chat_type}
+        return self._push_query("inline_query", inline)
+
+    def inline_answer(self, update: dict[str, Any]) -> dict[str, Any] | None:
+        """The bot's answerInlineQuery parameters for an inline query update, if it answered."""
+        return self._query_answer("inline_query", update)
+
+    async def wait_inline_answer(self, update: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        return await self._wait_query_answer("inline_query", update, timeout)
+
+    async def wait_callback_answer(self, update: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        return await self._wait_query_answer("callback_query", update, timeout)
+
+    def _queries(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.callback_queries if kind == "callback_query" else self.inline_queries
+
+    def _push_query(self, kind: str, query: dict[str, Any]) -> dict[str, Any]:
+        update = self.push_update({kind: query})
+        self._queries(kind)[query["id"]] = {"update": update, "at": time.monotonic(), "answer": None}
+        return update
+
+    def _open_query(self, kind: str, query_id: object) -> dict[str, Any]:
+        """A query the bot may still answer: known, not answered yet, not older than QUERY_TTL."""
+        query = self._queries(kind).get(str(query_id))
+        if query is None or query["answer"] is not None or time.monotonic() - query["at"] > QUERY_TTL:
+            raise bad(QUERY_TOO_OLD)
+        return query
+
+    def _query_answer(self, kind: str, update: dict[str, Any]) -> dict[str, Any] | None:
+        answer: dict[str, Any] | None = self._queries(kind)[update[kind]["id"]]["answer"]
+        return answer
+
+    async def _wait_query_answer(self, kind: str, update: dict[str, Any], timeout: float) -> dict[str, Any]:
+        await self.wait_until(lambda: self._query_answer(kind, update) is not None, timeout,
+                              f"the bot's answer to {kind} {update[kind].get('query', update[kind].get('data'))!r}")
+        answer = self._query_answer(kind, update)
+        assert answer is not None
+        return answer
+
     # -- faults --------------------------------------------------------------------------------
 
     def inject_429(self, count: int = 1, retry_after: int = 1, method: str | None = "sendMessage") -> None:
@@ -314,6 +400,45 @@ class FakeBotAPI:
                     self.served_429 += 1
                 return error
         return None
+
+    # -- outages -------------------------------------------------------------------------------
+
+    @property
+    def down(self) -> bool:
+        return self._outage is not None
+
+    async def outage(self, mode: str = "refuse") -> None:
+        """Take the Bot API down until :meth:`restore`: ``"refuse"`` closes the listening socket and
+        every open connection (connection refused, as when the network is gone); ``"502"`` keeps
+        listening and answers every request ``502 Bad Gateway`` (as a proxy in front of a dead
+        server does). Long polls in progress end the same way."""
+        if mode not in ("refuse", "502"):
+            raise ValueError(f"outage mode must be 'refuse' or '502', not {mode!r}")
+        self._outage = mode
+        await self._notify()
+        if mode == "refuse" and self._site is not None and self._runner is not None:
+            await self._site.stop()
+            self._site = None
+            server = self._runner.server
+            for handler in list(server.connections if server is not None else []):
+                handler.force_close()
+
+    async def restore(self) -> None:
+        """End an outage: listen on the same port again and answer normally."""
+        if self._outage == "refuse" and self._runner is not None:
+            self._site = web.TCPSite(self._runner, self.host, self.port)
+            await self._site.start()
+        self._outage = None
+        await self._notify()
+
+    def _outage_response(self, method: str) -> web.Response:
+        self.outage_refused += 1
+        self.calls.append(Call(method, {}, 502))
+        if self._outage == "refuse" and self._runner is not None and self._runner.server is not None:
+            for handler in list(self._runner.server.connections):  # a connection opened just before
+                handler.force_close()
+        return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                            content_type="text/html")
 
     # -- waiting -------------------------------------------------------------------------------
 
@@ -428,6 +553,8 @@ class FakeBotAPI:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self._outage is not None:
+            return self._outage_response(method)
         if request.match_info["token"] != self.token:
             self.calls.append(Call(method, {}, 401))
             await self._notify()
@@ -441,6 +568,8 @@ class FakeBotAPI:
             if fault is not None:
                 raise fault
             result = await handler(params)
+            if self._outage is not None:  # the API went down while the call was held (long poll)
+                return self._outage_response(method)
         except ApiError as error:
             self.calls.append(Call(method, params, error.status))
             await self._notify()
@@ -490,7 +619,8 @@ class FakeBotAPI:
         self.polls_waiting += 1
         await self._notify()
         try:
-            while not (found := ready()) and time.monotonic() < deadline and not self._closing.is_set():
+            while (not (found := ready()) and time.monotonic() < deadline and not self._closing.is_set()
+                   and self._outage is None):
                 if poller.done():
                     raise ApiError(409, "Conflict: terminated by other getUpdates request; "
                                         "make sure that only one bot instance is running")
@@ -504,16 +634,22 @@ class FakeBotAPI:
         if poller.done() and poller is not self._poller:
             raise ApiError(409, "Conflict: terminated by other getUpdates request; "
                                 "make sure that only one bot instance is running")
+        if self._outage is not None:
+            return []  # _handle answers 502 instead; nothing was delivered
         self.delivered.update(u["update_id"] for u in found)
+        for update in found:  # queries count from when the bot got them, as in Telegram
+            for kind in ("callback_query", "inline_query"):
+                if kind in update:
+                    self._queries(kind)[update[kind]["id"]]["at"] = time.monotonic()
         return found
 
     async def _api_setwebhook(self, params: dict[str, Any]) -> Any:
         url = params.get("url", "")
         if url and not url.startswith("https://"):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
         secret = params.get("secret_token")
         if secret is not None and not _SECRET_RE.fullmatch(secret):
-            raise _bad("bad webhook: secret token contains unallowed characters")
+            raise bad("bad webhook: secret token contains unallowed characters")
         if params.get("drop_pending_updates"):
             self._updates.clear()
         self.webhook = {k: v for k, v in params.items()}
@@ -542,12 +678,12 @@ class FakeBotAPI:
     async def _api_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad("commands must be an array of at most 100 commands")
+            raise bad("commands must be an array of at most 100 commands")
         for command in commands:
             if not _COMMAND_RE.fullmatch(str(command.get("command", ""))):
-                raise _bad("BOT_COMMAND_INVALID")
+                raise bad("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
         self.commands[self._scope_key(params)] = commands
         return True
 
@@ -561,53 +697,90 @@ class FakeBotAPI:
     def _known_chat(self, params: dict[str, Any]) -> int:
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int) or chat_id not in self._chats:
-            raise _bad("chat not found")
+            raise bad("chat not found")
         return chat_id
 
     async def _api_sendchataction(self, params: dict[str, Any]) -> Any:
         self._known_chat(params)
         if params.get("action") not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+            raise bad("wrong parameter action in request")
         self.chat_actions.append(params)
         return True
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id = self._known_chat(params)
-        raw = params.get("text")
-        if not isinstance(raw, str):
-            raise _bad("message text is empty")
         parse_mode = params.get("parse_mode")
-        if parse_mode and parse_mode.lower() == "html":
-            try:
-                text, entities = parse_html(raw)
-            except EntityParseError as exc:
-                raise _bad(f"can't parse entities: {exc}") from None
-        elif parse_mode:
-            raise _bad(f"unsupported parse_mode {parse_mode!r} in this fake")
-        else:
-            text, entities = raw, list(params.get("entities") or [])
-        if not text.strip():
-            raise _bad("message text is empty")
-        if utf16_len(text) > TELEGRAM_LIMIT:
-            raise _bad("message is too long")
+        text, entities = parse_text(params.get("text"), parse_mode, params.get("entities"))
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id", params.get("reply_to_message_id"))
         allow_without = reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))
         if reply_to is not None and reply_to not in self._messages.get(chat_id, set()):
             if not allow_without:
-                raise _bad("message to be replied not found")
+                raise bad("message to be replied not found")
             reply_to = None
         message_id = self._next_message_id(chat_id)
         self._register(self._chats[chat_id], message_id)
-        sent = SentMessage(chat_id, message_id, text, raw, parse_mode, entities, reply_to, params)
+        sent = SentMessage(chat_id, message_id, text, str(params["text"]), parse_mode, entities, reply_to, params)
         self.sent_messages.append(sent)
+        self._sent[(chat_id, message_id)] = sent
+        if markup:
+            self.markups[(chat_id, message_id)] = markup
+        return self._message_json(sent)
+
+    def _message_json(self, sent: SentMessage) -> dict[str, Any]:
+        """A message the bot sent, as Telegram returns it (and embeds it in callback queries)."""
         result: dict[str, Any] = {
-            "message_id": message_id,
+            "message_id": sent.message_id,
             "date": int(time.time()),
-            "chat": self._chats[chat_id],
+            "chat": self._chats[sent.chat_id],
             "from": self.me(),
-            "text": text,
+            "text": sent.text,
         }
-        if entities:
-            result["entities"] = entities
+        if sent.entities:
+            result["entities"] = sent.entities
+        markup = self.markups.get((sent.chat_id, sent.message_id))
+        if markup:
+            result["reply_markup"] = markup
         return result
+
+    # -- inline keyboards and callback queries ----------------------------------------------------
+
+    async def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        if "inline_message_id" in params:
+            raise bad("inline messages are not emulated by this fake")
+        chat_id = self._known_chat(params)
+        key = (chat_id, params.get("message_id"))
+        if key not in self._sent:
+            raise bad("message to edit not found")
+        markup = params.get("reply_markup") or None
+        check_reply_markup(markup)
+        if markup == self.markups.get(key):
+            raise bad("message is not modified: specified new message content and reply markup are exactly "
+                      "the same as a current content and reply markup of the message")
+        if markup:
+            self.markups[key] = markup
+        else:
+            self.markups.pop(key, None)
+        self.markup_edits.append(params)
+        return self._message_json(self._sent[key])
+
+    async def _api_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        query = self._open_query("callback_query", params.get("callback_query_id"))
+        if len(str(params.get("text", ""))) > 200:
+            raise bad("MESSAGE_TOO_LONG")
+        query["answer"] = params
+        return True
+
+    # -- inline mode -----------------------------------------------------------------------------
+
+    async def _api_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        query = self._open_query("inline_query", params.get("inline_query_id"))
+        check_inline_results(params.get("results"))
+        cache_time = params.get("cache_time", 300)
+        if not isinstance(cache_time, int) or cache_time < 0:
+            raise bad("cache_time must be a non-negative integer")
+        query["answer"] = params
+        query["answered_at"] = time.monotonic()
+        return True

@@ -54,6 +54,22 @@ class ThreadedFakeBotAPI:
             return self.server.push_message(text, **kwargs)
         return self._run(push(), 5)
 
+    def push_inline_query(self, query: str, **kwargs: Any) -> dict[str, Any]:
+        async def push() -> dict[str, Any]:
+            return self.server.push_inline_query(query, **kwargs)
+        return self._run(push(), 5)
+
+    def press(self, message: SentMessage, label: str, **kwargs: Any) -> dict[str, Any]:
+        async def push() -> dict[str, Any]:
+            return self.server.press(message, label, **kwargs)
+        return self._run(push(), 5)
+
+    def outage(self, mode: str = "refuse") -> None:
+        self._run(self.server.outage(mode), 10)
+
+    def restore(self) -> None:
+        self._run(self.server.restore(), 10)
+
     def inject_429(self, count: int = 1, retry_after: int = 1, method: str | None = "sendMessage") -> None:
         self._loop.call_soon_threadsafe(self.server.inject_429, count, retry_after, method)
 
