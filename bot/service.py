@@ -80,7 +80,7 @@ class NewsService:
 
     def articles(self) -> list[ArticleInfo]:
         return [
-            ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.published, a.n_chunks)
+            ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.known_date, a.n_chunks)
             for i, a in enumerate(self.retriever.articles, start=1)
         ]
 

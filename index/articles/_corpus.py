@@ -4,7 +4,9 @@ Which files make up a corpus, in a stable order, and reading all of them into on
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .._errors import ArticleError, CorpusError
@@ -51,12 +53,29 @@ def read_corpus(path: Path) -> ReadReport:
     return report
 
 
+def file_time(file: Path) -> str | None:
+    """The file's modification time, ISO 8601 in UTC: an article's date of last resort."""
+    try:
+        return datetime.fromtimestamp(file.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+    except (OSError, OverflowError, ValueError):
+        return None
+
+
+def _dated(article: Article, fallback: str | None) -> Article:
+    """Every article has a published date: its own, else the file's time, marked so."""
+    if article.published or fallback is None:
+        return article
+    return dataclasses.replace(article, published=fallback, date_source="file")
+
+
 def _read_file(file: Path) -> Iterator[Article | tuple[str, str]]:
+    mtime = file_time(file)
     if is_jsonl(file):
-        yield from read_jsonl(file)
+        for item in read_jsonl(file):
+            yield _dated(item, mtime) if isinstance(item, Article) else item
         return
     try:
-        yield parse_text_article(file.stem, file.read_bytes(), origin=file.name)
+        yield _dated(parse_text_article(file.stem, file.read_bytes(), origin=file.name), mtime)
     except ArticleError as exc:
         yield (file.name, str(exc))
     except OSError as exc:
