@@ -1,17 +1,19 @@
 """NewsService: the one object every channel (CLI, REPL, Telegram, transcripts, eval) asks questions of.
 
 It opens the persisted index (building it when needed) and answers with the composer; the channels
-only draw what it returns."""
+only draw what it returns. `refresh()` reopens the index when the corpus changed and swaps the new
+retriever and composer in with one assignment of an immutable state: a question in flight keeps the
+state it started with, so it sees the old corpus or the new one, never half of each."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from index import BuildReport, Hit, Progress, Retriever, default_cache_dir, warm_up
+from index import BuildReport, Hit, Progress, Retriever, corpus_stamp, default_cache_dir, warm_up
 
 from .answer import Answer, Composer, ComposerSettings, QType, clean_question, example_questions, question_type
 
@@ -41,14 +43,41 @@ class ArticleInfo:
     sentences: int
 
 
+@dataclass(frozen=True)
+class _State:
+    """Everything one question reads, replaced whole by refresh()."""
+
+    retriever: Retriever
+    composer: Composer
+    build_report: BuildReport | None
+    stamp: tuple[tuple[str, int, int], ...]  # the corpus's files when this index was opened
+
+
 class NewsService:
-    """A loaded index and the composer; safe to call from several threads at once."""
+    """A loaded index and the composer; safe to call from several threads at once, and to refresh
+    while they ask."""
 
     def __init__(self, retriever: Retriever, build: BuildReport | None = None,
-                 composer_settings: ComposerSettings | None = None) -> None:
-        self.retriever = retriever
-        self.composer = Composer(retriever, composer_settings)
-        self.build_report = build
+                 composer_settings: ComposerSettings | None = None, *, corpus: Path | None = None,
+                 cache_dir: Path | None = None, stamp: tuple[tuple[str, int, int], ...] = ()) -> None:
+        self._composer_settings = composer_settings
+        self._state = _State(retriever, Composer(retriever, composer_settings), build, stamp)
+        self._corpus = corpus
+        self._cache_dir = cache_dir if cache_dir is not None or corpus is None else default_cache_dir(corpus)
+        self._refreshing = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._state.retriever
+
+    @property
+    def composer(self) -> Composer:
+        return self._state.composer
+
+    @property
+    def build_report(self) -> BuildReport | None:
+        """The report of the last build this service did (opening or refreshing), None when loaded."""
+        return self._state.build_report
 
     @classmethod
     def open(
@@ -62,49 +91,74 @@ class NewsService:
     ) -> NewsService:
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
+        stamp = corpus_stamp(corpus)  # before opening: a change made meanwhile is seen by the next refresh
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
-        return cls(retriever, report)
+        return cls(retriever, report, corpus=corpus, cache_dir=cache, stamp=stamp)
+
+    def refresh(self, *, warn: Callable[[str], None] | None = None) -> bool:
+        """Answer from the corpus as it is now: when its files changed since the index was opened,
+        open the index again (`index.open_index` builds what changed) and swap it in. True when the
+        service now answers from a different index. Refreshes run one at a time; questions go on
+        meanwhile, from the old index."""
+        if self._corpus is None:
+            return False
+        with self._refreshing:
+            old = self._state
+            stamp = corpus_stamp(self._corpus)
+            if stamp == old.stamp:
+                return False
+            assert self._cache_dir is not None
+            retriever, report = Retriever.open(self._corpus, self._cache_dir, warn=warn)
+            if retriever.data.manifest.get("fingerprint") == old.retriever.data.manifest.get("fingerprint"):
+                self._state = replace(old, stamp=stamp)  # touched, not changed
+                return False
+            self._state = _State(retriever, Composer(retriever, self._composer_settings), report, stamp)
+            return True
 
     def answer(self, question: str) -> Answer:
-        return self.composer.answer(question)
+        return self._state.composer.answer(question)
 
     def ranked(self, question: str, k: int = 5) -> list[Hit]:
         """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""
+        state = self._state
         q = clean_question(question)
         qtype = question_type(q)
-        result = self.retriever.search(q, k=self.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
-        reranked = self.composer.rerank(result.hits, qtype, q)
+        result = state.retriever.search(q, k=state.composer.settings.rerank_depth, agent_nouns=qtype is QType.PERSON)
+        reranked = state.composer.rerank(result.hits, qtype, q)
         return [hit for hit, _score, _spans in reranked[:k]]
 
     def articles(self) -> list[ArticleInfo]:
         return [
             ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.known_date, a.n_chunks)
-            for i, a in enumerate(self.retriever.articles, start=1)
+            for i, a in enumerate(self._state.retriever.articles, start=1)
         ]
 
     def article_count(self) -> int:
-        return len(self.retriever.articles)
+        return len(self._state.retriever.articles)
 
     def sentence_count(self) -> int:
-        return int(self.retriever.data.quotable.sum())
+        return int(self._state.retriever.data.quotable.sum())
 
     def describe(self) -> str:
+        retriever = self._state.retriever
         return (
-            f"{self.article_count():,} news articles ({self.sentence_count():,} sentences), "
-            f"for example: {self.retriever.articles[0].title}"
+            f"{len(retriever.articles):,} news articles ({int(retriever.data.quotable.sum()):,} sentences), "
+            f"for example: {retriever.articles[0].title}"
         )
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this corpus can answer, made from its own sentences (never canned)."""
-        return example_questions(self.retriever, n)
+        return example_questions(self._state.retriever, n)
 
     def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
-        """A cited sentence with its neighbours: [(position, text)]."""
-        for record in self.retriever.articles:
+        """A cited sentence with its neighbours: [(position, text)]; empty when the article is no longer in
+        the corpus (removed since the answer, and the service refreshed)."""
+        retriever = self._state.retriever
+        for record in retriever.articles:
             if record.article_id == article_id:
                 chunk = record.first_chunk + position
-                return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
-        raise KeyError(article_id)
+                return [(i - record.first_chunk, text) for i, text in retriever.context(chunk, before, after)]
+        return []
 

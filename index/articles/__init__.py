@@ -1,7 +1,7 @@
 """Articles: the Article model, reading a corpus (.txt/.md with front matter, .jsonl(.gz)), and taking
 articles from the web (the safe fetcher, feeds, page extraction, storing them in the corpus)."""
 
-from ._corpus import corpus_files, file_time, read_corpus
+from ._corpus import corpus_files, corpus_stamp, file_time, read_corpus
 from ._dedupe import NEAR_DUPLICATE_BITS, normalize_url, simhash
 from ._extract import PageArticle, extract_article
 from ._feeds import Feed, FeedItem, parse_feed, read_opml, write_opml
@@ -38,6 +38,7 @@ __all__ = [
     "article_from_json",
     "check_url",
     "corpus_files",
+    "corpus_stamp",
     "extract_article",
     "file_article",
     "file_time",

@@ -33,6 +33,24 @@ def corpus_files(path: Path) -> list[Path]:
     return files
 
 
+def corpus_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap signature of the corpus: each file's name, size and modification time. It changes when an
+    article file is added, edited or removed, so a running service can tell, without reading every
+    file, that there may be something new to index (empty when the corpus is missing or empty)."""
+    try:
+        files = corpus_files(path)
+    except CorpusError:
+        return ()
+    stamp = []
+    for file in files:
+        try:
+            stat = file.stat()
+            stamp.append((file.name, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            stamp.append((file.name, -1, -1))
+    return tuple(stamp)
+
+
 def read_corpus(path: Path) -> ReadReport:
     """Read every article under path; unreadable ones are reported, never fatal on their own."""
     report = ReadReport()

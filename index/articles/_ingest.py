@@ -111,8 +111,7 @@ def add_sources(live: LiveCorpus, fetcher: Fetcher, sources: Iterable[str]) -> l
             else:
                 article = file_article(Path(source))
             stored = live.store(article)
-        except NewsbotError as exc:
-            log.warning("add %s: %s", source, exc)
+        except NewsbotError as exc:  # the caller prints the outcome: no log line of its own
             outcomes.append(AddOutcome(source, "failed", message=str(exc)))
             continue
         if stored.added:
@@ -231,5 +230,4 @@ def poll_feeds(live: LiveCorpus, fetcher: Fetcher, *, workers: int = POLL_WORKER
                     report.failed_items += 1
                 elif outcome != "recovered":
                     report.added.append(outcome)
-    log.info("%s", report.line())
     return report
