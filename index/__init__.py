@@ -53,6 +53,7 @@ from .articles import (
     read_corpus,
     read_opml,
     simhash,
+    split_front_matter,
     write_opml,
 )
 from .bm25 import BM25Scorer, warm_up
@@ -157,6 +158,7 @@ __all__ = [
     "read_opml",
     "save_index",
     "simhash",
+    "split_front_matter",
     "split_sentences",
     "warm_up",
     "write_opml",
