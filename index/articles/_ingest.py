@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from .._errors import ArticleError, ExtractError, FetchRefusedError, NewsbotError
 from ._corpus import file_time
+from ._dedupe import normalize_url
 from ._extract import extract_article
 from ._feeds import parse_feed
 from ._fetch import Fetcher, FetchResult
@@ -220,9 +221,18 @@ def poll_feeds(live: LiveCorpus, fetcher: Fetcher, *, workers: int = POLL_WORKER
                     report.not_modified += 1
                 else:
                     report.failed_feeds += 1
-            items = live.pending_items()
-            outcomes = pool.map(lambda i: _guard(f"item {i.link}", lambda: _take_item(live, fetcher, i), "failed"),
-                                items)
+            # an item listed by several feeds is fetched once: its first listing, then the others
+            # (which find it stored)
+            first: dict[str, PendingItem] = {}
+            again: list[PendingItem] = []
+            for item in live.pending_items():
+                key = normalize_url(item.link)
+                if key in first:
+                    again.append(item)
+                else:
+                    first[key] = item
+            outcomes = [outcome for batch in (list(first.values()), again) for outcome in pool.map(
+                lambda i: _guard(f"item {i.link}", lambda: _take_item(live, fetcher, i), "failed"), batch)]
             for outcome in outcomes:
                 if outcome == "duplicate":
                     report.duplicates += 1
