@@ -52,7 +52,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from index import parse_text_article, read_corpus, split_front_matter, split_sentences  # noqa: E402
-from tests.newsweb import ATOM, RSS, Item, NewsWeb, article_html, atom, rss  # noqa: E402
+from tests.newsweb import ATOM, RSS, Item, NewsWeb, article_html, atom, rss, session_processes  # noqa: E402
 
 SHARED = Path(os.environ.get("NEWSBOT_SHARED", REPO.parent / "shared"))
 NEWSQA = SHARED / "eval" / "newsqa"
@@ -268,19 +268,6 @@ def feeds(args: argparse.Namespace) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------- kill
 
 
-def _session(sid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z" and int(fields[3]) == sid:
-                found.append(int(entry))
-    return found
-
-
 def _stored_urls(corpus: Path) -> list[str]:
     return [split_front_matter(p.read_text("utf-8"))[0].get("url", "") for p in corpus.glob("*.md")]
 
@@ -331,7 +318,7 @@ def kill(args: argparse.Namespace) -> dict[str, Any]:
                 os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             deadline = time.monotonic() + 5
-            while (left := _session(proc.pid)) and time.monotonic() < deadline:
+            while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
                 time.sleep(0.1)
             stored = _stored_urls(corpus)
             opened = newsbot(["index"], corpus)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import html
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,6 +128,23 @@ class NewsWeb:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def session_processes(sid: int) -> list[int]:
+    """The live processes of a session (Linux /proc): what a killed command whose session this was
+    left behind (start it with start_new_session=True; its pid is the session id)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(int(entry))
+    return found
 
 
 # -- documents ---------------------------------------------------------------------------------

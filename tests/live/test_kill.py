@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from index import read_corpus, split_front_matter
-from tests.newsweb import RSS, Item, NewsWeb, article_html, rss
+from tests.newsweb import RSS, Item, NewsWeb, article_html, rss, session_processes
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = ("harbour council budget river station festival minister storm museum election bridge airport "
@@ -24,21 +24,6 @@ def story(n: int) -> list[str]:
     words = [WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(40)]
     return [f"Story {n} reports that the {' '.join(words[i:i + 10])} plans moved ahead on day {n + i}."
             for i in range(0, 40, 10)]
-
-
-def session_processes(sid: int) -> list[int]:
-    """The live processes of a session (a killed command's children would still be in it)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            found.append(int(entry))
-    return found
 
 
 def wait_gone(sid: int, timeout: float = 10) -> list[int]:

@@ -6,28 +6,16 @@ import asyncio
 import threading
 from typing import Any
 
-from bot.answer import Answer
+from tests.telegram.test_tg_bot import Wrapped
 
 
-class Refreshing:
-    """Delegates to the real service and counts the refreshes the job queue asks for."""
+class Refreshing(Wrapped):
+    """The real service, counting the refreshes the job queue asks for."""
 
     def __init__(self, real: Any) -> None:
-        self.real = real
+        super().__init__(real)
         self.refreshes = 0
         self.called = threading.Event()
-
-    def answer(self, question: str) -> Answer:
-        return self.real.answer(question)
-
-    def articles(self) -> list[Any]:
-        return self.real.articles()
-
-    def example_questions(self, n: int = 3) -> list[str]:
-        return self.real.example_questions(n)
-
-    def describe(self) -> str:
-        return self.real.describe()
 
     def refresh(self, warn: Any = None) -> bool:
         self.refreshes += 1
