@@ -7,6 +7,10 @@ Code below the command line raises these; only `bot.cli` turns them into a one-l
     NewsbotError               index   the root; its message is one line meant for the user
     ├── CorpusError            index   the corpus is missing, empty or holds no readable article
     ├── ArticleError           index   one article cannot be read (the build skips it with a warning)
+    │   └── ExtractError               a fetched page or file holds no article text (navigation only, not HTML)
+    ├── FetchError             index   a URL could not be fetched (HTTP status, timeout, too large, redirects)
+    │   └── FetchRefusedError          not http(s), or a private / loopback / link-local address
+    ├── FeedError              index   a feed or OPML file that cannot be used, or a feed not followed
     ├── IndexFileError         index   a persisted index is missing, corrupt or stale (it is rebuilt)
     ├── QueryError             index   a question that cannot be searched
     │   ├── EmptyQueryError            empty or blank
@@ -29,6 +33,10 @@ from index import (
     ArticleError,
     CorpusError,
     EmptyQueryError,
+    ExtractError,
+    FeedError,
+    FetchError,
+    FetchRefusedError,
     IndexFileError,
     NewsbotError,
     NoContentWordsError,
@@ -71,7 +79,7 @@ def exit_code(error: NewsbotError) -> int:
 
 
 __all__ = [
-    "EXIT_ERROR", "ArticleError", "BotRunError", "CorpusError", "EmptyQueryError", "EvalFileError",
-    "IndexFileError", "NewsbotError", "NoContentWordsError", "QueryError", "QueryTooLongError", "SettingsError",
-    "StateError", "TranscriptError", "exit_code",
+    "EXIT_ERROR", "ArticleError", "BotRunError", "CorpusError", "EmptyQueryError", "EvalFileError", "ExtractError",
+    "FeedError", "FetchError", "FetchRefusedError", "IndexFileError", "NewsbotError", "NoContentWordsError",
+    "QueryError", "QueryTooLongError", "SettingsError", "StateError", "TranscriptError", "exit_code",
 ]

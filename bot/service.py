@@ -1,18 +1,20 @@
 """NewsService: the one object every channel (CLI, REPL, Telegram, transcripts, eval) asks questions of.
 
 It opens the persisted index (building it when needed) and answers with the composer; the channels
-only draw what it returns."""
+only draw what it returns. `refresh()` reopens the index when the corpus changed and swaps the new
+retriever and composer in with one assignment of an immutable state: a question in flight keeps the
+state it started with, so it sees the old corpus or the new one, never half of each."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from index import BuildReport, Hit, Progress, Retriever, atomic_write_json, default_cache_dir, warm_up
+from index import BuildReport, Hit, Progress, Retriever, atomic_write_json, corpus_stamp, default_cache_dir, warm_up
 
 from .answer import Answer, AnswerKind, Composer, ComposerSettings, make_examples
 
@@ -46,17 +48,43 @@ class ArticleInfo:
     sentences: int
 
 
+@dataclass(frozen=True)
+class _State:
+    """Everything one question reads, replaced whole by refresh()."""
+
+    retriever: Retriever
+    composer: Composer
+    build_report: BuildReport | None
+    stamp: tuple[tuple[str, int, int], ...]  # the corpus's files when this index was opened
+    examples: list[str] | None = None  # example questions of this index, once made or read
+
+
 class NewsService:
-    """A loaded index and the composer; safe to call from several threads at once."""
+    """A loaded index and the composer; safe to call from several threads at once, and to refresh
+    while they ask."""
 
     def __init__(self, retriever: Retriever, build: BuildReport | None = None,
-                 composer_settings: ComposerSettings | None = None, *, cache_dir: Path | None = None) -> None:
-        self.retriever = retriever
-        self.composer = Composer(retriever, composer_settings)
-        self.build_report = build
-        self._cache_dir = cache_dir
-        self._examples: list[str] | None = None
+                 composer_settings: ComposerSettings | None = None, *, corpus: Path | None = None,
+                 cache_dir: Path | None = None, stamp: tuple[tuple[str, int, int], ...] = ()) -> None:
+        self._composer_settings = composer_settings
+        self._state = _State(retriever, Composer(retriever, composer_settings), build, stamp)
+        self._corpus = corpus
+        self._cache_dir = cache_dir if cache_dir is not None or corpus is None else default_cache_dir(corpus)
+        self._refreshing = threading.Lock()
         self._examples_lock = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._state.retriever
+
+    @property
+    def composer(self) -> Composer:
+        return self._state.composer
+
+    @property
+    def build_report(self) -> BuildReport | None:
+        """The report of the last build this service did (opening or refreshing), None when loaded."""
+        return self._state.build_report
 
     @classmethod
     def open(
@@ -70,86 +98,120 @@ class NewsService:
     ) -> NewsService:
         """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
+        stamp = corpus_stamp(corpus)  # before opening: a change made meanwhile is seen by the next refresh
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
-        service = cls(retriever, report, cache_dir=cache)
+        service = cls(retriever, report, corpus=corpus, cache_dir=cache, stamp=stamp)
         service.example_questions()  # made (and stored beside the index) now, when the index is new
         return service
 
+    def refresh(self, *, warn: Callable[[str], None] | None = None) -> bool:
+        """Answer from the corpus as it is now: when its files changed since the index was opened,
+        open the index again (`index.open_index` builds what changed) and swap it in. True when the
+        service now answers from a different index. Refreshes run one at a time; questions go on
+        meanwhile, from the old index."""
+        if self._corpus is None:
+            return False
+        with self._refreshing:
+            old = self._state
+            stamp = corpus_stamp(self._corpus)
+            if stamp == old.stamp:
+                return False
+            assert self._cache_dir is not None
+            retriever, report = Retriever.open(self._corpus, self._cache_dir, warn=warn)
+            if retriever.data.manifest.get("fingerprint") == old.retriever.data.manifest.get("fingerprint"):
+                self._state = replace(old, stamp=stamp)  # touched, not changed
+                return False
+            self._state = _State(retriever, Composer(retriever, self._composer_settings), report, stamp)
+            self.example_questions()  # the new index's own examples, made now rather than on a question
+            return True
+
     def answer(self, question: str) -> Answer:
-        answer = self.composer.answer(question)
+        answer = self._state.composer.answer(question)
         if answer.kind in (AnswerKind.SMALL_TALK, AnswerKind.NO_ANSWER) and answer.notice:
             answer.examples = self.example_questions(3)  # what it can answer instead
         return answer
 
     def ranked(self, question: str, k: int = 5) -> list[Hit]:
         """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""
-        parsed, result, _changes = self.composer.understand(question)
-        reranked = self.composer.rerank(result.hits, parsed, lambda term: any(term in g for g in result.terms))
+        composer = self._state.composer
+        parsed, result, _changes = composer.understand(question)
+        reranked = composer.rerank(result.hits, parsed, lambda term: any(term in g for g in result.terms))
         return [r.hit for r in reranked[:k]]
 
     def articles(self) -> list[ArticleInfo]:
         return [
-            ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.published, a.n_chunks)
-            for i, a in enumerate(self.retriever.articles, start=1)
+            ArticleInfo(i, a.article_id, a.title, a.outlet, a.url, a.known_date, a.n_chunks)
+            for i, a in enumerate(self._state.retriever.articles, start=1)
         ]
 
     def article_count(self) -> int:
-        return len(self.retriever.articles)
+        return len(self._state.retriever.articles)
 
     def sentence_count(self) -> int:
-        return int(self.retriever.data.quotable.sum())
+        return int(self._state.retriever.data.quotable.sum())
 
     def describe(self) -> str:
+        retriever = self._state.retriever
         return (
-            f"{self.article_count():,} news articles ({self.sentence_count():,} sentences), "
-            f"for example: {self.retriever.articles[0].title}"
+            f"{len(retriever.articles):,} news articles ({int(retriever.data.quotable.sum()):,} sentences), "
+            f"for example: {retriever.articles[0].title}"
         )
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this corpus can answer, made from its own sentences and checked by answering them.
 
         They are made once per index and kept beside it (a read-only cache keeps them in memory)."""
-        with self._examples_lock:
-            if self._examples is None:
-                self._examples = self._stored_examples()
-                if self._examples is None:
-                    self._examples = make_examples(self.composer)
-                    self._store_examples(self._examples)
-        return self._examples[:n]
+        state = self._state
+        if state.examples is None:
+            with self._examples_lock:
+                state = self._state
+                if state.examples is None:
+                    examples = self._stored_examples(state)
+                    if examples is None:
+                        examples = make_examples(state.composer)
+                        self._store_examples(state, examples)
+                    state = replace(state, examples=examples)
+                    if self._state.retriever is state.retriever:
+                        self._state = state
+        return (state.examples or [])[:n]
 
-    def _index_identity(self) -> str:
-        manifest = self.retriever.data.manifest
-        return str(getattr(self.retriever.data, "identity", None) or
+    @staticmethod
+    def _index_identity(state: _State) -> str:
+        data = state.retriever.data
+        manifest = data.manifest
+        return str(getattr(data, "identity", None) or
                    f"{manifest.get('fingerprint')}:{manifest.get('built_at')}:{manifest.get('analyzer')}")
 
-    def _stored_examples(self) -> list[str] | None:
+    def _stored_examples(self, state: _State) -> list[str] | None:
         if self._cache_dir is None:
             return None
         try:
             stored = json.loads((self._cache_dir / EXAMPLES_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(stored, dict) or stored.get("index") != self._index_identity():
+        if not isinstance(stored, dict) or stored.get("index") != self._index_identity(state):
             return None
         questions = stored.get("questions")
         return [q for q in questions if isinstance(q, str)] if isinstance(questions, list) else None
 
-    def _store_examples(self, questions: list[str]) -> None:
+    def _store_examples(self, state: _State, questions: list[str]) -> None:
         if self._cache_dir is None:
             return
         try:
-            stored = {"index": self._index_identity(), "questions": questions}
-            atomic_write_json(self._cache_dir / EXAMPLES_FILE, stored)
+            atomic_write_json(self._cache_dir / EXAMPLES_FILE, {"index": self._index_identity(state),
+                                                                 "questions": questions})
         except OSError:
             pass  # a read-only cache: they are kept in memory
 
     def context(self, article_id: str, position: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
-        """A cited sentence with its neighbours: [(position, text)]."""
-        for record in self.retriever.articles:
+        """A cited sentence with its neighbours: [(position, text)]; empty when the article is no longer in
+        the corpus (removed since the answer, and the service refreshed)."""
+        retriever = self._state.retriever
+        for record in retriever.articles:
             if record.article_id == article_id:
                 chunk = record.first_chunk + position
-                return [(i - record.first_chunk, text) for i, text in self.retriever.context(chunk, before, after)]
-        raise KeyError(article_id)
+                return [(i - record.first_chunk, text) for i, text in retriever.context(chunk, before, after)]
+        return []
 

@@ -18,6 +18,8 @@ STATE_FILE = "state.sqlite3"
 
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h)?")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
 class Settings(BaseSettings):
@@ -56,6 +58,19 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=30, ge=1, le=3650, description="days conversations and feedback are kept"
     )
+    feed_interval: float = Field(
+        default=900, ge=0, description="seconds between background polls of the feeds (and looks for new "
+        "corpus files) in the REPL and the bot; 0 = never; '15m', '1h', '30s' work too"
+    )
+    fetch_allow_private: bool = Field(
+        default=False, description="let the fetcher reach private, loopback and link-local addresses"
+    )
+    fetch_timeout: float = Field(default=30, gt=0, le=600, description="seconds one fetch may take in all")
+    fetch_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="largest page or feed, after decompression"
+    )
+    fetch_host_delay: float = Field(default=1.0, ge=0, le=60, description="seconds between requests to one host")
+    poll_workers: int = Field(default=8, ge=1, le=64, description="feeds and pages fetched at the same time")
 
     @field_validator("telegram_token", "state_path", mode="before")
     @classmethod
@@ -103,6 +118,16 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("feed_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = _DURATION_RE.fullmatch(value.strip().lower())
+            if match is None:
+                raise ValueError("must be seconds or a duration such as 900, 30s, 15m or 1h")
+            return float(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]
+        return value
 
     @field_validator("allowed_chats", "admins", mode="before")
     @classmethod

@@ -267,7 +267,7 @@ class Composer:
                 number_of[aid] = len(sources) + 1
                 rec = hit.article
                 sources.append(Source(n=number_of[aid], article_id=aid, title=rec.title, outlet=rec.outlet,
-                                      url=rec.url, published=rec.published))
+                                      url=rec.url, published=rec.known_date))
             return number_of[aid]
 
         for i, ranked in enumerate(chosen):

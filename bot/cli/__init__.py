@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.settings import Settings
 
-from . import _ask, _eval, _feedback, _index, _telegram, _transcripts
+from . import _ask, _eval, _feedback, _index, _live, _telegram, _transcripts
 from ._common import add_common_args, run_command
 from ._telegram import health_check
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _ask.add_parsers(sub)  # ask, repl
     _index.add_parsers(sub)  # index
+    _live.add_parsers(sub)  # add, follow, unfollow, feeds, poll
     _telegram.add_parsers(sub)  # telegram, check
     _eval.add_parsers(sub)  # eval
     _transcripts.add_parsers(sub)  # transcripts check|record

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from bot.errors import SettingsError
+from bot.live import LiveUpdater
 from bot.render import render_json, render_rich
 from bot.repl import run_repl
 from bot.settings import Settings
@@ -72,7 +73,11 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, *, notice: str | None
     service = open_service(settings)
     if notice:
         say(notice)
-    repl = run_repl(service, history=settings.index_dir / "repl_history")
+    updater = LiveUpdater(service, settings).start()  # feeds and new corpus files, in the background
+    try:
+        repl = run_repl(service, history=settings.index_dir / "repl_history")
+    finally:
+        updater.stop()
     record = getattr(args, "record", None)
     if record is not None:
         path = save_session(record, repl.exchanges, settings.corpus)

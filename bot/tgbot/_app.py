@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.errors import BotRunError, NewsbotError, SettingsError, StateError
+from bot.live import LiveUpdater
 from bot.logs import configure_logging, redact, secrets_of
 from bot.service import NewsService, Service
 from bot.settings import Settings
@@ -157,10 +158,20 @@ async def _post_init(app: Application) -> None:
         await asyncio.to_thread(_warm_up, app.bot_data["service"])
     if app.bot_data.get("state") is None:
         app.bot_data["state"] = await asyncio.to_thread(open_state, settings)
+    if settings.feed_interval > 0 and app.job_queue is not None:
+        # feeds polled and new corpus files picked up in the background (bot/live.py)
+        app.bot_data["live"] = LiveUpdater(app.bot_data["service"], settings)
+        app.job_queue.run_repeating(_live_round, interval=settings.feed_interval, first=settings.feed_interval,
+                                    name="newsbot-live")
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     description = await asyncio.to_thread(app.bot_data["service"].describe)
     app.bot_data["ready"] = True
     log.info("@%s ready (%s): %s", app.bot.username, _where(settings), description)
+
+
+async def _live_round(context: Any) -> None:
+    """A JobQueue job: one LiveUpdater round in a worker thread (the event loop keeps answering)."""
+    await asyncio.to_thread(context.application.bot_data["live"].run_once)
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -4,7 +4,9 @@ Which files make up a corpus, in a stable order, and reading all of them into on
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .._errors import ArticleError, CorpusError
@@ -31,6 +33,24 @@ def corpus_files(path: Path) -> list[Path]:
     return files
 
 
+def corpus_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap signature of the corpus: each file's name, size and modification time. It changes when an
+    article file is added, edited or removed, so a running service can tell, without reading every
+    file, that there may be something new to index (empty when the corpus is missing or empty)."""
+    try:
+        files = corpus_files(path)
+    except CorpusError:
+        return ()
+    stamp = []
+    for file in files:
+        try:
+            stat = file.stat()
+            stamp.append((file.name, stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            stamp.append((file.name, -1, -1))
+    return tuple(stamp)
+
+
 def read_corpus(path: Path) -> ReadReport:
     """Read every article under path; unreadable ones are reported, never fatal on their own."""
     report = ReadReport()
@@ -51,12 +71,29 @@ def read_corpus(path: Path) -> ReadReport:
     return report
 
 
+def file_time(file: Path) -> str | None:
+    """The file's modification time, ISO 8601 in UTC: an article's date of last resort."""
+    try:
+        return datetime.fromtimestamp(file.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+    except (OSError, OverflowError, ValueError):
+        return None
+
+
+def _dated(article: Article, fallback: str | None) -> Article:
+    """Every article has a published date: its own, else the file's time, marked so."""
+    if article.published or fallback is None:
+        return article
+    return dataclasses.replace(article, published=fallback, date_source="file")
+
+
 def _read_file(file: Path) -> Iterator[Article | tuple[str, str]]:
+    mtime = file_time(file)
     if is_jsonl(file):
-        yield from read_jsonl(file)
+        for item in read_jsonl(file):
+            yield _dated(item, mtime) if isinstance(item, Article) else item
         return
     try:
-        yield parse_text_article(file.stem, file.read_bytes(), origin=file.name)
+        yield _dated(parse_text_article(file.stem, file.read_bytes(), origin=file.name), mtime)
     except ArticleError as exc:
         yield (file.name, str(exc))
     except OSError as exc:

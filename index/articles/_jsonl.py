@@ -59,13 +59,15 @@ def article_from_json(obj: object, origin: str) -> Article:
         first = text.strip().split("\n", 1)[0]
         title, title_from_body = title_from_sentence(first), True
     meta = {k: obj.get(k) for k in ("source", "url", "published", "date")}
+    published = next((v for v in (meta["published"], meta["date"]) if isinstance(v, str) and v.strip()), None)
     return Article(
         article_id=article_id.strip(),
         title=" ".join(title.split()),
         body=text,
         outlet=meta["source"] if isinstance(meta["source"], str) else None,
         url=meta["url"] if isinstance(meta["url"], str) else None,
-        published=next((v for v in (meta["published"], meta["date"]) if isinstance(v, str)), None),
+        published=published,
         origin=origin,
         title_from_body=title_from_body,
+        date_source="record" if published else None,
     )

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DATE_SOURCES = ("feed", "page", "fetched", "front matter", "record", "file")
+"""Where an article's published date came from, most trusted first: the feed that listed it, the page's
+metadata, the time it was fetched (neither said), the front matter of a file or the field of a JSONL
+record written by hand, and, as a last resort, the file's modification time (a guess, never shown as
+the article's date)."""
+
 
 @dataclass(frozen=True)
 class Article:
@@ -17,6 +23,7 @@ class Article:
     published: str | None = None
     origin: str = ""  # file name (and line, for JSONL) the article came from
     title_from_body: bool = False  # the first line was story text, not a headline
+    date_source: str | None = None  # where published came from: one of DATE_SOURCES
 
 
 @dataclass

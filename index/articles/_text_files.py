@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .._errors import ArticleError
-from ._model import Article
+from ._model import DATE_SOURCES, Article
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 _FRONT_MATTER_FENCE = "---"
@@ -20,13 +20,9 @@ def parse_text_article(article_id: str, raw: bytes, *, origin: str = "") -> Arti
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"not valid UTF-8 (byte {exc.start})") from None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not text.removeprefix("\ufeff").strip():
         raise ArticleError("empty file")
-    meta: dict[str, str] = {}
-    lines = text.split("\n")
-    if lines[0].strip() == _FRONT_MATTER_FENCE:
-        meta, lines = _front_matter(lines)
+    meta, lines = split_front_matter(text)
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
@@ -42,30 +38,57 @@ def parse_text_article(article_id: str, raw: bytes, *, origin: str = "") -> Arti
         title, title_from_body = title_from_sentence(title), True
     if not body.strip() and not title_from_body:
         raise ArticleError("a headline but no body")
+    published = meta.get("published") or meta.get("date") or None
+    date_source = meta.get("date_source") if meta.get("date_source") in DATE_SOURCES else "front matter"
     return Article(
         article_id=article_id,
         title=title,
         body=body,
         outlet=meta.get("source") or meta.get("outlet") or None,
         url=meta.get("url") or None,
-        published=meta.get("published") or meta.get("date") or None,
+        published=published,
         origin=origin,
         title_from_body=title_from_body,
+        date_source=date_source if published else None,
     )
 
 
-def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """A '---' fenced block of 'key: value' lines; an unclosed block is an error, not body text."""
+def split_front_matter(text: str) -> tuple[dict[str, str], list[str]]:
+    """The front matter (keys lower case) and the lines after it; no front matter: ({}, every line).
+
+    A '---' fenced block of 'key: value' lines; an unclosed block is an error, not body text. A value in
+    matching quotes loses that one pair ('"Yes," he said' keeps its own quotes when written quoted)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[0].strip() != _FRONT_MATTER_FENCE:
+        return {}, lines
     meta: dict[str, str] = {}
     for i, line in enumerate(lines[1:], start=1):
         if line.strip() == _FRONT_MATTER_FENCE:
             return meta, lines[i + 1 :]
         match = _META_LINE.match(line.strip())
         if match:
-            meta[match.group(1).lower()] = match.group(2).strip().strip("\"'")
+            value = match.group(2).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            meta[match.group(1).lower()] = value.strip()
         elif line.strip():
             raise ArticleError(f"front matter line {i + 1} is not 'key: value'")
     raise ArticleError("front matter block never closes (no second '---')")
+
+
+def front_matter_text(meta: dict[str, str | None]) -> str:
+    """A front matter block (with its fences and a final newline) that split_front_matter reads back
+    exactly: values on one line, quoted when they start or end with a quote or a blank."""
+    out = [_FRONT_MATTER_FENCE]
+    for key, value in meta.items():
+        if value is None:
+            continue
+        value = " ".join(str(value).split())
+        if value[:1] in "\"'" or value[-1:] in "\"'":
+            value = f'"{value}"'
+        out.append(f"{key}: {value}")
+    out.append(_FRONT_MATTER_FENCE)
+    return "\n".join(out) + "\n"
 
 
 def looks_like_body_text(first_line: str) -> bool:

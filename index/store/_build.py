@@ -61,7 +61,7 @@ def build_index(
             records.append(
                 ArticleRecord(
                     article.article_id, article.title, article.outlet, article.url, article.published,
-                    article.origin, len(chunk_article), n_chunks, article.title_from_body,
+                    article.origin, len(chunk_article), n_chunks, article.title_from_body, article.date_source,
                 )
             )
             chunk_article.extend([index] * n_chunks)

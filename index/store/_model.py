@@ -12,7 +12,7 @@ import numpy as np
 from ..bm25 import BM25Scorer
 from ..text import BlockKind
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: ArticleRecord.date_source, and every article dated
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 KIND_CODES = {BlockKind.STORY: 0, BlockKind.HIGHLIGHT: 1, BlockKind.SUBHEADING: 2}
 
@@ -34,6 +34,13 @@ class ArticleRecord:
     first_chunk: int
     n_chunks: int
     title_from_body: bool = False
+    date_source: str | None = None  # where published came from (index.articles.DATE_SOURCES)
+
+    @property
+    def known_date(self) -> str | None:
+        """published, unless it is only the file's modification time: a guess that sources do not show
+        as the article's date."""
+        return None if self.date_source == "file" else self.published
 
     def to_json(self) -> dict[str, object]:
         return self.__dict__.copy()

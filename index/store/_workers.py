@@ -26,6 +26,7 @@ PARALLEL_MIN_ARTICLES = 2000
 MAX_BUILD_WORKERS = 4
 _BATCH_ARTICLES = 256  # articles per task sent to a worker
 _SERIAL_BATCH_ARTICLES = 16
+_PARENT_CHECK_SECONDS = 0.5
 
 
 def worker_count(n_articles: int, requested: int | None = None) -> int:
@@ -130,11 +131,24 @@ def processed_batches(
         yield lo, process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a worker whose parent is gone (a build killed with kill -9) exits within a
+    second instead of waiting for work forever: a process killed at any moment leaves none behind."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 def _parallel_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, Batch]]:
     bounds = range(0, len(articles), _BATCH_ARTICLES)
     # fork is quickest and needs no `if __name__ == "__main__"` guard in the caller's script, but it
     # copies other threads' locks mid-flight: with threads about (a bot, a numba warm-up), spawn.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         results = pool.map(process_articles, (articles[lo : lo + _BATCH_ARTICLES] for lo in bounds))
         yield from zip(bounds, results, strict=True)
