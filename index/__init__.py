@@ -83,6 +83,7 @@ from .text import (
     fold,
     normalize_text,
     split_sentences,
+    token_terms,
 )
 
 __all__ = [
@@ -164,6 +165,7 @@ __all__ = [
     "simhash",
     "split_front_matter",
     "split_sentences",
+    "token_terms",
     "warm_up",
     "write_opml",
 ]

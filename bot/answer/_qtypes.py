@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from index import analyze, fold
 
@@ -79,6 +80,27 @@ class Question:
     subject: str | None = None  # DEFINITION: the name to define
     counted: frozenset[str] = frozenset()  # "how many votes": the terms of what is counted
     frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("with", "charg")
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """The question's analyzed terms, in order (computed once: every candidate sentence reads them)."""
+        return tuple(analyze(self.text))
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Its folded words, stopwords included ("say", "how" …)."""
+        return frozenset(re.findall(r"[a-z]+", fold(self.text)))
+
+    @cached_property
+    def owned(self) -> frozenset[str]:
+        """Terms a phrase may share with the question and still answer it: the asked-for noun ("Which
+        embassy" → "U.S. Embassy"), an age's own words, and a possessive owner ("Who is Le Pen's niece?"
+        → "Marion Maréchal-Le Pen")."""
+        terms = set(analyze(self.noun)) if self.noun else set()
+        if self.qtype is QType.AGE:
+            terms |= set(analyze("old age aged year"))  # "47-year-old" holds the question's "old"
+        terms |= {t for w in re.findall(r"((?:[A-Z][\w’-]*\s+)*[A-Z][\w’-]*)['’]s\b", self.text) for t in analyze(w)}
+        return frozenset(terms)
 
 
 def question_type(question: str) -> QType:

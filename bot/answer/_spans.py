@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index import analyze, fold
+from index import analyze, fold, token_terms
 
 from ._qtypes import AUX, Form, QType, Question
 
@@ -57,7 +57,7 @@ def _tokens(text: str, match: Match) -> list[_Tok]:
         raw = m.group()
         core = raw.strip(_EDGE)
         start = m.start() + len(raw) - len(raw.lstrip(_EDGE))
-        terms = tuple(analyze(core)) if core else ()
+        terms = token_terms(core) if core else ()
         out.append(_Tok(start, start + len(core), core, raw, terms, frozenset(t for t in terms if match(t))))
     return out
 
@@ -410,8 +410,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     matched = [i for i, t in enumerate(toks) if t.matched]
     if not matched and not anywhere:
         return None
-    question_terms = set(analyze(question.text))
-    words = set(re.findall(r"[a-z]+", fold(question.text)))
+    question_terms = set(question.terms)
+    words = question.words
     if question.qtype in (QType.GENERAL, QType.ENTITY) and not words & _WH_WORDS:
         return None  # a few keywords ("Maréchal", "FN") ask for no particular phrase
     if question.qtype is QType.GENERAL and (_SAYING & words or "how" in words or "why" in words):
@@ -426,12 +426,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     if question.qtype in (QType.PERSON, QType.ENTITY) and question_terms & _WIN:
         converse = next((i for i, t in enumerate(toks) if set(t.terms) & _LOSE), None)
     qtype = question.qtype
-    noun_terms = set(analyze(question.noun)) if question.noun else set()
-    if qtype is QType.AGE:
-        noun_terms |= set(analyze("old age aged year"))  # "47-year-old" holds the question's "old"
-    # "Who is Le Pen's niece?": the owner's name may be part of the answer's ("Marion Maréchal-Le Pen")
-    noun_terms |= {t for w in re.findall(r"((?:[A-Z][\w’-]*\s+)*[A-Z][\w’-]*)['’]s\b", question.text)
-                   for t in analyze(w)}
+    noun_terms = question.owned
     best: AnswerSpan | None = None
     for start, end in _typed_candidates(question, text, toks):
         rng = _token_range(toks, start, end)
@@ -492,7 +487,7 @@ def _anchor(question: Question, toks: list[_Tok]) -> int | None:
     """Where the question's verb is in the sentence: for an object question its last word the sentence
     holds ("What did Kaka deserve?" → "deserves"), for a subject question its first after the
     question word ("Who beat Le Pen?" → "beat")."""
-    terms = analyze(question.text)
+    terms = question.terms
     object_like = question.form is not Form.SUBJECT
     for term in (reversed(terms) if object_like else terms):
         at = [i for i, tok in enumerate(toks) if term in tok.terms or term in tok.found]

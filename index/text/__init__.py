@@ -5,7 +5,7 @@ that turns sentences and questions alike into terms, and acronym mining. Nothing
 files or BM25."""
 
 from ._acronyms import collect_acronyms, merge_acronyms, resolve_acronyms
-from ._analyzer import STOPWORDS, analyze, analyzer_signature, content_words, fold
+from ._analyzer import STOPWORDS, analyze, analyzer_signature, content_words, fold, token_terms
 from ._clean import Block, BlockKind, clean_body, normalize_text
 from ._sentences import MIN_QUOTABLE_WORDS, Chunk, chunk_blocks, split_sentences
 from ._spelling import Correction, correct_spelling
@@ -29,4 +29,5 @@ __all__ = [
     "normalize_text",
     "resolve_acronyms",
     "split_sentences",
+    "token_terms",
 ]

@@ -108,6 +108,13 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=200_000)
+def token_terms(token: str) -> tuple[str, ...]:
+    """analyze() of one whitespace-free token, remembered: the composer reads the same words again and
+    again, one token at a time."""
+    return tuple(analyze(token))
+
+
 def content_words(text: str) -> list[str]:
     """The question's words that carry meaning, unstemmed and folded, for coverage and highlighting."""
     out: list[str] = []
