@@ -58,6 +58,7 @@ class ComposerSettings:
     max_quote_words: int = 80  # a quote completed by its neighbour stays within this
     short_min_score: float = 1.0  # a typed answer phrase needs at least this many question words around it
     gap_min_score: float = 3.0  # ... and a phrase that is only "the words next to the question's" more
+    answer_first: bool = True  # a second quote that adds the answer phrase the first lacks goes first
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
 
 
@@ -164,6 +165,8 @@ class Composer:
             if (adds_terms or adds_answer) and on_topic:
                 chosen.append(other)
                 break
+        if len(chosen) == 2 and adds_answer and self.settings.answer_first:
+            chosen.reverse()  # the sentence that holds the answer phrase is the one to read first
         return self._build(question, chosen, hits, match)
 
     def rerank(self, hits: list[Hit], question: Question, match: Match) -> list[Ranked]:
