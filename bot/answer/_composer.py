@@ -59,6 +59,7 @@ class ComposerSettings:
     short_min_score: float = 1.0  # a typed answer phrase needs at least this many question words around it
     gap_min_score: float = 3.0  # ... and a phrase that is only "the words next to the question's" more
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
+    prefer_bonus: float = 0.1  # a follow-up's sentences from the story the previous answer cited (`prefer`)
 
 
 def clean_question(raw: str) -> str:
@@ -107,7 +108,9 @@ class Composer:
         return self.retriever.search(question.text, k=self.settings.rerank_depth,
                                      agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION))
 
-    def answer(self, raw_question: str) -> Answer:
+    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+        """The answer to a question. ``prefer``: article ids whose sentences get a small bonus in the
+        re-ranking (a follow-up's previous story); empty for a question asked on its own."""
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
@@ -135,13 +138,13 @@ class Composer:
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
             answer = self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
         else:
-            answer = self.compose(parsed, result)
+            answer = self.compose(parsed, result, prefer=prefer)
             answer.question = question
         if changes:
             answer.understood = parsed.text
         return answer
 
-    def compose(self, question: Question, result: SearchResult) -> Answer:
+    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset()) -> Answer:
         """Pick the quote(s) among ranked hits and the answer phrase, or abstain."""
         s = self.settings
         hits = result.hits
@@ -150,7 +153,7 @@ class Composer:
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
         support = self._support(result)
-        ranked = [r for r in self.rerank(hits, question, match) if support(r.hit) >= s.min_support]
+        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer) if support(r.hit) >= s.min_support]
         if not ranked:
             return self._no_answer(question.text)
         best = ranked[0]
@@ -166,11 +169,12 @@ class Composer:
                 break
         return self._build(question, chosen, hits, match)
 
-    def rerank(self, hits: list[Hit], question: Question, match: Match) -> list[Ranked]:
+    def rerank(self, hits: list[Hit], question: Question, match: Match, *,
+               prefer: frozenset[str] = frozenset()) -> list[Ranked]:
         out: list[Ranked] = []
         for hit in hits:
             span = find_answer(question, hit.text, match)
-            bonus = 0.0
+            bonus = self.settings.prefer_bonus if hit.article.article_id in prefer else 0.0
             if span is not None and span.typed and self._confident(span, question):
                 bonus += self.settings.type_bonus + self.settings.span_weight * min(span.score, 5.0)
                 if span.counted:

@@ -117,6 +117,8 @@ def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[Block]
     """The blocks of an answer: the short answer, one per quote, then the sources list (or the notice)."""
     understood = ([[Atom(f"<i>Showing results for:</i> {esc(_clip(answer.understood, 300))}")]]
                   if answer.understood else [])
+    if answer.follow_up is not None:
+        understood.insert(0, [Atom(f"<i>{esc(_clip(answer.follow_up.note, 400))}</i>")])
     if answer.kind is AnswerKind.ANSWER and answer.quotes:
         blocks = understood + ([_short_block(answer, limit)] if answer.short else [])
         blocks += [_quote_block(q, limit) for q in answer.quotes if q.text.strip()]
