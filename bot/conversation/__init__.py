@@ -9,9 +9,10 @@ memory. `suggest_follow_ups` writes and checks the questions offered under an an
 from ._follow_up import Rewritten, Rule, follow_up, is_follow_up, names, word_class
 from ._suggest import MAX_ASKED, MAX_SUGGESTIONS, more_candidates, suggest_follow_ups
 from ._thread import NOTE, Asker, Thread, converse
-from ._turn import THREAD_KINDS, Turn
+from ._turn import THREAD_KINDS, Turn, answer_citation, answered_from
 
 __all__ = [
-    "MAX_ASKED", "MAX_SUGGESTIONS", "NOTE", "THREAD_KINDS", "Asker", "Rewritten", "Rule", "Thread", "Turn", "converse",
-    "follow_up", "is_follow_up", "more_candidates", "names", "suggest_follow_ups", "word_class",
+    "MAX_ASKED", "MAX_SUGGESTIONS", "NOTE", "THREAD_KINDS", "Asker", "Rewritten", "Rule", "Thread", "Turn",
+    "answer_citation", "answered_from", "converse", "follow_up", "is_follow_up", "more_candidates", "names",
+    "suggest_follow_ups", "word_class",
 ]

@@ -4,9 +4,10 @@ A question is a **follow-up** (elliptical) when one of these rules holds, checke
 
 1. **Connective**: it opens with "and", "but", "also", "what about", "how about", "same for" ("and in
    the south?", "what about Sarkozy?").
-2. **Fragment**: it has no question word and does not open with a verb, and every content word in
-   it is a name, place, time, direction or ordinal, or already in the previous question ("Estrosi?",
-   "In 2010?", "The second round?").
+2. **Fragment**: it has no question word and does not open with a verb, it holds a name, place, time,
+   direction or ordinal the previous question lacks, and every other content word in it is already in
+   the previous question ("In the south?", "In 2010?", "The second round?", "Marine Le Pen?"); and the
+   previous question was a question (a word like "Maréchal" has no slot to fill).
 3. **Back-reference**: it refers back with a pronoun ("how old is she?", "what did they win?") that
    no name before it in the question can stand for, or with "there" / "then" ("who won there?").
 4. **Bare question**: it has no content word at all beyond the question words ("why?", "when was
@@ -216,6 +217,9 @@ def _connective(text: str) -> str | None:
 
 
 def _is_fragment(text: str, previous: Turn) -> bool:
+    before = _tokens(previous.question)
+    if not (_wh_question(before) or (before and before[0].low in _AUX)):
+        return False  # a fragment fills a slot of the previous question: it needs one that is a question
     tokens = _tokens(text)
     if not tokens or any(t.low in _WH for t in tokens) or tokens[0].low in _AUX or len(tokens) > 8:
         return False
@@ -223,6 +227,8 @@ def _is_fragment(text: str, previous: Turn) -> bool:
         return False
     slots = {t.low for t in tokens if word_class(t.text)} | {w for n in names(text) for w in n.words}
     known = set(_content(previous.question))
+    if not slots - {t.low for t in _tokens(previous.question)}:
+        return False  # nothing new: no place, name or time the previous question lacks
     for token in tokens:
         if token.low in _FUNCTION or token.low in slots or any(token.low in n.words for n in names(text)):
             continue

@@ -1,12 +1,13 @@
 """Suggested follow-ups: up to three questions to ask next, written from the story an answer cited and
 each asked before it is offered.
 
-The questions come from the sentences of the answer's first story, nearest to the quoted sentence
-first, by the example-question patterns (`bot.answer.example_candidates`: "Who leads the National
-Front?", "Who beat …?", "What percentage of the votes did … win?") and a few more written the same
-way: "Who is Manuel Valls?" from "Prime Minister Manuel Valls" or "Steeve Briois, a Front National
-vice-president", "How old is …?" from "…, a 26-year-old", "Who founded the National Front?" / "When
-was the National Front founded?" from "…, who founded the National Front in 1972".
+The questions come from the sentences of the story that answered (the short answer's, else the first
+quote's), nearest to the quoted sentence first, by the example-question patterns
+(`bot.answer.example_candidates`: "Who leads the National Front?", "Who beat …?", "What percentage of
+the votes did … win?") and a few more written the same way: "Who is Manuel Valls?" from "Prime
+Minister Manuel Valls" or "Steeve Briois, a Front National vice-president", "How old is …?" from
+"…, a 26-year-old", "Who founded the National Front?" / "When was the National Front founded?" from
+"…, who founded the National Front in 1972".
 
 A question is offered only when newsbot, asked it, gives a short answer holding the phrase it was
 written for, quoted from the very sentence it was written from: never one it would answer "I don't
@@ -21,6 +22,8 @@ from collections.abc import Iterable, Iterator
 
 from bot.answer import Answer, Composer, ExampleCandidate, example_candidates
 from index import ArticleRecord, Retriever, fold
+
+from ._turn import answer_citation
 
 MAX_SUGGESTIONS = 3
 MAX_ASKED = 4  # questions asked (answers composed) per answer at most, offered or not
@@ -88,9 +91,9 @@ def suggest_follow_ups(composer: Composer, answer: Answer, avoid: Iterable[str] 
     if not answer.found or not answer.citations:
         return []
     retriever = composer.retriever
-    first = answer.citations[0]
-    story = _story(retriever, first.article_id)
-    if story is None:
+    first = answer_citation(answer)
+    story = _story(retriever, first.article_id) if first else None
+    if first is None or story is None:
         return []
     anchor = story.first_chunk + first.position
     chunks = sorted(range(story.first_chunk, story.first_chunk + story.n_chunks), key=lambda c: (abs(c - anchor), c))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answer import Answer, AnswerKind, QType, parse_question
+from bot.answer import Answer, AnswerKind, Citation, QType, parse_question
 
 THREAD_KINDS = (AnswerKind.ANSWER, AnswerKind.NO_ANSWER)  # small talk and refusals do not start a thread
 
@@ -19,7 +19,7 @@ class Turn:
     found: bool
     short: str | None = None  # the short answer phrase ("Xavier Bertrand")
     lead: str | None = None  # the short answer as a sentence ("Xavier Bertrand beat Le Pen in the north.")
-    articles: tuple[str, ...] = ()  # cited article ids, the first quote's story first
+    articles: tuple[str, ...] = ()  # cited article ids, the story that answered first (`answered_from`)
     at: float = 0.0  # when it was answered (seconds, the clock of whoever keeps the thread)
 
     @classmethod
@@ -39,10 +39,28 @@ class Turn:
             found=answer.found,
             short=short.text if short else None,
             lead=short.lead if short else None,
-            articles=tuple(source.article_id for source in answer.sources),
+            articles=tuple(sorted((source.article_id for source in answer.sources),
+                                  key=lambda aid: aid != story)) if (story := answered_from(answer)) else (),
             at=at,
         )
 
     def fresh(self, now: float, max_age: float | None) -> bool:
         """Is the turn recent enough to be followed up: at most max_age seconds old (None: any age)?"""
         return max_age is None or now - self.at <= max_age
+
+
+def answered_from(answer: Answer) -> str | None:
+    """The story that answered: the one the short answer was quoted from, else the first quote's."""
+    citation = answer_citation(answer)
+    return citation.article_id if citation else None
+
+
+def answer_citation(answer: Answer) -> Citation | None:
+    """The citation of the sentence that answered (the short answer's, else the first quote's)."""
+    if not answer.citations:
+        return None
+    if answer.short is not None:
+        for citation in answer.citations:
+            if citation.n == answer.short.citation:
+                return citation
+    return answer.citations[0]

@@ -60,7 +60,7 @@ def render_rich(answer: Answer) -> Text:
     for source in answer.sources:
         out.append("\n" + source_text(source), style="dim")
     if answer.suggestions:
-        out.append("\n" + SUGGESTIONS_HEADING)
+        out.append("\n\n" + SUGGESTIONS_HEADING)
         for suggestion in answer.suggestions:
             out.append(f"\n  • {suggestion}")
     return out

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.answer import Answer, AnswerKind, Composer, QType, Quote, Source, small_talk
+from bot.answer import Answer, AnswerKind, Citation, Composer, QType, Quote, Source, small_talk
 from bot.conversation import (
     MAX_ASKED,
     MAX_SUGGESTIONS,
     Rule,
     Thread,
     Turn,
+    answer_citation,
     converse,
     follow_up,
     is_follow_up,
@@ -204,8 +205,10 @@ class Recording:
             return Answer(question=question, kind=AnswerKind.SMALL_TALK, notice="You're welcome!")
         if not self.found:
             return Answer(question=question, kind=AnswerKind.NO_ANSWER, notice="none")
+        story = "story-" + question[:5]
         return Answer(question=question, kind=AnswerKind.ANSWER, quotes=[Quote(text=question, citations=[1])],
-                      sources=[Source(n=1, article_id="story-" + question[:5], title="t")])
+                      sources=[Source(n=1, article_id=story, title="t")],
+                      citations=[Citation(n=1, article_id=story, title="t", quote=question, score=1.0, position=0)])
 
     def suggestions(self, answer: Answer, avoid: Any = ()) -> list[str]:
         return ["Suggested?"]
@@ -296,7 +299,9 @@ def test_suggestions_are_answered_from_the_story_before_they_are_offered(seed_se
             assert answer.suggestions == [], "nothing to follow up on an 'I don't know'"
             continue
         assert len(answer.suggestions) <= MAX_SUGGESTIONS
-        story = answer.citations[0].article_id
+        citation = answer_citation(answer)
+        assert citation is not None
+        story = citation.article_id
         for suggestion in answer.suggestions:
             got = seed_service.answer(suggestion)
             assert got.found and got.short is not None, suggestion
