@@ -174,11 +174,15 @@ class Composer:
         out: list[Ranked] = []
         for hit in hits:
             span = find_answer(question, hit.text, match)
-            bonus = self.settings.prefer_bonus if hit.article.article_id in prefer else 0.0
-            if span is not None and span.typed and self._confident(span, question):
+            bonus = 0.0
+            typed = span is not None and span.typed and self._confident(span, question)
+            if typed:
+                assert span is not None
                 bonus += self.settings.type_bonus + self.settings.span_weight * min(span.score, 5.0)
                 if span.counted:
                     bonus += self.settings.anchor_bonus
+            if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
+                bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
             out.append(Ranked(hit, hit.score + bonus, span))
         out.sort(key=lambda r: (-r.score, r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
