@@ -489,7 +489,7 @@ def _possessive_her(text: str, token: _Token) -> bool:
 
 _PREVIOUS_HEAD = re.compile(
     r"^\s*(?:(?:in|on|at|under|for|from|with|by|to|after|before|during|since)\s+)?"
-    r"(?:who|whom|what|which|when|where|why|how(?:\s+(?:many|much|long|old|far|often))?)(?:\s+[a-z]+)?\s+"
+    r"(?:who|whom|what|which|when|where|why|how(?:\s+(?:many|much|long|old|far|often))?)(?:\s+[a-z]+){0,4}?\s+"
     r"(?P<aux>did|does|do|has|have|had|will|would|can|could|is|are|was|were)\s+(?P<rest>.+)$",
     re.IGNORECASE)
 
