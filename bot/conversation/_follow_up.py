@@ -9,7 +9,9 @@ A question is a **follow-up** (elliptical) when one of these rules holds, checke
    the previous question ("In the south?", "In 2010?", "The second round?", "Marine Le Pen?"); and the
    previous question was a question (a word like "Maréchal" has no slot to fill).
 3. **Back-reference**: it refers back with a pronoun ("how old is she?", "what did they win?") that
-   no name before it in the question can stand for, or with "there" / "then" ("who won there?").
+   nothing before it in the question can stand for (no name or other content word between the
+   question word and the pronoun: not "what did the suspect's sister urge him to do?"), or with
+   "there" / "then" ("who won there?").
 4. **Bare question**: it has no content word at all beyond the question words ("why?", "when was
    that?", "where did it happen?", "how many?").
 
@@ -255,14 +257,18 @@ def _is_bare(text: str) -> bool:
 
 
 def _references(text: str) -> list[_Token]:
-    """The pronouns (and there/then) of a question that refer outside it."""
+    """The pronouns (and there/then) of a question that refer outside it: a pronoun with nothing
+    before it that it could stand for (no name or other content word after the question word and its
+    noun: "what did she write", "how many votes did they win", but not "what did the suspect's sister
+    urge him to do" or "who announced that they …"); "there" unless existential; "then"."""
     tokens = _tokens(text)
-    first_name = min((n.start for n in names(text)), default=len(text))
+    opening = _question_phrase(tokens)
     out = []
     for i, token in enumerate(tokens):
         low = token.low
-        if low in _PERSONAL and token.start < first_name:
-            out.append(token)
+        if low in _PERSONAL:
+            if not any(t.low not in _FUNCTION or _name_word(t) for t in tokens[opening:i]):
+                out.append(token)
         elif low == "there":
             existential = (i > 0 and tokens[i - 1].low in _AUX) or (i + 1 < len(tokens) and tokens[i + 1].low in _AUX)
             if not existential:
@@ -270,6 +276,20 @@ def _references(text: str) -> list[_Token]:
         elif low == "then" and i > 0:
             out.append(token)
     return out
+
+
+def _question_phrase(tokens: list[_Token]) -> int:
+    """Where the question's own words start: after "which region did", "how many votes did", "what
+    percentage of the votes did" (a question word, up to five words that are no pronoun, an auxiliary);
+    0 when it does not open that way."""
+    if not _wh_question(tokens):
+        return 0
+    for i, token in enumerate(tokens[:8]):
+        if token.low in _PERSONAL:
+            return 0
+        if token.low in _AUX:
+            return i + 1
+    return 0
 
 
 def is_follow_up(question: str, previous: Turn | None) -> Rule | None:

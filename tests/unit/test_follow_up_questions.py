@@ -89,6 +89,11 @@ SELF_CONTAINED = [
     "Who won?",  # has a content word of its own
     "hello",
     "What happened in Paris last month?",
+    # NewsQA questions whose pronouns have something before them to stand for
+    "What did the suspect's sister urge him to do?",
+    "Who announced that they were shrinking their dealer base?",
+    "Were families given anything in compensation for their loss?",
+    "what is the pension she receive?",
 ]
 
 
