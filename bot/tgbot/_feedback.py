@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.render import esc
 from bot.state import Tally, Vote, summary_lines
 
-from ._common import reply, settings_of, state_of, within_flood_limit
+from ._common import pressed, reply, settings_of, state_of, within_flood_limit
 from ._flood import Verdict
 from ._follow import suggestion_rows
 from ._texts import GONE, UNKNOWN_COMMAND
@@ -47,13 +47,10 @@ def feedback_keyboard(answer_id: int, tally: Tally | None = None, *,
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A feedback button was pressed: record the vote, acknowledge it, show the new counts."""
-    query = update.callback_query
-    assert query is not None and query.data is not None, "CallbackQueryHandler(pattern=...)"
-    match = CALLBACK_PATTERN.match(query.data)
-    message = query.message
-    if match is None or not isinstance(message, Message):
-        await query.answer()
+    press = await pressed(update, CALLBACK_PATTERN)
+    if press is None:
         return
+    query, match, message = press
     if context.bot_data["button_flood"].check(query.from_user.id) is not Verdict.ALLOW:
         await query.answer(SLOW_DOWN)
         return

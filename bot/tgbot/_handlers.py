@@ -23,7 +23,7 @@ from bot.render import esc, render_answer, render_articles
 from bot.sources import sources_reply
 
 from ._addressing import addressed_question
-from ._common import chat_lock, reply, service_of, settings_of, state_of, within_flood_limit
+from ._common import chat_lock, pressed, reply, service_of, settings_of, state_of, within_flood_limit
 from ._feedback import feedback_keyboard
 from ._follow import SUGGESTION_PATTERN, thread_for_message, turn_of
 from ._network import is_transport_error
@@ -171,13 +171,10 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def suggested(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A suggested follow-up was pressed: ask it in the thread of the answer it sits under, and send the
     answer (headed by the question, which shows nowhere else) as a reply to that answer."""
-    query = update.callback_query
-    assert query is not None and query.data is not None, "CallbackQueryHandler(pattern=...)"
-    match = SUGGESTION_PATTERN.match(query.data)
-    message = query.message
-    if match is None or not isinstance(message, Message):
-        await query.answer()
+    press = await pressed(update, SUGGESTION_PATTERN)
+    if press is None:
         return
+    query, match, message = press
     if not await within_flood_limit(update, context):
         await query.answer()
         return
