@@ -14,12 +14,14 @@ from rich.console import Console
 from rich.text import Text
 
 from .answer import Answer
+from .conversation import Thread
 from .render import render_rich, source_text
 from .service import NewsService
 from .sources import SourceList, sources_reply
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words{example}.
+Follow up on an answer with "and in the south?" or "how old is she?": I read it in that context.
 Commands:
   /sources N   the sentence source N was quoted from, with its neighbours and headline
   /articles    what the corpus holds
@@ -27,12 +29,19 @@ Commands:
   /quit        leave (Ctrl-D and Ctrl-C work too)"""
 
 
-class Repl:
-    """Turns lines into output; the I/O loop around it is separate so a test can drive it whole."""
+THREAD_SECONDS = 600.0  # a question within ten minutes of the last answer may follow it up (NEWSBOT_THREAD_MINUTES)
 
-    def __init__(self, service: NewsService, console: Console) -> None:
+
+class Repl:
+    """Turns lines into output; the I/O loop around it is separate so a test can drive it whole.
+
+    The session is one conversation (`bot.conversation.Thread`): a follow-up ("and in the south?")
+    is read against the last answer while it is recent, and answers end with suggested follow-ups."""
+
+    def __init__(self, service: NewsService, console: Console, *, thread_seconds: float = THREAD_SECONDS) -> None:
         self.service = service
         self.console = console
+        self.thread = Thread(service, max_age=thread_seconds)
         self.last: Answer | None = None
         self.exchanges: list[tuple[str, str]] = []  # (input line, output text) for recording
 
@@ -60,7 +69,7 @@ class Repl:
             if command == "/sources":
                 return self.sources(arg.strip())
             return f"Unknown command {command}. Type /help for the list."
-        answer = self.service.answer(stripped)
+        answer = self.thread.ask(stripped)
         if answer.found:
             self.last = answer
         return render_rich(answer)
@@ -140,10 +149,10 @@ def repl_console(*, terminal: bool, **console_args: Any) -> Console:
 
 
 def run_repl(service: NewsService, *, history: Path | None = None, stdin: TextIO | None = None,
-             console: Console | None = None) -> Repl:
+             console: Console | None = None, thread_seconds: float = THREAD_SECONDS) -> Repl:
     stream = stdin or sys.stdin
     console = console or repl_console(terminal=stream.isatty() and sys.stdout.isatty())
-    repl = Repl(service, console)
+    repl = Repl(service, console, thread_seconds=thread_seconds)
     try:
         if stream.isatty() and console.is_terminal:
             repl.run(terminal_lines(history))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from index import BuildReport, Hit, Progress, Retriever, atomic_write_json, corpus_stamp, default_cache_dir, warm_up
 
 from .answer import Answer, AnswerKind, Composer, ComposerSettings, make_examples
+from .conversation import suggest_follow_ups
 
 EXAMPLES_FILE = "examples.json"
 
@@ -24,7 +25,9 @@ EXAMPLES_FILE = "examples.json"
 class Service(Protocol):
     """What the Telegram bot and transcript replay need of a NewsService (tests stand in for it)."""
 
-    def answer(self, question: str) -> Answer: ...
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer: ...
+
+    def suggestions(self, answer: Answer, avoid: Sequence[str] = ()) -> list[str]: ...
 
     def articles(self) -> list[Any]: ...
 
@@ -127,11 +130,19 @@ class NewsService:
             self.example_questions()  # the new index's own examples, made now rather than on a question
             return True
 
-    def answer(self, question: str) -> Answer:
-        answer = self._state.composer.answer(question)
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+        """The composer's answer; ``prefer`` (article ids) only for a follow-up (`bot.conversation`)."""
+        composer = self._state.composer
+        # a question asked on its own takes the very path it took before follow-ups existed
+        answer = composer.answer(question, prefer=prefer) if prefer else composer.answer(question)
         if answer.kind in (AnswerKind.SMALL_TALK, AnswerKind.NO_ANSWER) and answer.notice:
             answer.examples = self.example_questions(3)  # what it can answer instead
         return answer
+
+    def suggestions(self, answer: Answer, avoid: Sequence[str] = ()) -> list[str]:
+        """Up to three follow-up questions about the answer's story, each answered well before it is
+        offered (`bot.conversation.suggest_follow_ups`); none of avoid."""
+        return suggest_follow_ups(self._state.composer, answer, avoid)
 
     def ranked(self, question: str, k: int = 5) -> list[Hit]:
         """The top ranked sentences after the composer's re-ranking (for evaluation: hit@k)."""

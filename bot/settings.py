@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=30, ge=1, le=3650, description="days conversations and feedback are kept"
     )
+    thread_minutes: float = Field(
+        default=10, ge=0, le=7 * 24 * 60, description="minutes a conversation stays open: a question asked "
+        "within them may follow up the last answer ('and in the south?'); 0 = only replies to an answer do"
+    )
     feed_interval: float = Field(
         default=900, ge=0, description="seconds between background polls of the feeds (and looks for new "
         "corpus files) in the REPL and the bot; 0 = never; '15m', '1h', '30s' work too"
@@ -153,6 +157,11 @@ class Settings(BaseSettings):
         if self.cache_dir is not None:
             return self.cache_dir
         return default_cache_dir(self.corpus)
+
+    @property
+    def thread_seconds(self) -> float:
+        """NEWSBOT_THREAD_MINUTES in seconds: how recent the last answer must be for a follow-up."""
+        return self.thread_minutes * 60
 
     @property
     def state_file(self) -> Path:

@@ -86,6 +86,22 @@ def test_committed_transcripts_cover_the_required_cases() -> None:
     assert any("don't cover" in a for a in answers), "a no-answer case"
 
 
+def test_the_conversations_hold_at_least_ten_conversations_of_two_or_three_turns() -> None:
+    """A conversation: a self-contained question, then one or two follow-ups of it (the notes say so)."""
+    lengths: list[int] = []
+    for name in ("conversations.transcript", "telegram_conversations.transcript"):
+        for exchange in tx.load(TRANSCRIPT_DIR / name).exchanges:
+            follow_up = "Follow-up, understood as:" in exchange.answer
+            if not follow_up:
+                lengths.append(1)
+            elif lengths:
+                lengths[-1] += 1
+    conversations = [n for n in lengths if n > 1]
+    assert len(conversations) >= 10 and set(conversations) <= {2, 3, 4}, lengths
+    steps = tx.load(TRANSCRIPT_DIR / "telegram_conversations.transcript").steps
+    assert any(s.press for s in steps) and any(s.reply_to for s in steps), "buttons pressed, older answers replied to"
+
+
 # ------------------------------------------------------------------------------ the format
 
 TRICKY_ANSWERS = [
@@ -153,6 +169,26 @@ def test_any_conversation_round_trips(pairs: list[tuple[str, str]]) -> None:
 def test_question_lines(question: str, line: str) -> None:
     assert tx.encode_question(question) == line
     assert tx.decode_question(line) == question
+
+
+def test_conversation_steps_round_trip() -> None:
+    steps = [tx.Step("Who beat Le Pen in the north?"), tx.Step("Who is Manuel Valls?", press=True),
+             tx.Step("and in the south?", reply_to="Who beat Le Pen in the north?"), tx.Step('{"press": "x"}')]
+    lines = [tx.encode_step(step) for step in steps]
+    assert lines[1:3] == ['>>> {"press": "Who is Manuel Valls?"}',
+                          '>>> {"text": "and in the south?", "reply_to": "Who beat Le Pen in the north?"}']
+    assert [tx.decode_step(line) for line in lines] == steps
+    answer = "<b>Sources</b>\n[1] A story\n" + tx.BUTTON_LINE.format(label="Who is Manuel Valls?")
+    transcript = tx.new_transcript("corpus", "telegram", [tx.Exchange.of(step, answer) for step in steps])
+    assert tx.loads(tx.dumps(transcript)).steps == steps
+    assert tx.read_steps("Who won?\n\n" + lines[1][4:] + "\n") == [tx.Step("Who won?"), steps[1]]
+    with pytest.raises(TranscriptError, match="press"):
+        tx.decode_step('>>> {"press": ""}')
+
+
+def test_a_reply_is_no_repl_step(replayer: tx.Replayer) -> None:
+    with pytest.raises(TranscriptError, match="Telegram step"):
+        tx.replay_repl(replayer.service(CORPUS), [tx.Step("and in the south?", reply_to="Who won?")])
 
 
 def test_format_errors_name_the_file_and_line() -> None:

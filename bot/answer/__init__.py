@@ -4,9 +4,9 @@ numbered citations, or an honest "my articles don't cover that". Templates only,
 The answer is data (`Answer`); `bot.render` draws it for the terminal, JSON and Telegram."""
 
 from ._composer import Composer, ComposerSettings, Ranked, clean_question
-from ._examples import make_examples
+from ._examples import ExampleCandidate, example_candidates, make_examples
 from ._lead import lead_sentence
-from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
+from ._models import Answer, AnswerKind, Citation, FollowUp, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
 from ._qtypes import Form, QType, Question, counted_terms, parse_question, preposition_frame, question_type
 from ._spans import AnswerSpan, find_answer
@@ -18,6 +18,8 @@ __all__ = [
     "Citation",
     "Composer",
     "ComposerSettings",
+    "ExampleCandidate",
+    "FollowUp",
     "Form",
     "Highlight",
     "QType",
@@ -29,6 +31,7 @@ __all__ = [
     "Source",
     "clean_question",
     "counted_terms",
+    "example_candidates",
     "find_answer",
     "lead_sentence",
     "make_examples",

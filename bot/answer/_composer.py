@@ -60,6 +60,7 @@ class ComposerSettings:
     gap_min_score: float = 3.0  # ... and a phrase that is only "the words next to the question's" more
     answer_first: bool = True  # a second quote that adds the answer phrase the first lacks goes first
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
+    prefer_bonus: float = 0.1  # a follow-up's sentences from the story the previous answer cited (`prefer`)
 
 
 def clean_question(raw: str) -> str:
@@ -108,7 +109,9 @@ class Composer:
         return self.retriever.search(question.text, k=self.settings.rerank_depth,
                                      agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION))
 
-    def answer(self, raw_question: str) -> Answer:
+    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+        """The answer to a question. ``prefer``: article ids whose sentences get a small bonus in the
+        re-ranking (a follow-up's previous story); empty for a question asked on its own."""
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
@@ -136,13 +139,13 @@ class Composer:
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
             answer = self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
         else:
-            answer = self.compose(parsed, result)
+            answer = self.compose(parsed, result, prefer=prefer)
             answer.question = question
         if changes:
             answer.understood = parsed.text
         return answer
 
-    def compose(self, question: Question, result: SearchResult) -> Answer:
+    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset()) -> Answer:
         """Pick the quote(s) among ranked hits and the answer phrase, or abstain."""
         s = self.settings
         hits = result.hits
@@ -151,7 +154,7 @@ class Composer:
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
         support = self._support(result)
-        ranked = [r for r in self.rerank(hits, question, match) if support(r.hit) >= s.min_support]
+        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer) if support(r.hit) >= s.min_support]
         if not ranked:
             return self._no_answer(question.text)
         best = ranked[0]
@@ -169,15 +172,20 @@ class Composer:
             chosen.reverse()  # the sentence that holds the answer phrase is the one to read first
         return self._build(question, chosen, hits, match)
 
-    def rerank(self, hits: list[Hit], question: Question, match: Match) -> list[Ranked]:
+    def rerank(self, hits: list[Hit], question: Question, match: Match, *,
+               prefer: frozenset[str] = frozenset()) -> list[Ranked]:
         out: list[Ranked] = []
         for hit in hits:
             span = find_answer(question, hit.text, match)
             bonus = 0.0
-            if span is not None and span.typed and self._confident(span, question):
+            typed = span is not None and span.typed and self._confident(span, question)
+            if typed:
+                assert span is not None
                 bonus += self.settings.type_bonus + self.settings.span_weight * min(span.score, 5.0)
                 if span.counted:
                     bonus += self.settings.anchor_bonus
+            if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
+                bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
             out.append(Ranked(hit, hit.score + bonus, span))
         out.sort(key=lambda r: (-r.score, r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.

@@ -11,7 +11,7 @@ Bertrand win?"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from index import Retriever, fold
@@ -42,7 +42,9 @@ MAX_CANDIDATES = 60  # questions asked before giving up (each is a real answer, 
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class ExampleCandidate:
+    """A question written from one sentence, and the phrase its answer must be."""
+
     question: str
     expect: str  # the phrase the answer should be
     chunk: int  # the sentence it was made from
@@ -55,9 +57,10 @@ def _clean(name: str) -> str | None:
     return " ".join(words) if len(words) >= 2 else None
 
 
-def _candidates(retriever: Retriever) -> Iterator[_Candidate]:
+def example_candidates(retriever: Retriever, chunks: Iterable[int] | None = None) -> Iterator[ExampleCandidate]:
+    """The questions the patterns write from the given sentences (default: the corpus's first ones)."""
     data = retriever.data
-    for chunk in range(min(data.n_chunks, MAX_SENTENCES)):
+    for chunk in range(min(data.n_chunks, MAX_SENTENCES)) if chunks is None else chunks:
         if not data.quotable[chunk]:
             continue
         text = data.chunk_text(chunk)
@@ -66,21 +69,22 @@ def _candidates(retriever: Retriever) -> Iterator[_Candidate]:
             if not name or org.endswith(("'s", "’s")) or fold(org.split()[0]) in _NOT_NAMES:
                 continue
             if fold(org.split()[-1]) in _ORG_NOUNS:
-                yield _Candidate(f"Who {_ROLES[m.group('role')]} the {org}?", name, chunk)
+                yield ExampleCandidate(f"Who {_ROLES[m.group('role')]} the {org}?", name, chunk)
             elif len(org.split()) == 1:
-                yield _Candidate(f"Who {_ROLES[m.group('role')]} {org}?", name, chunk)
+                yield ExampleCandidate(f"Who {_ROLES[m.group('role')]} {org}?", name, chunk)
         for m in _LOST_TO.finditer(text):
             loser, name = _clean(m.group("loser")), _clean(m.group("name"))
             if loser and name and loser != name:
-                yield _Candidate(f"Who beat {loser}?", name, chunk)
+                yield ExampleCandidate(f"Who beat {loser}?", name, chunk)
         for m in _APPOSITION.finditer(text):
             name, org = _clean(m.group("name")), m.group("org")
             if name and m.group("role").lower() not in ("one", "some", "all", "many", "each", "most"):
-                yield _Candidate(f"Who is the {m.group('role')} of {org}?", name, chunk)
+                yield ExampleCandidate(f"Who is the {m.group('role')} of {org}?", name, chunk)
         for m in _SHARE.finditer(text):
             name = _clean(m.group("name"))
             if name:
-                yield _Candidate(f"What percentage of the {m.group('what')} did {name} win?", m.group("share"), chunk)
+                yield ExampleCandidate(f"What percentage of the {m.group('what')} did {name} win?", m.group("share"),
+                                       chunk)
 
 
 def make_examples(composer: Composer, n: int = 6) -> list[str]:
@@ -91,7 +95,7 @@ def make_examples(composer: Composer, n: int = 6) -> list[str]:
     articles: set[int] = set()
     answers: set[str] = set()  # one example per answer ("Who leads the National Front?" or "… Front National?")
     spare: list[str] = []
-    for asked, candidate in enumerate(_candidates(retriever)):
+    for asked, candidate in enumerate(example_candidates(retriever)):
         if asked >= MAX_CANDIDATES or len(kept) >= n:
             break
         if candidate.question in kept or candidate.question in spare or fold(candidate.expect) in answers:

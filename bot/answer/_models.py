@@ -72,6 +72,14 @@ class ShortAnswer(BaseModel):
         return self.start + len(self.text)
 
 
+class FollowUp(BaseModel):
+    """How a follow-up question ("and in the south?") was read in the context of the one before it."""
+
+    previous: str = Field(description="the question it follows up, as answered")
+    question: str = Field(description="the follow-up as answered, in full (\"Who beat Le Pen in the south?\")")
+    note: str = Field(description="the line every channel shows above the answer")
+
+
 class Answer(BaseModel):
     """A composed answer: quotes with [n] markers and numbered sources, or a plain notice."""
 
@@ -85,6 +93,9 @@ class Answer(BaseModel):
     short: ShortAnswer | None = Field(default=None, description="the answer phrase, when the quotes hold one")
     understood: str | None = Field(default=None, description="the question as answered, when spelling was corrected")
     examples: list[str] = Field(default_factory=list, description="questions to try, on SMALL_TALK")
+    follow_up: FollowUp | None = Field(default=None, description="set when the question was read as a follow-up")
+    suggestions: list[str] = Field(default_factory=list, description="follow-up questions the corpus answers, "
+                                   "each asked before it was offered")
 
     @property
     def found(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
+from bot.conversation import Thread
 from bot.errors import SettingsError
 from bot.live import LiveUpdater
 from bot.render import render_json, render_rich
@@ -25,6 +26,9 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines with --file)")
     ask.add_argument("--file", help="answer each line of FILE ('-' = stdin)")
+    ask.add_argument("--conversation", action="store_true",
+                     help="with --file: the lines are one conversation (follow-ups read against the answer "
+                     "before them, suggested follow-ups under each answer)")
     ask.set_defaults(func=cmd_ask)
 
     repl = sub.add_parser("repl", help="interactive questions and answers in the terminal")
@@ -38,16 +42,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError("ask needs a QUESTION or --file FILE")
     if args.file is not None and args.question is not None:
         raise SettingsError("give a QUESTION or --file, not both")
+    if args.conversation and args.file is None:
+        raise SettingsError("--conversation answers the lines of --file FILE as one conversation")
     service = open_service(settings)
     out = Console(highlight=False, soft_wrap=True)
     if args.file is not None:
         stream = sys.stdin if args.file == "-" else _open_text(Path(args.file))
+        thread = Thread(service) if args.conversation else None  # the lines come at once: no expiry
         with stream:
             for line in stream:
                 question = line.rstrip("\n")
                 if not question.strip():
                     continue
-                answer = service.answer(question)
+                answer = thread.ask(question) if thread is not None else service.answer(question)
                 if args.json:
                     sys.stdout.write(render_json(answer) + "\n")
                 else:
@@ -75,7 +82,7 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, *, notice: str | None
         say(notice)
     updater = LiveUpdater(service, settings).start()  # feeds and new corpus files, in the background
     try:
-        repl = run_repl(service, history=settings.index_dir / "repl_history")
+        repl = run_repl(service, history=settings.index_dir / "repl_history", thread_seconds=settings.thread_seconds)
     finally:
         updater.stop()
     record = getattr(args, "record", None)

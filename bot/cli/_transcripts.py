@@ -14,11 +14,12 @@ from bot.transcripts import (
     CHANNELS,
     SUFFIX,
     Replayer,
+    Step,
     corpus_label,
     default_dir,
     find_transcripts,
     load,
-    read_questions,
+    read_steps,
     record_new,
     record_update,
     shown,
@@ -99,12 +100,12 @@ def cmd_transcripts_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _read_question_file(name: str) -> list[str]:
+def _read_question_file(name: str) -> list[Step]:
     try:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TranscriptError(f"cannot read {name}: {exc}") from None
-    return read_questions(text)
+    return read_steps(text)
 
 
 def cmd_transcripts_record(args: argparse.Namespace, settings: Settings) -> int:

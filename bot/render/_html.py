@@ -113,10 +113,15 @@ def _short_block(answer: Answer, limit: int) -> Block:
     return [Atom(piece, joiner=" ") for piece in pieces]
 
 
-def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[Block]:
-    """The blocks of an answer: the short answer, one per quote, then the sources list (or the notice)."""
+def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT, heading: str | None = None) -> list[Block]:
+    """The blocks of an answer: the short answer, one per quote, then the sources list (or the notice).
+    ``heading``: the question in bold on top (a question asked by pressing a button shows nowhere else)."""
     understood = ([[Atom(f"<i>Showing results for:</i> {esc(_clip(answer.understood, 300))}")]]
                   if answer.understood else [])
+    if heading:
+        understood.insert(0, [Atom(f"<b>{esc(_clip(heading, 300))}</b>")])
+    if answer.follow_up is not None:
+        understood.insert(0, [Atom(f"<i>{esc(_clip(answer.follow_up.note, 400))}</i>")])
     if answer.kind is AnswerKind.ANSWER and answer.quotes:
         blocks = understood + ([_short_block(answer, limit)] if answer.short else [])
         blocks += [_quote_block(q, limit) for q in answer.quotes if q.text.strip()]
@@ -139,9 +144,9 @@ def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[Block]
     return blocks
 
 
-def render_answer(answer: Answer, *, limit: int = TELEGRAM_LIMIT) -> list[str]:
+def render_answer(answer: Answer, *, limit: int = TELEGRAM_LIMIT, heading: str | None = None) -> list[str]:
     """The answer as one or more Telegram HTML messages, each at most ``limit`` characters."""
-    return pack(answer_blocks(answer, limit=limit), limit=limit)
+    return pack(answer_blocks(answer, limit=limit, heading=heading), limit=limit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from bot.answer import Answer
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The `ask --json` object: question, found, the short answer and its citation number, answer (the
-    quotes without sources), citations, sources."""
+    quotes without sources), citations, sources; follow_up (how a follow-up was understood, or null) and
+    suggestions (follow-up questions to offer)."""
     short = answer.short
     return {
         "question": answer.question,
@@ -25,6 +26,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "sources": [s.model_dump() for s in answer.sources],
         "topics": answer.topics,
         "examples": answer.examples,
+        "follow_up": answer.follow_up.model_dump() if answer.follow_up else None,
+        "suggestions": answer.suggestions,
     }
 
 

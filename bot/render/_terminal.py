@@ -6,6 +6,8 @@ from rich.text import Text
 
 from bot.answer import Answer, Source
 
+SUGGESTIONS_HEADING = "You could also ask:"
+
 
 def source_text(source: Source) -> str:
     """'[1] Headline — Outlet, date, url' with whatever is known."""
@@ -15,9 +17,12 @@ def source_text(source: Source) -> str:
 
 
 def render_rich(answer: Answer) -> Text:
-    """The answer as the terminal shows it: the short answer first (bold), the quotes with [n], then the
-    sources; or the notice, with what the articles are about and questions to try."""
+    """The answer as the terminal shows it: how a follow-up was understood, the short answer first (bold),
+    the quotes with [n], the sources and suggested follow-ups; or the notice, with what the articles are
+    about and questions to try."""
     out = Text()
+    if answer.follow_up is not None:
+        out.append(answer.follow_up.note + "\n", style="italic")
     if answer.understood:
         out.append(f"Showing results for: {answer.understood}\n", style="italic")
     if not answer.found:
@@ -54,6 +59,10 @@ def render_rich(answer: Answer) -> Text:
     out.append("\n\nSources:", style="dim")
     for source in answer.sources:
         out.append("\n" + source_text(source), style="dim")
+    if answer.suggestions:
+        out.append("\n\n" + SUGGESTIONS_HEADING)
+        for suggestion in answer.suggestions:
+            out.append(f"\n  • {suggestion}")
     return out
 
 

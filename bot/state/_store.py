@@ -5,8 +5,9 @@ Standard library ``sqlite3``: one connection shared by the event loop's worker t
 WAL journal so ``newsbot feedback`` can read while the bot writes. Nothing of anybody's messages is
 kept but the question itself; answers older than the retention limit are deleted with their votes.
 
-The answers table is also the conversation record a follow-up question will need: the previous
-question in a chat (or of the answer a message replies to), its cited article ids and its time.
+The answers table is also the conversation record follow-up questions use (`bot.conversation`): the
+chat's last answer (`last_turn`) or the answer a message replies to (`answer_for_message`), with the
+question as answered, its short answer, cited article ids and time in the stored Answer.
 """
 
 from __future__ import annotations
@@ -162,6 +163,16 @@ class StateStore:
         if found_only:
             sql += " AND kind = ?"
             args.append(AnswerKind.ANSWER.value)
+        if max_age is not None:
+            sql += " AND created >= ?"
+            args.append(self.clock() - max_age)
+        return self._one(sql + " ORDER BY id DESC LIMIT 1", tuple(args))
+
+    def last_turn(self, chat_id: int, *, max_age: float | None = None) -> AnswerRecord | None:
+        """The chat's latest answer a follow-up may continue: an answer or an "I don't know" (not small
+        talk or a refused question), none older than ``max_age`` seconds."""
+        sql = "SELECT * FROM answers WHERE chat_id = ? AND kind IN (?, ?)"
+        args: list[object] = [chat_id, AnswerKind.ANSWER.value, AnswerKind.NO_ANSWER.value]
         if max_age is not None:
             sql += " AND created >= ?"
             args.append(self.clock() - max_age)

@@ -36,6 +36,7 @@ from bot.state import StateStore
 
 from ._feedback import CALLBACK_PATTERN, on_feedback, stats
 from ._flood import FloodGuard
+from ._follow import SUGGESTION_PATTERN
 from ._handlers import (
     about,
     articles,
@@ -46,6 +47,7 @@ from ._handlers import (
     question,
     sources,
     start,
+    suggested,
     unknown_command,
 )
 from ._inline import QUERIES_PER_QUESTION, inline_query
@@ -224,6 +226,7 @@ def build_application(settings: Settings, *, service: Service | None = None,
     app.add_handler(CommandHandler("about", about))
     app.add_handler(CommandHandler("stats", stats))
     app.add_handler(CallbackQueryHandler(on_feedback, pattern=CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(suggested, pattern=SUGGESTION_PATTERN))
     app.add_handler(InlineQueryHandler(inline_query))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,

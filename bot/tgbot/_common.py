@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -75,3 +76,16 @@ def chat_lock(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Lock:
         lock = asyncio.Lock()
         locks[chat_id] = lock
     return lock
+
+
+async def pressed(update: Update, pattern: re.Pattern[str]) -> tuple[CallbackQuery, re.Match[str], Message] | None:
+    """A button press: the callback query, its data matched against pattern, and the message the button
+    sits under; None (the query answered, silently) when the data or the message is not one of ours."""
+    query = update.callback_query
+    assert query is not None and query.data is not None, "CallbackQueryHandler(pattern=...)"
+    match = pattern.match(query.data)
+    message = query.message
+    if match is None or not isinstance(message, Message):
+        await query.answer()
+        return None
+    return query, match, message

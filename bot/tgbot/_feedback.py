@@ -1,13 +1,15 @@
-"""Feedback: 👍 / 👎 / "Outdated" buttons under each answer, the votes they record (one per user and
-answer, changeable; the buttons show the counts), and /stats for the admins."""
+"""Feedback: 👍 / 👎 / "Outdated" buttons under each answer (below its suggested follow-ups), the votes
+they record (one per user and answer, changeable; the buttons show the counts), and /stats for the
+admins."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -15,9 +17,10 @@ from telegram.ext import ContextTypes
 from bot.render import esc
 from bot.state import Tally, Vote, summary_lines
 
-from ._common import reply, settings_of, state_of, within_flood_limit
+from ._common import pressed, reply, settings_of, state_of, within_flood_limit
 from ._flood import Verdict
-from ._texts import UNKNOWN_COMMAND
+from ._follow import suggestion_rows
+from ._texts import GONE, UNKNOWN_COMMAND
 
 log = logging.getLogger("newsbot.telegram")
 
@@ -26,15 +29,16 @@ LABELS = {Vote.UP: "👍", Vote.DOWN: "👎", Vote.OUTDATED: "Outdated"}
 THANKS = "Thanks, noted."
 CHANGED = "Changed, thanks."
 SAME = "Already noted, thanks."
-GONE = "That answer is too old to rate now."
 SLOW_DOWN = "Too many presses at once; please wait a moment."
 NOT_MODIFIED = "message is not modified"
 
 
-def feedback_keyboard(answer_id: int, tally: Tally | None = None) -> InlineKeyboardMarkup:
-    """The three buttons under an answer, each with its count once somebody pressed it."""
+def feedback_keyboard(answer_id: int, tally: Tally | None = None, *,
+                      suggestions: Sequence[str] = ()) -> InlineKeyboardMarkup:
+    """The buttons under an answer: its suggested follow-ups, one a row, then the three feedback
+    buttons, each with its count once somebody pressed it."""
     tally = tally or Tally()
-    return InlineKeyboardMarkup([[
+    return InlineKeyboardMarkup([*suggestion_rows(answer_id, suggestions), [
         InlineKeyboardButton(LABELS[vote] + (f" {tally.of(vote)}" if tally.of(vote) else ""),
                              callback_data=f"fb:{answer_id}:{vote.value}")
         for vote in Vote
@@ -43,13 +47,10 @@ def feedback_keyboard(answer_id: int, tally: Tally | None = None) -> InlineKeybo
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A feedback button was pressed: record the vote, acknowledge it, show the new counts."""
-    query = update.callback_query
-    assert query is not None and query.data is not None, "CallbackQueryHandler(pattern=...)"
-    match = CALLBACK_PATTERN.match(query.data)
-    message = query.message
-    if match is None or not isinstance(message, Message):
-        await query.answer()
+    press = await pressed(update, CALLBACK_PATTERN)
+    if press is None:
         return
+    query, match, message = press
     if context.bot_data["button_flood"].check(query.from_user.id) is not Verdict.ALLOW:
         await query.answer(SLOW_DOWN)
         return
@@ -60,7 +61,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     result = None
     if record is not None and record.id == answer_id:
         result = await asyncio.to_thread(state.vote, answer_id, query.from_user.id, vote)
-    if result is None:
+    if record is None or result is None:
         await query.answer(GONE)
         return
     previous, tally = result
@@ -69,7 +70,8 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if previous is vote:
         return
     try:
-        await query.edit_message_reply_markup(feedback_keyboard(answer_id, tally))
+        await query.edit_message_reply_markup(feedback_keyboard(answer_id, tally,
+                                                                suggestions=record.answer.suggestions))
     except BadRequest as exc:  # a press at the same moment already showed these counts
         if NOT_MODIFIED not in str(exc):
             raise

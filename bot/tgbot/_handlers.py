@@ -17,15 +17,26 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.answer import Answer
+from bot.conversation import converse
 from bot.errors import StateError
 from bot.render import esc, render_answer, render_articles
 from bot.sources import sources_reply
 
 from ._addressing import addressed_question
-from ._common import chat_lock, reply, service_of, settings_of, state_of, within_flood_limit
+from ._common import chat_lock, pressed, reply, service_of, settings_of, state_of, within_flood_limit
 from ._feedback import feedback_keyboard
+from ._follow import SUGGESTION_PATTERN, thread_for_message, turn_of
 from ._network import is_transport_error
-from ._texts import NON_TEXT_HINT, SORRY, UNKNOWN_COMMAND, about_text, help_text, sources_html, start_text
+from ._texts import (
+    GONE_SUGGESTION,
+    NON_TEXT_HINT,
+    SORRY,
+    UNKNOWN_COMMAND,
+    about_text,
+    help_text,
+    sources_html,
+    start_text,
+)
 
 log = logging.getLogger("newsbot.telegram")
 
@@ -64,7 +75,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not await within_flood_limit(update, context):
         return
     examples = await asyncio.to_thread(service_of(context).example_questions, 1)
-    text = help_text(context.bot.username, settings_of(context).flood_limit, examples[0] if examples else None)
+    settings = settings_of(context)
+    text = help_text(context.bot.username, settings.flood_limit, examples[0] if examples else None,
+                     settings.thread_minutes)
     await reply(update.effective_message, text)  # type: ignore[arg-type]
 
 
@@ -146,18 +159,58 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await within_flood_limit(update, context):
         return
     async with chat_lock(context, message.chat.id):
+        # a reply to one of the bot's answers continues it; another question the chat's last, if recent
+        previous = await asyncio.to_thread(thread_for_message, context, message)
         async with typing(message):
-            answer = await asyncio.to_thread(service.answer, asked)
-        log.info("update %s: %s with %d quote(s)", update.update_id, answer.kind.value, len(answer.quotes))
-        answer_id = await _remember(context, message, answer)
-        chunks = render_answer(answer)
-        sent = []
-        for i, chunk in enumerate(chunks):
-            buttons = answer.found and answer_id is not None and i == len(chunks) - 1
-            sent.append(await reply(message, chunk, quote=True,
-                                    markup=feedback_keyboard(answer_id) if buttons and answer_id else None))
-        if answer_id is not None:
-            await _remember_messages(context, answer_id, message.chat.id, [m.message_id for m in sent])
+            answer = await asyncio.to_thread(converse, service, previous, asked)
+        log.info("update %s: %s with %d quote(s)%s", update.update_id, answer.kind.value, len(answer.quotes),
+                 " (a follow-up)" if answer.follow_up else "")
+        await _send_answer(context, message, answer, quote=True)
+
+
+async def suggested(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A suggested follow-up was pressed: ask it in the thread of the answer it sits under, and send the
+    answer (headed by the question, which shows nowhere else) as a reply to that answer."""
+    press = await pressed(update, SUGGESTION_PATTERN)
+    if press is None:
+        return
+    query, match, message = press
+    if not await within_flood_limit(update, context):
+        await query.answer()
+        return
+    answer_id, index = int(match.group(1)), int(match.group(2))
+    state = state_of(context)
+    try:  # the button must belong to the message it sits under: the answer that message carried
+        record = await asyncio.to_thread(state.answer_for_message, message.chat.id, message.message_id)
+    except StateError as exc:
+        log.warning("could not read the answer under a suggestion: %s", exc)
+        record = None
+    if record is None or record.id != answer_id or index >= len(record.answer.suggestions):
+        await query.answer(GONE_SUGGESTION)
+        return
+    await query.answer()
+    asked = record.answer.suggestions[index]
+    async with chat_lock(context, message.chat.id):
+        async with typing(message):
+            answer = await asyncio.to_thread(converse, service_of(context), turn_of(record), asked)
+        log.info("update %s: suggestion %d of answer %s: %s", update.update_id, index + 1, answer_id,
+                 answer.kind.value)
+        await _send_answer(context, message, answer, quote=None, heading=asked)
+
+
+async def _send_answer(context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer, *,
+                       quote: bool | None, heading: str | None = None) -> None:
+    """Record the answer, send it in reply to message (the suggestions and feedback buttons under its
+    last part), and record the messages that carried it (a reply to any of them continues it)."""
+    answer_id = await _remember(context, message, answer)
+    chunks = render_answer(answer, heading=heading)
+    sent = []
+    for i, chunk in enumerate(chunks):
+        buttons = answer.found and answer_id is not None and i == len(chunks) - 1
+        markup = feedback_keyboard(answer_id, suggestions=answer.suggestions) if buttons and answer_id else None
+        sent.append(await reply(message, chunk, quote=quote, markup=markup))
+    if answer_id is not None:
+        await _remember_messages(context, answer_id, message.chat.id, [m.message_id for m in sent])
 
 
 async def _remember(context: ContextTypes.DEFAULT_TYPE, message: Message, answer: Answer) -> int | None:

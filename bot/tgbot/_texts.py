@@ -17,6 +17,8 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
+GONE = "That answer is too old to rate now."
+GONE_SUGGESTION = "That answer is too old now; please type the question instead."
 UNKNOWN_COMMAND = "I don't know that command. Try /help, or just ask a question."
 NON_TEXT_HINT = "I can only read text messages. Send me a question in words, for example: {example}"
 
@@ -37,18 +39,24 @@ def start_text(service: Service, bot_username: str | None) -> str:
     return "\n".join(lines)
 
 
-def help_text(bot_username: str | None, flood_limit: int, example: str | None = None) -> str:
+def help_text(bot_username: str | None, flood_limit: int, example: str | None = None,
+              thread_minutes: float = 10) -> str:
     mention = f"@{esc(bot_username)}" if bot_username else "me"
+    recent = f"right after an answer (within {thread_minutes:g} minutes) or " if thread_minutes > 0 else ""
     return "\n".join([
         "<b>How to ask</b>",
         "Send a question as a normal message" + (f", e.g. <i>{esc(example)}</i>" if example else "") + ".",
         "I answer only with sentences quoted from my articles; the numbers in brackets point to "
         "the sources listed under the answer. When the articles don't cover a question, I say so.",
         "",
+        f"<b>Follow-ups</b>: ask <i>and in the south?</i> or <i>how old is she?</i> {recent}in a reply to "
+        "one of my answers, and I read it in that context. The questions under an answer are ones I can "
+        "answer from its story: press one to ask it.",
+        "",
         f"<b>In groups</b> I stay quiet unless a message mentions {mention} or replies to me.",
         f"<b>Anywhere</b>: type {mention} and a question in any chat to share an answer there.",
         "",
-        "The buttons under an answer tell me whether it helped: 👍, 👎, or <i>Outdated</i>.",
+        "The 👍, 👎 and <i>Outdated</i> buttons under an answer tell me whether it helped.",
         "",
         "<b>Commands</b>",
         *(f"/{name} — {esc(description)}" for name, description in COMMANDS),

@@ -25,22 +25,27 @@ the session through :func:`save_session`.
 """
 
 from ._format import (
+    BUTTON_LINE,
     CHANNELS,
     DEFAULT_HEADER_COMMENT,
     MESSAGE_BREAK,
     QUESTION_MARK,
     SUFFIX,
     Exchange,
+    Step,
     Transcript,
     decode_answer,
     decode_question,
+    decode_step,
     dumps,
     encode_answer,
     encode_question,
+    encode_step,
     load,
     loads,
     new_transcript,
     read_questions,
+    read_steps,
     save,
 )
 from ._paths import corpus_label, corpus_path, default_dir, find_transcripts, project_root, shown
@@ -48,9 +53,10 @@ from ._record import record_new, record_update, save_session
 from ._replay import CheckResult, Replayer, replay_repl, replay_telegram, telegram_question_problem
 
 __all__ = [
-    "CHANNELS", "DEFAULT_HEADER_COMMENT", "MESSAGE_BREAK", "QUESTION_MARK", "SUFFIX", "CheckResult", "Exchange",
-    "Replayer", "Transcript", "corpus_label", "corpus_path", "decode_answer", "decode_question", "default_dir",
-    "dumps", "encode_answer", "encode_question", "find_transcripts", "load", "loads", "new_transcript",
-    "project_root", "read_questions", "record_new", "record_update", "replay_repl", "replay_telegram", "save",
-    "save_session", "shown", "telegram_question_problem",
+    "BUTTON_LINE", "CHANNELS", "DEFAULT_HEADER_COMMENT", "MESSAGE_BREAK", "QUESTION_MARK", "SUFFIX", "CheckResult",
+    "Exchange", "Replayer", "Step", "Transcript", "corpus_label", "corpus_path", "decode_answer", "decode_question",
+    "decode_step", "default_dir", "dumps", "encode_answer", "encode_question", "encode_step", "find_transcripts",
+    "load", "loads", "new_transcript", "project_root", "read_questions", "read_steps", "record_new",
+    "record_update", "replay_repl", "replay_telegram", "save", "save_session", "shown",
+    "telegram_question_problem",
 ]

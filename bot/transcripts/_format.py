@@ -47,6 +47,12 @@ trailing spaces, and survives editors that strip trailing whitespace. Windows li
 starting with ``{``), or ``{"repeat": "word ", "times": 2000}`` for a long repetitive
 question (``"sep": " "`` joins the repetitions with a separator). Questions written by hand
 as plain text after ``>>> `` are used as they are.
+
+*Conversation steps* (Telegram): ``{"press": "LABEL"}`` presses the suggested follow-up button
+labelled LABEL under the latest answer that has it; ``{"text": "and in the south?", "reply_to":
+"QUESTION"}`` sends the text as a reply to the answer of the latest exchange that asked QUESTION.
+A Telegram answer lists its suggested follow-up buttons after the message they sit under, one
+``<!-- button: LABEL -->`` line each (the feedback buttons, under every answer, are not listed).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ SUFFIX = ".transcript"
 CHANNELS = ("repl", "telegram")
 QUESTION_MARK = ">>>"
 MESSAGE_BREAK = "<!-- next message -->"
+BUTTON_LINE = "<!-- button: {label} -->"  # a suggested follow-up button under a Telegram message
 PLAIN_QUESTION_MAX = 500  # longer questions are written in the compact JSON form
 HEADER_KEYS = ("corpus", "channel")
 _KEY_RE = re.compile(r"^([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
@@ -80,6 +87,17 @@ DEFAULT_HEADER_COMMENT = (
 # The data
 
 
+@dataclass(frozen=True)
+class Step:
+    """What the person does in one exchange: types text; or presses the suggested follow-up button
+    labelled text (``press``); or sends text as a reply to the answer of the latest exchange that
+    asked ``reply_to`` (Telegram)."""
+
+    text: str
+    press: bool = False
+    reply_to: str | None = None
+
+
 @dataclass
 class Exchange:
     """One question and the exact answer shown for it."""
@@ -88,6 +106,17 @@ class Exchange:
     answer: str
     raw: str | None = None  # the question line as written in the file (kept on re-recording)
     line: int = 0  # 1-based line number of the question line in its file (0: not from a file)
+    press: bool = False  # the question is a button's label, pressed (see Step)
+    reply_to: str | None = None  # sent as a reply to the answer of this earlier question
+
+    @property
+    def step(self) -> Step:
+        return Step(self.question, self.press, self.reply_to)
+
+    @classmethod
+    def of(cls, step: Step | str, answer: str = "") -> Exchange:
+        step = Step(step) if isinstance(step, str) else step
+        return cls(step.text, answer, press=step.press, reply_to=step.reply_to)
 
 
 @dataclass
@@ -101,6 +130,10 @@ class Transcript:
     @property
     def questions(self) -> list[str]:
         return [e.question for e in self.exchanges]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [e.step for e in self.exchanges]
 
 
 def new_transcript(corpus: str, channel: str, exchanges: Iterable[Exchange] = (),
@@ -221,6 +254,34 @@ def decode_question(line: str, *, where: str = "") -> str:
                           f"{{\"repeat\": STRING, \"times\": N}} with an optional \"sep\": STRING")
 
 
+def encode_step(step: Step | str) -> str:
+    """The ``>>>`` line of a step: the question's own line, or a JSON object for a press or a reply."""
+    if isinstance(step, str) or (not step.press and step.reply_to is None):
+        return encode_question(step if isinstance(step, str) else step.text)
+    spec: dict[str, Any] = {"press": step.text} if step.press else {"text": step.text, "reply_to": step.reply_to}
+    body = ", ".join(f"{json.dumps(k)}: {_json_string(v)}" for k, v in spec.items())
+    return f"{QUESTION_MARK} {{{body}}}"
+
+
+def decode_step(line: str, *, where: str = "") -> Step:
+    """The step of a ``>>>`` line: a question, a button pressed, or a reply (see the module doc)."""
+    rest = line[len(QUESTION_MARK):].removeprefix(" ")
+    if rest.startswith("{"):
+        try:
+            spec = json.loads(rest)
+        except json.JSONDecodeError:
+            spec = None
+        if isinstance(spec, dict) and set(spec) == {"press"}:
+            if not isinstance(spec["press"], str) or not spec["press"]:
+                raise TranscriptError(f"{where}: \"press\" names the label of a button, a non-empty string")
+            return Step(spec["press"], press=True)
+        if isinstance(spec, dict) and set(spec) == {"text", "reply_to"}:
+            if not all(isinstance(spec[k], str) for k in spec):
+                raise TranscriptError(f"{where}: \"text\" and \"reply_to\" are strings")
+            return Step(spec["text"], reply_to=spec["reply_to"])
+    return Step(decode_question(line, where=where))
+
+
 def dumps(transcript: Transcript) -> str:
     """The file text of a transcript."""
     if transcript.channel not in CHANNELS:
@@ -239,17 +300,17 @@ def dumps(transcript: Transcript) -> str:
     lines += [f"{key}: {values[key]}" for key in HEADER_KEYS if key not in seen]
     for exchange in transcript.exchanges:
         question_line = exchange.raw
-        if question_line is None or not _decodes_to(question_line, exchange.question):
-            question_line = encode_question(exchange.question)
+        if question_line is None or not _decodes_to(question_line, exchange.step):
+            question_line = encode_step(exchange.step)
         lines.append("")
         lines.append(question_line)
         lines.extend(encode_answer(exchange.answer))
     return "\n".join(lines) + "\n"
 
 
-def _decodes_to(line: str, question: str) -> bool:
+def _decodes_to(line: str, step: Step) -> bool:
     try:
-        return decode_question(line) == question
+        return decode_step(line) == step
     except TranscriptError:
         return False
 
@@ -289,9 +350,10 @@ def loads(text: str, path: Path | str | None = None) -> Transcript:
         body = lines[start + 1 : end]
         while body and body[-1] == "":
             body.pop()
-        question = decode_question(lines[start], where=f"{where}:{start + 1}")
+        step = decode_step(lines[start], where=f"{where}:{start + 1}")
         answer = decode_answer(body, where=where, first_line=start + 2)
-        exchanges.append(Exchange(question, answer, raw=lines[start], line=start + 1))
+        exchanges.append(Exchange(step.text, answer, raw=lines[start], line=start + 1, press=step.press,
+                                  reply_to=step.reply_to))
     return Transcript(values["corpus"], values["channel"], exchanges, header, Path(path) if path else None)
 
 
@@ -314,11 +376,16 @@ def save(transcript: Transcript, path: Path) -> None:
 
 def read_questions(text: str) -> list[str]:
     """Questions from a list, one a line; blank lines are skipped, ``{json}`` lines are compact."""
-    questions = []
+    return [step.text for step in read_steps(text)]
+
+
+def read_steps(text: str) -> list[Step]:
+    """Steps from a list, one a line: questions, and ``{json}`` lines (compact questions, presses, replies)."""
+    steps = []
     for i, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
         compact = line.startswith("{")
-        questions.append(decode_question(f"{QUESTION_MARK} {line}", where=f"line {i}") if compact else line)
-    return questions
+        steps.append(decode_step(f"{QUESTION_MARK} {line}", where=f"line {i}") if compact else Step(line))
+    return steps

@@ -6,27 +6,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._format import Exchange, Transcript, new_transcript, save
+from ._format import Exchange, Step, Transcript, new_transcript, save
 from ._paths import corpus_label
 from ._replay import Replayer
 
 
-def record_new(replayer: Replayer, path: Path, questions: Sequence[str], *, corpus: Path,
+def record_new(replayer: Replayer, path: Path, questions: Sequence[str | Step], *, corpus: Path,
                channel: str = "repl") -> Transcript:
-    """Ask the questions over corpus through channel and write them with their answers to path."""
+    """Ask the questions (or take the steps) over corpus through channel and write them with their
+    answers to path."""
     transcript = new_transcript(corpus_label(corpus, path), channel)
     transcript.path = path
-    transcript.exchanges = [Exchange(q, "") for q in questions]
+    transcript.exchanges = [Exchange.of(q) for q in questions]
     for exchange, answer in zip(transcript.exchanges, replayer.answers(transcript), strict=True):
         exchange.answer = answer
     save(transcript, path)
     return transcript
 
 
-def record_update(replayer: Replayer, transcript: Transcript, *, add: Sequence[str] = ()) -> int:
+def record_update(replayer: Replayer, transcript: Transcript, *, add: Sequence[str | Step] = ()) -> int:
     """Re-record every answer (and append the questions of add not yet asked); returns how many changed."""
-    known = set(transcript.questions)
-    transcript.exchanges += [Exchange(q, "") for q in dict.fromkeys(add) if q not in known]
+    known = set(transcript.steps)
+    steps = [Step(q) if isinstance(q, str) else q for q in add]
+    transcript.exchanges += [Exchange.of(step) for step in dict.fromkeys(steps) if step not in known]
     before = [e.answer for e in transcript.exchanges]
     for exchange, answer in zip(transcript.exchanges, replayer.answers(transcript), strict=True):
         exchange.answer = answer

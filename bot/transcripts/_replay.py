@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -25,19 +25,26 @@ from bot.service import NewsService, Service
 from bot.settings import Settings, load_settings
 from bot.state import StateStore
 
-from ._format import MESSAGE_BREAK, Exchange, Transcript, encode_answer, encode_question
+from ._format import BUTTON_LINE, MESSAGE_BREAK, Exchange, Step, Transcript, encode_answer, encode_step
 from ._paths import corpus_path, shown
+
+if TYPE_CHECKING:  # python-telegram-bot loads only when a Telegram transcript is replayed
+    from bot.tgbot.testing import FakeBotAPI, SentMessage
 
 USER_ID = 42  # the private chat every Telegram transcript is a conversation in
 HANDLED_GROUP = 1_000_000  # a handler group after every group the bot uses
 
 
-def replay_repl(service: NewsService, questions: Sequence[str]) -> list[str]:
-    """What the REPL prints for each input line, in one session (``/sources`` sees the last answer)."""
+def replay_repl(service: NewsService, questions: Sequence[str | Step]) -> list[str]:
+    """What the REPL prints for each input line, in one session (``/sources`` sees the last answer; a
+    question may follow up the one before). A pressed button is its question typed; the REPL has no
+    replies to an answer."""
     repl = Repl(service, Console(file=io.StringIO(), highlight=False))
     answers = []
-    for question in questions:
-        out = repl.handle(question)
+    for step in map(_step, questions):
+        if step.reply_to is not None:
+            raise TranscriptError(f"a reply to an answer is a Telegram step, not a REPL one: {_short(step)}")
+        out = repl.handle(step.text)
         if out is None:  # /quit: the REPL says goodbye
             answers.append("Bye.")
         else:
@@ -55,23 +62,30 @@ def telegram_question_problem(question: str) -> str | None:
     return None
 
 
-def replay_telegram(service: Service, questions: Sequence[str], *, timeout: float = 15.0) -> list[str]:
-    """The HTML the real bot sends for each question, asked in one private chat.
+def replay_telegram(service: Service, questions: Sequence[str | Step], *, timeout: float = 15.0) -> list[str]:
+    """The HTML the real bot sends for each question, asked in one private chat (one conversation).
 
     Runs the real PTB Application (``bot.tgbot.build_application`` and ``serve``: polling,
     handlers, rate limiter, HTTP client) against the fake Bot API. Each answer is the HTML of
-    the messages the bot sent in reply, joined by a ``<!-- next message -->`` line. Questions
-    come one at a time; the flood guard sees a minute pass between them, as with a person.
+    the messages the bot sent in reply, joined by a ``<!-- next message -->`` line, each followed
+    by its suggested follow-up buttons (``<!-- button: … -->``). Steps come one at a time: a
+    question typed, a button pressed, or a reply to an earlier answer; the flood guard sees a
+    minute pass between them, as with a person.
     """
-    for question in questions:
-        problem = telegram_question_problem(question)
+    steps = [_step(q) for q in questions]
+    for step in steps:
+        problem = telegram_question_problem(step.text)
         if problem:
-            raise TranscriptError(f"{problem}: {_short(question)}")
+            raise TranscriptError(f"{problem}: {_short(step)}")
     with quiet_loggers("newsbot.telegram", "telegram", "httpx", "httpcore", "aiohttp"):
-        return asyncio.run(_replay_telegram(service, questions, timeout))
+        return asyncio.run(_replay_telegram(service, steps, timeout))
 
 
-async def _replay_telegram(service: Service, questions: Sequence[str], timeout: float) -> list[str]:
+def _step(question: str | Step) -> Step:
+    return Step(question) if isinstance(question, str) else question
+
+
+async def _replay_telegram(service: Service, steps: Sequence[Step], timeout: float) -> list[str]:
     # imported here, not at the top: python-telegram-bot and aiohttp load only when a Telegram
     # transcript is replayed (start-up time of every other command)
     from telegram import Update
@@ -104,20 +118,50 @@ async def _replay_telegram(service: Service, questions: Sequence[str], timeout: 
 
         app.add_handler(TypeHandler(Update, done), group=HANDLED_GROUP)
         answers = []
+        replies: list[tuple[str, list[SentMessage]]] = []  # each question with the messages answering it
         async with serve(app):
-            for question in questions:
+            for step in steps:
                 now[0] += 61.0
                 before = len(fake.messages_to(USER_ID))
-                update = fake.push_message(question, user_id=USER_ID)
+                if step.press:
+                    update = fake.press(_with_button(fake, replies, step), step.text, user_id=USER_ID)
+                elif step.reply_to is not None:
+                    update = fake.push_message(step.text, user_id=USER_ID, reply_to=_answer_to(replies, step))
+                else:
+                    update = fake.push_message(step.text, user_id=USER_ID)
                 event = handled[update["update_id"]] = asyncio.Event()
                 try:
                     await asyncio.wait_for(event.wait(), timeout)
                 except TimeoutError:
-                    raise TranscriptError(f"the bot did not finish handling {_short(question)} "
+                    raise TranscriptError(f"the bot did not finish handling {_short(step)} "
                                           f"within {timeout:.0f} s") from None
                 sent = fake.messages_to(USER_ID)[before:]
-                answers.append(f"\n{MESSAGE_BREAK}\n".join(message.html for message in sent))
+                replies.append((step.text, sent))
+                answers.append(f"\n{MESSAGE_BREAK}\n".join(_shown(fake, message) for message in sent))
         return answers
+
+
+def _shown(fake: FakeBotAPI, message: SentMessage) -> str:
+    """A message as the transcript shows it: its HTML, then its suggested follow-up buttons."""
+    labels = [str(b["text"]) for b in fake.buttons(message) if str(b.get("callback_data", "")).startswith("ask:")]
+    return "\n".join([message.html, *(BUTTON_LINE.format(label=label) for label in labels)])
+
+
+def _with_button(fake: FakeBotAPI, replies: list[tuple[str, list[SentMessage]]], step: Step) -> SentMessage:
+    """The latest message with a suggested follow-up button labelled as the step says."""
+    for _question, sent in reversed(replies):
+        for message in reversed(sent):
+            if any(str(b.get("text")) == step.text for b in fake.buttons(message)):
+                return message
+    raise TranscriptError(f"no answer so far has a button {step.text!r} to press")
+
+
+def _answer_to(replies: list[tuple[str, list[SentMessage]]], step: Step) -> SentMessage:
+    """The last message of the latest answer to the question a reply names."""
+    for question, sent in reversed(replies):
+        if question == step.reply_to and sent:
+            return sent[-1]
+    raise TranscriptError(f"no answer to {step.reply_to!r} so far to reply to")
 
 
 class Replayer:
@@ -145,8 +189,8 @@ class Replayer:
             self._services[corpus] = service
         return self._services[corpus]
 
-    def answers(self, transcript: Transcript, questions: Sequence[str] | None = None) -> list[str]:
-        questions = transcript.questions if questions is None else list(questions)
+    def answers(self, transcript: Transcript, questions: Sequence[str | Step] | None = None) -> list[str]:
+        questions = transcript.steps if questions is None else list(questions)
         service = self.service(self.corpus_for(transcript))
         if transcript.channel == "telegram":
             return replay_telegram(service, questions)
@@ -162,9 +206,10 @@ class Replayer:
         return CheckResult(transcript, changed)
 
 
-def _short(question: str, limit: int = 100) -> str:
-    text = encode_question(question)
-    return text if len(text) <= limit else text[: limit - 1] + f"… ({len(question):,} characters)"
+def _short(question: str | Step, limit: int = 100) -> str:
+    text = encode_step(question)
+    length = len(question if isinstance(question, str) else question.text)
+    return text if len(text) <= limit else text[: limit - 1] + f"… ({length:,} characters)"
 
 
 @dataclass
@@ -190,7 +235,7 @@ class CheckResult:
             span = f"line {first}" if len(expected_lines) <= 1 else f"lines {first}-{last}"
             if parts:
                 parts.append("")
-            parts.append(f"{name}:{exchange.line}: the answer to {_short(exchange.question)} changed")
+            parts.append(f"{name}:{exchange.line}: the answer to {_short(exchange.step)} changed")
             diff = difflib.unified_diff(
                 expected_lines, actual_lines,
                 fromfile=f"expected ({name}, {span})", tofile="actual", lineterm="",

@@ -22,7 +22,13 @@ GRACE = 0.4
 
 
 def labels(fake: FakeBotAPI, message: SentMessage) -> list[str]:
-    return [b["text"] for b in fake.buttons(message)]
+    """The feedback buttons under a message (below any suggested follow-ups)."""
+    return [b["text"] for b in fake.buttons(message) if str(b.get("callback_data", "")).startswith("fb:")]
+
+
+def suggestions(fake: FakeBotAPI, message: SentMessage) -> list[str]:
+    """The suggested follow-up buttons under a message."""
+    return [b["text"] for b in fake.buttons(message) if str(b.get("callback_data", "")).startswith("ask:")]
 
 
 async def ask(fake: FakeBotAPI, text: str, **kwargs: Any) -> SentMessage:

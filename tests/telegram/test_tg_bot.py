@@ -46,8 +46,11 @@ class Wrapped:
     def __init__(self, real: Any) -> None:
         self.real = real
 
-    def answer(self, question: str) -> Answer:
-        return self.real.answer(question)
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+        return self.real.answer(question, prefer=prefer)
+
+    def suggestions(self, answer: Answer, avoid: Any = ()) -> list[str]:
+        return self.real.suggestions(answer, avoid)
 
     def articles(self) -> list[Any]:
         return self.real.articles()
@@ -60,17 +63,17 @@ class Wrapped:
 
 
 class Exploding(Wrapped):
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
         raise RuntimeError("the index exploded")
 
 
 class Slow(Wrapped):
     """Blocks its worker thread for "slow" questions, as a heavy query would."""
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
         if "slow" in question:
             time.sleep(1.0)
-        return super().answer(question)
+        return super().answer(question, prefer=prefer)
 
 
 def corpus_sentences() -> list[tuple[str, str]]:
@@ -88,7 +91,7 @@ def corpus_sentences() -> list[tuple[str, str]]:
 class Long(Wrapped):
     """Answers with every sentence of the corpus: real text, far over 4096 characters."""
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
         titles: dict[str, int] = {}
         quotes = []
         for title, sentence in corpus_sentences():
@@ -369,9 +372,9 @@ async def test_handlers_do_not_block_the_event_loop(
     seen: list[int] = []
 
     class Recording(Wrapped):
-        def answer(self, question: str) -> Answer:
+        def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
             seen.append(threading.get_ident())
-            return super().answer(question)
+            return super().answer(question, prefer=prefer)
 
     await start_bot(service=Recording(news_service))
     fake.push_message(QUESTION)

@@ -31,6 +31,7 @@ EXPECTED = """newsbot — answers from 4 news articles (76 sentences), for examp
 Type a question, or /help. /quit to leave.
 newsbot> /help
 Ask a question about the news articles in plain words, e.g. "Who leads the National Front?".
+Follow up on an answer with "and in the south?" or "how old is she?": I read it in that context.
 Commands:
   /sources N   the sentence source N was quoted from, with its neighbours and headline
   /articles    what the corpus holds
@@ -42,6 +43,10 @@ The party chief Jean-Christophe Cambadélis said this move would put up a “bar
 
 Sources:
 [1] Le Pen’s party hopes for more gains as France votes in regional run-off elections
+
+You could also ask:
+  • Who founded the National Front?
+  • When was the National Front founded?
 
 newsbot> /sources 1
 [1] Le Pen’s party hopes for more gains as France votes in regional run-off elections
@@ -134,6 +139,27 @@ def test_ask_json_file_from_stdin(env: Path, monkeypatch: pytest.MonkeyPatch, ca
     assert rows[1]["citations"] == [] and rows[1]["answer"].startswith("My articles don't cover that")
 
 
+def test_ask_json_file_as_one_conversation(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lines = "Who beat Le Pen in the north?\nand in the south?\nWho leads the National Front?\nhow old is she?\n"
+    code, out, _ = _run(monkeypatch, capsys, ["ask", "--json", "--file", "-", "--conversation"], lines)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["short_answer"] for r in rows[:3]] == ["Xavier Bertrand", "Christian Estrosi",
+                                                                   "Marine Le Pen"]
+    assert [r["question"] for r in rows] == lines.splitlines(), "each answer keeps the question as typed"
+    assert rows[0]["follow_up"] is None and rows[2]["follow_up"] is None, "self-contained: a new thread"
+    assert rows[1]["follow_up"] == {"previous": "Who beat Le Pen in the north?",
+                                    "question": "Who beat Le Pen in the south?",
+                                    "note": "Follow-up, understood as: Who beat Le Pen in the south?"}
+    assert rows[3]["follow_up"]["question"] == "How old is Marine Le Pen?"
+    assert all(len(r["suggestions"]) <= 3 for r in rows) and rows[0]["suggestions"]
+    code, out, _ = _run(monkeypatch, capsys, ["ask", "--json", "--file", "-"], lines)
+    alone = [json.loads(line) for line in out.splitlines()]
+    assert [r["follow_up"] for r in alone] == [None] * 4 and alone[1]["question"] == "and in the south?"
+    assert [r["suggestions"] for r in alone] == [[]] * 4, "without --conversation: each line alone, as before"
+    assert alone[0]["answer"] == rows[0]["answer"] and alone[2]["answer"] == rows[2]["answer"]
+
+
 def test_ask_plain(env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(monkeypatch, capsys, ["ask", "When is the next presidential election?"])
     assert code == 0
@@ -148,6 +174,7 @@ def test_ask_plain(env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
         (["ask", "--corpus", "/nonexistent/corpus", "hi"], "newsbot: error: corpus not found: /nonexistent/corpus"),
         (["ask"], "newsbot: error: ask needs a QUESTION or --file FILE"),
         (["ask", "--file", "/nonexistent/questions.txt"], "newsbot: error: cannot read /nonexistent/questions.txt"),
+        (["ask", "--conversation", "Who won?"], "newsbot: error: --conversation answers the lines of --file FILE"),
     ],
 )
 def test_errors_are_one_line(env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
