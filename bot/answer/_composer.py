@@ -23,6 +23,7 @@ from index import (
     SearchResult,
     analyze,
     correct_spelling,
+    fold,
 )
 
 from ._lead import lead_sentence
@@ -100,7 +101,13 @@ class Composer:
                 result = SearchResult(corrected.text, [])
             fixed = {t for _typed, new in correction.changes for t in analyze(new)}
             best = result.hits[0] if result.hits else None
-            if best is not None and fixed & best.matched and best.coverage >= self.settings.corrected_support:
+            # a corrected word is a word of the corpus: its own term, or written in the sentences found
+            # ("percentage" is not corrected to "percentate" just because both stem to a term the corpus has)
+            seen = " ".join(fold(hit.text) for hit in result.hits)
+            written = all(analyze(new) == [fold(new)] or re.search(rf"\b{re.escape(fold(new))}\b", seen)
+                          for _typed, new in correction.changes)
+            if (best is not None and written and fixed & best.matched
+                    and best.coverage >= self.settings.corrected_support):
                 return corrected, result, correction.changes
         question = parse_question(asked)
         return question, self.search(question), ()

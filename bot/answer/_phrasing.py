@@ -23,7 +23,7 @@ _LEAD_INS = (
     r"tell\s+me\s*[,:]?\s*",
 )
 _LEAD_IN = re.compile(r"^(?:" + "|".join(_LEAD_INS) + r")", re.IGNORECASE)
-_TRAILER = re.compile(r"[\s,]*(?:please|pls|plz|thanks|thank\s+you|thx|ty|cheers)\s*[.!?]*\s*$", re.IGNORECASE)
+_TRAILER = re.compile(r"(?:^|[\s,]+)(?:please|pls|plz|thanks|thank\s+you|thx|ty|cheers)\s*[.!?]*\s*$", re.IGNORECASE)
 
 
 def strip_lead_in(question: str) -> str:

@@ -448,6 +448,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue  # mostly the question's own words ("How many regions … 13 regions")
         if negated is not None and hi <= negated:
             continue
+        if qtype is QType.AGE and _someone_else(toks, lo, question):
+            continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
             continue  # "France's 13 regions" is all of them, not how many were won
         distance = min((min(abs(i - lo), abs(i - (hi - 1))) for i in matched), default=0)
@@ -468,7 +470,11 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         if qtype in (QType.GENERAL, QType.ENTITY) and question.frame:
             score += 2.0  # after the question's verb and preposition: where the question says its answer is
         if converse is not None:  # "Le Pen lost to Xavier Bertrand": the winner comes right after, the loser before
-            score += 2.0 if 0 < lo - converse <= 4 else (-3.0 if hi <= converse else 0.0)
+            winner = 0 < lo - converse <= 4
+            loser = hi <= converse
+            if question.form is not Form.SUBJECT:  # "Who did Estrosi beat?" asks for the loser
+                winner, loser = loser, winner
+            score += 2.0 if winner else (-3.0 if loser else 0.0)
         counted = bool(question.counted) and any(
             t in question.counted for tok in toks[hi - 1:hi + 2] for t in tok.terms)
         if counted:
@@ -481,6 +487,23 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
 
 
 _GAP_MAX_WORDS = 12
+
+
+def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:
+    """Is the name right before position lo (", a 26-year-old") a person the question does not name
+    (a capitalised word the question lacks: "Marion" for "How old is Marine Le Pen?")?"""
+    k = lo - 1
+    while k >= 0 and toks[k].low in ("a", "an", "the", "aged", "") and k > lo - 3:
+        k -= 1
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question.text)}
+    name: list[_Tok] = []
+    while k >= 0 and toks[k].text[:1].isupper() and len(name) < 5:
+        name.append(toks[k])
+        if re.search(r"[.;:]$", toks[k - 1].raw if k else "."):
+            break
+        k -= 1
+    parts = {p.lower() for tok in name for p in re.split(r"[-’']", tok.text) if p[:1].isupper()}
+    return bool(parts) and any(p not in asked for p in parts if fold(p) not in TITLES)
 
 
 def _anchor(question: Question, toks: list[_Tok]) -> int | None:

@@ -102,6 +102,7 @@ def test_lead_sentences_read_as_english() -> None:
         ("please tell me who won, thanks", "who won"),
         ("Who leads the National Front?", "Who leads the National Front?"),
         ("Hello", "Hello"),  # never stripped to nothing
+        ("Who leads the Socialist Party?", "Who leads the Socialist Party?"),  # "ty" ends "Party", no "thank you"
     ],
 )
 def test_lead_ins_are_dropped(typed: str, asked: str) -> None:
