@@ -495,14 +495,14 @@ def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:
     k = lo - 1
     while k >= 0 and toks[k].low in ("a", "an", "the", "aged", "") and k > lo - 3:
         k -= 1
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question.text)}
+    asked = {w.lower() for w in re.findall(r"\w+", question.text)}
     name: list[_Tok] = []
     while k >= 0 and toks[k].text[:1].isupper() and len(name) < 5:
         name.append(toks[k])
         if re.search(r"[.;:]$", toks[k - 1].raw if k else "."):
             break
         k -= 1
-    parts = {p.lower() for tok in name for p in re.split(r"[-’']", tok.text) if p[:1].isupper()}
+    parts = {p.lower() for tok in name for p in re.findall(r"\w+", tok.text) if p[:1].isupper()}
     return bool(parts) and any(p not in asked for p in parts if fold(p) not in TITLES)
 
 

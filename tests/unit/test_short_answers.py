@@ -58,6 +58,7 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
          "China, Japan and South Korea"),
         ("Who is Brian Cowen?", "Irish Prime Minister Brian Cowen said the vote was close.", "Irish Prime Minister"),
         ("How old is Marine Le Pen?", "Marine Le Pen, 47, told supporters the fight had just begun.", "47"),
+        ("How old is Marion Marechal-Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost.", "26"),
         ("What did Kaka deserve?", "Brazilian genius Kaka fully deserves the 2007 World Footballer of the Year award.",
          "2007 World Footballer of the Year award"),
         ("Who won in the south?", "Marion Marechal-Le Pen lost to Christian Estrosi in the south.", "Christian Estrosi"),
@@ -76,6 +77,7 @@ def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
         ("Who won in the south?", "The Front National winning its first region failed to materialize."),
         ("How many regions did the party win?", "It failed to win any of France's 13 regions."),  # all, not won
         ("What is Liu charged with?", "He was with friends when he was charged."),
+        ("How old is Marine Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost."),  # another
     ],
 )
 def test_no_phrase_rather_than_a_guess(question: str, sentence: str) -> None:
