@@ -10,7 +10,7 @@ from pathlib import Path
 from .._errors import ArticleError, CorpusError
 from ._jsonl import is_jsonl, read_jsonl
 from ._model import Article, ReadReport
-from ._text_files import ARTICLE_SUFFIXES, parse_text_article
+from ._text_files import ARTICLE_SUFFIXES, read_text_article
 
 
 def corpus_files(path: Path) -> list[Path]:
@@ -32,32 +32,54 @@ def corpus_files(path: Path) -> list[Path]:
 
 
 def read_corpus(path: Path) -> ReadReport:
-    """Read every article under path; unreadable ones are reported, never fatal on their own."""
+    """Read every article under path; unreadable ones are reported, never fatal on their own. An
+    article id met again (in the same file or a later one) is skipped as a duplicate."""
     report = ReadReport()
     seen: set[str] = set()
     for file in corpus_files(path):
-        for item in _read_file(file):
-            if isinstance(item, Article):
-                if item.article_id in seen:
-                    report.skipped.append((item.origin, f"duplicate article id {item.article_id!r}"))
-                    continue
-                seen.add(item.article_id)
-                report.articles.append(item)
-            else:
-                report.skipped.append(item)
+        one = read_file(file)
+        report.skipped += one.skipped
+        report.warnings += one.warnings
+        for article in one.articles:
+            if article.article_id in seen:
+                report.skipped.append((article.origin, f"duplicate article id {article.article_id!r}"))
+                continue
+            seen.add(article.article_id)
+            report.articles.append(article)
     if not report.articles:
         reasons = "; ".join(f"{name}: {why}" for name, why in report.skipped[:3])
         raise CorpusError(f"no readable article in {path}" + (f" ({reasons})" if reasons else ""))
     return report
 
 
-def _read_file(file: Path) -> Iterator[Article | tuple[str, str]]:
+def read_file(file: Path) -> ReadReport:
+    """The articles of one corpus file (an id met again within the file is skipped as a duplicate),
+    what was skipped, and warnings (a legacy encoding)."""
+    report = ReadReport()
+    seen: set[str] = set()
+    for item in _read_file(file, report.warnings):
+        if isinstance(item, Article):
+            if item.article_id in seen:
+                report.skipped.append((item.origin, f"duplicate article id {item.article_id!r}"))
+                continue
+            seen.add(item.article_id)
+            report.articles.append(item)
+        else:
+            report.skipped.append(item)
+    return report
+
+
+def _read_file(file: Path, warnings: list[tuple[str, str]]) -> Iterator[Article | tuple[str, str]]:
     if is_jsonl(file):
-        yield from read_jsonl(file)
+        yield from read_jsonl(file, warnings)
         return
     try:
-        yield parse_text_article(file.stem, file.read_bytes(), origin=file.name)
+        article, warning = read_text_article(file.stem, file.read_bytes(), origin=file.name)
     except ArticleError as exc:
         yield (file.name, str(exc))
     except OSError as exc:
         yield (file.name, f"unreadable: {exc.strerror or exc}")
+    else:
+        if warning:
+            warnings.append((file.name, warning))
+        yield article
