@@ -10,15 +10,25 @@ from ._errors import (
     CorpusError,
     EmptyQueryError,
     IndexFileError,
+    IndexLockedError,
     NewsbotError,
     NoContentWordsError,
     QueryError,
     QueryTooLongError,
 )
 from ._search import MAX_QUERY_CHARS, Hit, RankingWeights, Retriever, SearchResult
-from .articles import ARTICLE_SUFFIXES, JSONL_SUFFIXES, Article, ReadReport, parse_text_article, read_corpus
-from .bm25 import BM25Scorer, warm_up
+from .articles import (
+    ARTICLE_SUFFIXES,
+    JSONL_SUFFIXES,
+    Article,
+    ReadReport,
+    parse_text_article,
+    read_corpus,
+    read_file,
+)
+from .bm25 import BM25Scorer, Lexicon, warm_up
 from .store import (
+    DEFAULT_LOCK_TIMEOUT,
     ArticleRecord,
     BuildReport,
     IndexData,
@@ -27,7 +37,9 @@ from .store import (
     default_cache_dir,
     load_index,
     open_index,
+    refresh_index,
     save_index,
+    wait_for_merges,
 )
 from .text import (
     STOPWORDS,
@@ -46,6 +58,7 @@ from .text import (
 
 __all__ = [
     "ARTICLE_SUFFIXES",
+    "DEFAULT_LOCK_TIMEOUT",
     "JSONL_SUFFIXES",
     "MAX_QUERY_CHARS",
     "STOPWORDS",
@@ -62,6 +75,8 @@ __all__ = [
     "Hit",
     "IndexData",
     "IndexFileError",
+    "IndexLockedError",
+    "Lexicon",
     "NewsbotError",
     "NoContentWordsError",
     "Progress",
@@ -88,7 +103,10 @@ __all__ = [
     "open_index",
     "parse_text_article",
     "read_corpus",
+    "read_file",
+    "refresh_index",
     "save_index",
     "split_sentences",
+    "wait_for_merges",
     "warm_up",
 ]

@@ -59,6 +59,12 @@ class Hit:
     article_score: float
     coverage: float
     matched: frozenset[str]  # query terms found in the sentence (directly or by an alternative)
+    term_ids: tuple[int, ...] = ()  # the sentence's analyzed terms in order, as ids of the snapshot's lexicon
+
+    @property
+    def terms(self) -> frozenset[int]:
+        """The sentence's distinct terms (snapshot-wide ids): equal sets, same sentence content."""
+        return frozenset(self.term_ids)
 
 
 @dataclass
@@ -95,6 +101,15 @@ class Retriever:
     @property
     def articles(self) -> list[ArticleRecord]:
         return self.data.articles
+
+    @property
+    def identity(self) -> str:
+        """Changes whenever the index's live articles do (a new commit with other content)."""
+        return self.data.identity
+
+    def document_frequency(self, term: str) -> int:
+        """Live sentences holding an analyzed term (0 when none)."""
+        return self.data.sentences.document_frequency(term)
 
     def query_terms(self, question: str, *, agent_nouns: bool = False) -> list[list[str]]:
         """Analyzed terms, each with its alternatives: acronyms the corpus defines (FN → national
@@ -159,22 +174,28 @@ class Retriever:
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
-        article_scores = data.headlines.scores(terms)
-        best_article = float(article_scores.max()) or 1.0
+        article_score = self._article_scores(terms, ids)
+        best_article = self._best_article(terms)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
+        # the question's terms as term ids (a term the index never saw matches nothing)
+        distinct = list(dict.fromkeys(terms))
+        tid = dict(zip(distinct, data.lexicon.ids(distinct), strict=True))
+        group_ids = [{tid[t] for t in g} - {None} for g in groups]
         hits: list[Hit] = []
-        term_sets: dict[int, set[str]] = {}
-        term_pairs: dict[int, set[tuple[str, str]]] = {}
+        seqs: dict[int, tuple[int, ...]] = {}
+        term_sets: dict[int, set[int]] = {}
+        term_pairs: dict[int, set[tuple[int, int]]] = {}
 
-        def terms_of(i: int) -> set[str]:
+        def terms_of(i: int) -> set[int]:
             if i not in term_sets:
-                seq = analyze(data.chunk_text(i))
+                seq = tuple(data.chunk_term_ids(i).tolist())  # stored at indexing: never re-analyzed
+                seqs[i] = seq
                 term_sets[i] = set(seq)
                 term_pairs[i] = set(itertools.pairwise(seq))
             return term_sets[i]
 
-        pairs = [(a[0], b[0]) for a, b in itertools.pairwise(groups)] if w.phrase else []
+        pairs = [(tid[a[0]], tid[b[0]]) for a, b in itertools.pairwise(groups)] if w.phrase else []
 
         score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
 
@@ -182,21 +203,22 @@ class Retriever:
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
             sentence_terms = terms_of(chunk)
-            matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
+            matched = frozenset(g[0] for g, gids in zip(groups, group_ids, strict=True)
+                                if not gids.isdisjoint(sentence_terms))
             coverage = sum(wt for g, wt in zip(groups, weight, strict=True) if g[0] in matched) / total_weight
             neighbour = max(
                 (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
                  if record.first_chunk <= n < record.first_chunk + record.n_chunks),
                 default=0.0,
             )
-            art_norm = float(article_scores[art]) / best_article
+            art_norm = article_score(art) / best_article
             lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
             score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
             if pairs:
                 score += w.phrase * sum(p in term_pairs[chunk] for p in pairs) / len(pairs)
             return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
-                       coverage, matched)
+                       coverage, matched, seqs[chunk])
 
         for chunk, raw in zip(ids.tolist(), scores.tolist(), strict=True):
             hits.append(hit(chunk, raw))
@@ -216,6 +238,27 @@ class Retriever:
                 hits.append(dataclasses.replace(h, score=max(h.score, w.expand_share * parent)))
         hits.sort(key=lambda h: (-h.score, h.chunk))
         return hits[:k]
+
+    def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[int], float]:
+        """The article-level BM25 score of the candidates' articles (exact, computed for them only)."""
+        arts = np.unique(np.asarray(self.data.chunk_article)[chunks])
+        values = dict(zip(arts.tolist(), self.data.headlines.scores_of(terms, arts).tolist(), strict=True))
+        headlines = self.data.headlines
+
+        def score(art: int) -> float:
+            if art not in values:
+                values[art] = float(headlines.scores_of(terms, [art])[0])
+            return values[art]
+
+        return score
+
+    def _best_article(self, terms: list[str]) -> float:
+        """The best article score over the whole index: the top article's, or, in the odd tiny corpus
+        where no article scores above 0, the dense maximum (1.0 when that is 0)."""
+        ids, scores = self.data.headlines.top_k(terms, 1)
+        if ids.size:
+            return float(scores[0])
+        return float(self.data.headlines.scores(terms).max()) or 1.0
 
     def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         """The sentence with its neighbours in the same article, for /sources N."""
