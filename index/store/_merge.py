@@ -52,7 +52,7 @@ def pick_merge(segments: list[SegmentEntry], max_per_tier: int = MAX_PER_TIER) -
     for t in sorted(by_tier):
         group = by_tier[t]
         if len(group) > max_per_tier:
-            return [e.name for e in sorted(group, key=lambda e: (e.n_live, e.name))[:max_per_tier]]
+            return [e.name for e in sorted(group, key=lambda e: (e.n_live, e.name))[: max(max_per_tier, 2)]]
     for entry in segments:
         if entry.n_live * 2 < entry.n_chunks:
             return [entry.name]

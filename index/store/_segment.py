@@ -434,11 +434,16 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+MMAP_MIN_BYTES = 1 << 20  # smaller files are read whole: a memory map holds a file descriptor open
+
+
 def _load_npy(path: Path, dtype: np.dtype) -> np.ndarray:
-    """A read-only plain ndarray view of the memory-mapped file (np.memmap's Python __getitem__
-    costs ~1 µs per scalar look-up, and an answer does thousands)."""
+    """A read-only plain ndarray of the file: memory-mapped when large (np.memmap's Python
+    __getitem__ costs ~1 µs per scalar look-up, and an answer does thousands, hence the plain view),
+    read whole when small, so that dozens of small segments do not hold hundreds of descriptors."""
     try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        big = path.stat().st_size >= MMAP_MIN_BYTES
+        arr = np.load(path, mmap_mode="r" if big else None, allow_pickle=False)
     except Exception as exc:  # truncated/garbled header, object arrays, short file...
         raise ValueError(f"cannot read {path.name}: {exc}") from None
     if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != 1 or not arr.flags.c_contiguous:
