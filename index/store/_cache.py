@@ -18,9 +18,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .._errors import IndexFileError
+from .._errors import IndexFileError, IndexLockedError
 from ..bm25 import Lexicon
-from ._commit import Commit, read_current, remove_stale
+from ._commit import Commit, needs_tidying, read_current, remove_stale
 from ._lock import CacheNotWritableError, WriterLock
 from ._merge import start_merging
 from ._model import BuildReport, Progress
@@ -137,6 +137,12 @@ def _found(data: IndexData, corpus: Path, cache_dir: Path, store: Store, merge: 
            lock_timeout: float | None) -> None:
     data.corpus = corpus
     data.cache_dir = cache_dir
+    if needs_tidying(cache_dir):  # what a killed writer left, removed when no writer is busy
+        with contextlib.suppress(IndexLockedError, CacheNotWritableError, OSError, IndexFileError):
+            with WriterLock(cache_dir, blocking=False):
+                commit = read_current(cache_dir)
+                if commit is not None:
+                    remove_stale(cache_dir, commit)
     if merge:
         start_merging(cache_dir, store, lock_timeout=lock_timeout)
 

@@ -248,6 +248,18 @@ def remove_stale(cache_dir: Path, commit: Commit) -> None:
                 shutil.rmtree(child, ignore_errors=True)
 
 
+def needs_tidying(cache_dir: Path) -> bool:
+    """Something a dead writer left: a temporary directory of a process that is gone, or more commit
+    files than the current and previous ones."""
+    try:
+        names = [p.name for p in cache_dir.iterdir()]
+    except OSError:
+        return False
+    if sum(1 for n in names if _COMMIT_RE.match(n)) > 2:
+        return True
+    return any(n.startswith(TMP_PREFIX) and not _owner_alive(n) for n in names)
+
+
 def tmp_dir_name(token: str) -> str:
     """A temporary directory for a segment being written, named after this process."""
     return f"{TMP_PREFIX}{os.getpid()}-{token}"
