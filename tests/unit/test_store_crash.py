@@ -70,10 +70,10 @@ def test_workers_die_with_their_parent_and_the_next_build_does_not_hang(tmp_path
     corpus, cache = _corpus(tmp_path, 600), tmp_path / "cache"
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(corpus), str(cache)], cwd=REPO,
                             stdout=subprocess.PIPE, text=True)
+    workers: list[int] = []
     try:
         assert proc.stdout is not None and proc.stdout.readline().startswith("pid")
         deadline = time.monotonic() + 60
-        workers: list[int] = []
         while time.monotonic() < deadline and len(workers) < 2:
             time.sleep(0.1)
             workers = _children(proc.pid)
@@ -87,7 +87,7 @@ def test_workers_die_with_their_parent_and_the_next_build_does_not_hang(tmp_path
     finally:
         proc.kill()
         proc.wait()
-        for worker in workers if "workers" in locals() else []:  # never leave one behind, even on failure
+        for worker in workers:  # never leave one behind, even on failure
             if _alive(worker):
                 os.kill(worker, signal.SIGKILL)
     data, report = open_index(corpus, cache, lock_timeout=20, merge=False)  # no lock left behind
