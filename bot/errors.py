@@ -8,6 +8,7 @@ Code below the command line raises these; only `bot.cli` turns them into a one-l
     ├── CorpusError            index   the corpus is missing, empty or holds no readable article
     ├── ArticleError           index   one article cannot be read (the build skips it with a warning)
     ├── IndexFileError         index   a persisted index is missing, corrupt or stale (it is rebuilt)
+    │   └── IndexLockedError           another process writes the index and did not finish in time
     ├── QueryError             index   a question that cannot be searched
     │   ├── EmptyQueryError            empty or blank
     │   ├── QueryTooLongError          longer than index.MAX_QUERY_CHARS
@@ -29,6 +30,7 @@ from index import (
     CorpusError,
     EmptyQueryError,
     IndexFileError,
+    IndexLockedError,
     NewsbotError,
     NoContentWordsError,
     QueryError,
@@ -66,6 +68,6 @@ def exit_code(error: NewsbotError) -> int:
 
 __all__ = [
     "EXIT_ERROR", "ArticleError", "BotRunError", "CorpusError", "EmptyQueryError", "EvalFileError",
-    "IndexFileError", "NewsbotError", "NoContentWordsError", "QueryError", "QueryTooLongError", "SettingsError",
-    "TranscriptError", "exit_code",
+    "IndexFileError", "IndexLockedError", "NewsbotError", "NoContentWordsError", "QueryError", "QueryTooLongError",
+    "SettingsError", "TranscriptError", "exit_code",
 ]

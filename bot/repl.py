@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -13,6 +13,9 @@ from rich.text import Text
 from .answer import Answer
 from .render import render_rich, source_text
 from .service import NewsService
+
+if TYPE_CHECKING:  # only for the annotation: prompt_toolkit loads when a terminal needs it
+    from prompt_toolkit.history import History
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words, e.g. "Who won in the north?".
@@ -103,15 +106,33 @@ class Repl:
         self.console.print("Bye.", highlight=False)
 
 
-def terminal_lines(history: Path | None) -> Iterator[str]:
-    """Lines from a prompt_toolkit prompt (history, editing); Ctrl-D and Ctrl-C end the stream."""
+def quiet_history(path: Path | None) -> History:
+    """The REPL's history: in the file when it can be read and written, silently in memory when not
+    (a read-only cache directory must not print a traceback on every question)."""
     # imported here, not at the top: only an interactive terminal needs it (start-up time)
-    from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(history)) if history else InMemoryHistory()
-    )
+    class QuietFileHistory(FileHistory):
+        def load_history_strings(self) -> Iterable[str]:
+            try:
+                return list(super().load_history_strings())
+            except OSError:
+                return []
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError:
+                pass  # the session keeps its history in memory all the same
+
+    return QuietFileHistory(str(path)) if path else InMemoryHistory()
+
+
+def terminal_lines(history: Path | None) -> Iterator[str]:
+    """Lines from a prompt_toolkit prompt (history, editing); Ctrl-D and Ctrl-C end the stream."""
+    from prompt_toolkit import PromptSession
+
+    session: PromptSession[str] = PromptSession(history=quiet_history(history))
     while True:
         try:
             yield session.prompt(PROMPT)

@@ -59,10 +59,13 @@ class NewsService:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        lock_timeout: float | None = None,
     ) -> NewsService:
-        """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
+        """Load the persisted index for corpus, updating it first when the corpus changed (building it
+        when there is none, or it is corrupt); lock_timeout: seconds to wait for another writer."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
-        retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
+        retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn,
+                                           lock_timeout=lock_timeout)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
         return cls(retriever, report)

@@ -94,8 +94,10 @@ class Retriever:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        lock_timeout: float | None = None,
     ) -> tuple[Retriever, BuildReport | None]:
-        data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn)
+        data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn,
+                                  lock_timeout=lock_timeout)
         return cls(data), report
 
     @property

@@ -17,7 +17,6 @@ from index import (
     QueryError,
     QueryTooLongError,
     Retriever,
-    analyze,
 )
 
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, Source
@@ -122,11 +121,11 @@ class Composer:
             out.append((hit, hit.score + bonus, spans))
         out.sort(key=lambda item: (-item[1], item[0].chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
-        seen: set[str] = set()
+        seen: set[tuple[int, ...] | str] = set()
         distinct: list[Ranked] = []
         repeats: list[Ranked] = []
         for item in out:
-            key = " ".join(analyze(item[0].text)) or item[0].text
+            key: tuple[int, ...] | str = item[0].term_ids or item[0].text  # the index's terms, not re-analyzed
             (repeats if key in seen else distinct).append(item)
             seen.add(key)
         return distinct + repeats
@@ -137,7 +136,7 @@ class Composer:
         return [t for t in sorted(proper) if data.sentences.term_id(t) is None and t not in data.acronyms]
 
     def _same(self, a: Hit, b: Hit) -> bool:
-        ta, tb = set(analyze(a.text)), set(analyze(b.text))
+        ta, tb = a.terms, b.terms
         if not ta or not tb:
             return a.text == b.text
         return len(ta & tb) / len(ta | tb) >= self.settings.duplicate_jaccard

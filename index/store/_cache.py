@@ -33,6 +33,7 @@ from ._writer import (
     next_generation,
     persist,
     plan_update,
+    same_content,
     scan_corpus,
     store_for,
     unchanged,
@@ -89,12 +90,14 @@ def open_index(
             if store.memory is not None:  # this process serves an index it could not write
                 return _in_memory(store, corpus, cache_dir, scanned, progress=progress, warn=say, workers=workers)
         commit, reason = _usable(cache_dir)
-        if commit is not None and unchanged(commit, scanned):
+        if commit is not None and (unchanged(commit, scanned) or same_content(commit, scanned)):
             try:
                 data = store.snapshot(commit)
             except IndexFileError as exc:
                 reason = f"index in {cache_dir} is unusable ({exc}); rebuilding"
             else:
+                if not unchanged(commit, scanned):
+                    data = _record_stats(store, corpus, cache_dir, scanned, data)
                 _found(data, corpus, cache_dir, store, merge, lock_timeout)
                 return data, None
     try:
@@ -117,6 +120,20 @@ def refresh_index(data: IndexData, *, warn: Callable[[str], None] | None = None,
     if data.corpus is None or data.cache_dir is None:
         raise ValueError("this snapshot does not know its corpus and cache directory")
     return open_index(data.corpus, data.cache_dir, warn=warn, lock_timeout=lock_timeout)
+
+
+def _record_stats(store: Store, corpus: Path, cache_dir: Path, scanned: list[ScannedFile], data: IndexData
+                  ) -> IndexData:
+    """Files touched or copied (new stat, same content): a commit with their new stat spares the next
+    open from hashing them again, when the cache can be written and no writer is busy; else the
+    snapshot is served as it is."""
+    try:
+        with WriterLock(cache_dir, blocking=False):
+            newer, _ = _write(store, corpus, cache_dir, scanned, force=False, reason=None, progress=None,
+                              warn=lambda _m: None, workers=None)
+            return newer
+    except (IndexLockedError, CacheNotWritableError, OSError):
+        return data
 
 
 def _usable(cache_dir: Path) -> tuple[Commit | None, str | None]:

@@ -116,7 +116,13 @@ def gather_segment(name: str, parts: list[tuple[Segment, list[int]]]) -> Segment
 def merge_once(cache_dir: Path, store: Store, *, lock_timeout: float | None = None,
                max_per_tier: int = MAX_PER_TIER) -> bool:
     """Do the next merge the policy asks for, if any (and no other merge runs); True when one was
-    committed."""
+    committed. Nothing is locked, let alone written, when the policy asks for nothing."""
+    try:
+        commit = read_current(cache_dir)
+    except IndexFileError:
+        return False
+    if commit is None or not pick_merge(commit.segments, max_per_tier):
+        return False
     try:
         with WriterLock(cache_dir, name=MERGE_LOCK, blocking=False):
             return _merge(cache_dir, store, lock_timeout, max_per_tier)

@@ -98,6 +98,15 @@ def unchanged(commit: Commit, scanned: list[ScannedFile]) -> bool:
     return all(e.name == s.name and e.same_stat(s.stat) for e, s in zip(commit.files, scanned, strict=True))
 
 
+def same_content(commit: Commit, scanned: list[ScannedFile]) -> bool:
+    """The corpus holds the commit's files with the same contents: only files whose stat changed are
+    hashed (a copy, a touch, an image unpacked on another host)."""
+    if [e.name for e in commit.files] != [s.name for s in scanned]:
+        return False
+    return all(e.same_stat(s.stat) or e.digest == file_digest(s.path)
+               for e, s in zip(commit.files, scanned, strict=True))
+
+
 def _token() -> str:
     return uuid.uuid4().hex[:8]
 
