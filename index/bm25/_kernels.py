@@ -10,7 +10,7 @@ canonical id (their place in a full rebuild of the corpus), which also breaks ti
 Top k over several segments: one bounded heap of (score, canonical id) is carried from segment to
 segment (largest segment first), so the k-th best score found so far prunes the next segments.
 Within a segment (numba), a MaxScore-style pass takes the query's terms by decreasing upper bound
-(the largest possible contribution, from the row's largest frequency and shortest document) and,
+(its largest contribution in the segment, from the frontier of its postings' frequencies and lengths) and,
 once the k-th best score beats what the remaining terms could add, stops opening their long rows for
 new documents; candidates are then re-scored exactly in query order, so pruning never changes a
 score or the ranking. Without numba the numpy path scores every posting of the query's rows.
@@ -221,7 +221,7 @@ def _kth_largest(acc, touched, n, canon, allowed, use_allowed, k):
     return hs[0] if m == k else 0.0
 
 
-def _topk_segment(terms, indptr, docs, tf, max_tf, min_len, norm, canon, qterms, qidf, k1, b, avgdl,
+def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm, canon, qterms, qidf, k1, b, avgdl,
                   acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
     """Offer this segment's live documents with a positive score to the heap hs/hi (hn[0] entries,
     room for k = hs.shape[0]), by canonical id; the scratch (acc, seen) is left zeroed."""
@@ -279,10 +279,13 @@ def _topk_segment(terms, indptr, docs, tf, max_tf, min_len, norm, canon, qterms,
         ub = np.empty(nu, np.float64)
         order = np.empty(nu, np.int64)
         for j in range(nu):
+            # the row's largest contribution: the best of its frontier postings (exact, not a bound)
             r = urow[j]
-            mt = float(max_tf[r])
-            nmin = k1 * (1 - b + b * min_len[r] / avgdl)
-            ub[j] = umult[j] * _contribution(uidf[j], mt, nmin, k1p1)
+            best = 0.0
+            for q in range(bound_ptr[r], bound_ptr[r + 1]):
+                nrm = k1 * (1 - b + b * bound_len[q] / avgdl)
+                best = max(best, _contribution(uidf[j], float(bound_tf[q]), nrm, k1p1))
+            ub[j] = umult[j] * best
             order[j] = j
         for a in range(1, nu):  # insertion sort: ub descending, then shorter row first
             j = order[a]
@@ -436,8 +439,9 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64),  # indptr
         ro(types.int32),  # docs
         ro(types.int32),  # tf
-        ro(types.int32),  # max_tf
-        ro(types.int32),  # min_len
+        ro(types.int64),  # bound_ptr
+        ro(types.int32),  # bound_tf
+        ro(types.int32),  # bound_len
         ro(types.float64),  # norm
         ro(types.int32),  # canon
         ro(types.int64),  # qterms

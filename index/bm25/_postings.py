@@ -3,16 +3,20 @@
 A BM25 contribution depends on corpus-wide statistics (document count, average length, each term's
 document frequency), which change with every added or removed document; what a segment stores does
 not: per term (global id, ascending) the documents holding it (local ids, ascending) with the term's
-frequency there, plus what bounds and orders a term without looking at its postings: its largest
-frequency and the shortest document holding it (a valid upper bound of any contribution, for
-pruning), and the offset of its first occurrence in the field's token stream (rank-bm25 sums its
-average idf over the terms in order of first appearance).
+frequency there, plus what bounds and orders a term without looking at its postings: the Pareto
+frontier of its (frequency, document length) pairs — the postings no other one beats with a higher
+frequency *and* a shorter document — whose best contribution, at whatever average length the corpus
+has when it is searched, is the term's exact largest contribution in the segment (BM25's term score
+grows with the frequency and shrinks with the length), for pruning; and the offset of its first
+occurrence in the field's token stream (rank-bm25 sums its average idf over the terms in order of
+first appearance).
 
 ``LiveStats`` is the same per-term information restricted to the documents still live (a segment's
 deletions): live document frequencies and first live occurrences."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -29,8 +33,9 @@ class FieldPostings:
     indptr: np.ndarray  # int64 (V_s + 1,) row pointers
     docs: np.ndarray  # int32 (nnz,) local document ids, ascending within a row
     tf: np.ndarray  # int32 (nnz,) frequency of the term in the document
-    max_tf: np.ndarray  # int32 (V_s,) largest frequency in the row
-    min_len: np.ndarray  # int32 (V_s,) length of the shortest document in the row
+    bound_ptr: np.ndarray  # int64 (V_s + 1,) each row's frontier in bound_tf / bound_len
+    bound_tf: np.ndarray  # int32 frequencies of the frontier postings, descending
+    bound_len: np.ndarray  # int32 their document lengths, ascending
     first: np.ndarray  # int64 (V_s,) offset of the term's first occurrence in the token stream
     lengths: np.ndarray  # int32 (n_docs,) document lengths in tokens
 
@@ -39,8 +44,9 @@ class FieldPostings:
         "indptr": np.dtype(np.int64),
         "docs": np.dtype(np.int32),
         "tf": np.dtype(np.int32),
-        "max_tf": np.dtype(np.int32),
-        "min_len": np.dtype(np.int32),
+        "bound_ptr": np.dtype(np.int64),
+        "bound_tf": np.dtype(np.int32),
+        "bound_len": np.dtype(np.int32),
         "first": np.dtype(np.int64),
         "lengths": np.dtype(np.int32),
     }
@@ -72,9 +78,12 @@ class FieldPostings:
         v, nnz, n_docs = terms.shape[0], docs.shape[0], arrays["lengths"].shape[0]
         if indptr.shape != (v + 1,) or arrays["tf"].shape != (nnz,):
             raise ValueError("postings arrays have inconsistent lengths")
-        for name in ("max_tf", "min_len", "first"):
-            if arrays[name].shape != (v,):
-                raise ValueError(f"postings array {name} has the wrong length")
+        if arrays["first"].shape != (v,) or arrays["bound_ptr"].shape != (v + 1,):
+            raise ValueError("postings arrays have the wrong length")
+        bound_ptr, n_bounds = arrays["bound_ptr"], arrays["bound_tf"].shape[0]
+        if arrays["bound_len"].shape != (n_bounds,) or bound_ptr[0] != 0 or bound_ptr[-1] != n_bounds or (
+                v and np.any(bound_ptr[1:] <= bound_ptr[:-1])):
+            raise ValueError("postings bounds are not one or more per term")
         if indptr[0] != 0 or indptr[-1] != nnz or (v and np.any(indptr[1:] <= indptr[:-1])):
             raise ValueError("postings row pointers are not a strictly increasing 0..nnz")
         if nnz and (int(docs.min()) < 0 or int(docs.max()) >= n_docs):
@@ -94,8 +103,8 @@ class FieldPostings:
             raise ValueError("document lengths do not add up to the token stream")
         if tokens.size == 0:
             empty32 = np.zeros(0, dtype=np.int32)
-            return cls(empty32, np.zeros(1, dtype=np.int64), empty32, empty32, empty32, empty32,
-                       np.zeros(0, dtype=np.int64), lengths64.astype(np.int32))
+            return cls(empty32, np.zeros(1, dtype=np.int64), empty32, empty32, np.zeros(1, dtype=np.int64), empty32,
+                       empty32, np.zeros(0, dtype=np.int64), lengths64.astype(np.int32))
         # one sort of (term, document) keys groups postings by term with ascending documents
         keys = tokens.astype(np.int64)
         keys *= n_docs
@@ -110,9 +119,9 @@ class FieldPostings:
         row_starts = np.flatnonzero(np.concatenate(([True], term[1:] != term[:-1])))
         terms = term[row_starts].astype(np.int32)
         indptr = np.append(row_starts, term.size).astype(np.int64)
+        doc_len = lengths64[doc]
+        bound_ptr, bound_tf, bound_len = _frontiers(term, tf, doc_len, row_starts)
         del term
-        max_tf = np.maximum.reduceat(tf, row_starts)
-        min_len = np.minimum.reduceat(lengths64[doc], row_starts)
         first_all = np.full(int(terms[-1]) + 1, _NO_OFFSET, dtype=np.int64)
         np.minimum.at(first_all, tokens, np.arange(tokens.size, dtype=np.int64))
         return cls(
@@ -120,14 +129,16 @@ class FieldPostings:
             indptr=indptr,
             docs=doc.astype(np.int32),
             tf=tf.astype(np.int32),
-            max_tf=max_tf.astype(np.int32),
-            min_len=min_len.astype(np.int32),
+            bound_ptr=bound_ptr,
+            bound_tf=bound_tf,
+            bound_len=bound_len,
             first=first_all[terms],
             lengths=lengths64.astype(np.int32),
         )
 
-    def live_stats(self, tokens: np.ndarray, live: np.ndarray | None) -> LiveStats:
-        """Per-term statistics over the live documents only (``live``: bool per document, None = all)."""
+    def live_stats(self, tokens: np.ndarray | Callable[[], np.ndarray], live: np.ndarray | None) -> LiveStats:
+        """Per-term statistics over the live documents only (``live``: bool per document, None = all).
+        ``tokens``: the token stream, or what makes it (only needed when some documents are deleted)."""
         if live is None or bool(live.all()):
             return LiveStats(df=np.diff(self.indptr).astype(np.int32), first=self.first,
                              n_docs=self.n_docs, total_tokens=int(self.lengths.sum(dtype=np.int64)))
@@ -141,6 +152,8 @@ class FieldPostings:
             df = np.zeros(0, dtype=np.int32)
         first = np.full(n_terms, -1, dtype=np.int64)
         if n_terms:
+            if callable(tokens):
+                tokens = tokens()
             token_live = np.repeat(live, self.lengths.astype(np.int64))
             if token_live.shape[0] != tokens.shape[0]:
                 raise ValueError("token stream does not match the document lengths")
@@ -151,6 +164,26 @@ class FieldPostings:
             first[df == 0] = -1
         return LiveStats(df=df, first=first, n_docs=int(live.sum()),
                          total_tokens=int(self.lengths[live].sum(dtype=np.int64)))
+
+
+def _frontiers(term: np.ndarray, tf: np.ndarray, doc_len: np.ndarray, row_starts: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row (postings grouped by term), the postings with a higher frequency or a shorter document
+    than every posting of higher frequency: (row pointers, frequencies, lengths)."""
+    big = np.int64(doc_len.max()) + 2 if doc_len.size else np.int64(2)
+    order = np.lexsort((doc_len, -tf, term))  # by term, frequency descending, length ascending
+    t, f, n = term[order], tf[order], doc_len[order]
+    # running minimum of the length within each term: a running maximum of term * big - length
+    # (a new term starts above everything before it)
+    key = t * big - n
+    best_before = np.maximum.accumulate(key)
+    best_before = np.concatenate(([np.iinfo(np.int64).min], best_before[:-1]))
+    starts = np.zeros(t.size, dtype=bool)
+    starts[row_starts] = True  # (postings are already grouped by term in the same row order)
+    keep = starts | (key > best_before)
+    kept_term = t[keep]
+    ptr = np.searchsorted(kept_term, np.append(t[row_starts], t[-1] + 1)).astype(np.int64)
+    return ptr, f[keep].astype(np.int32), n[keep].astype(np.int32)
 
 
 @dataclass(frozen=True)

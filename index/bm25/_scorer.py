@@ -314,7 +314,8 @@ class BM25Scorer:
             for j in self._search_order:
                 seg = self._segments[j]
                 p = seg.postings
-                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.max_tf, p.min_len, seg.norm, seg.canon, qterms, qidf,
+                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, seg.norm, seg.canon,
+                             qterms, qidf,
                              self.k1, self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn,
                              self._prune_min_postings)
         except BaseException:

@@ -39,7 +39,7 @@ from ._integrity import Verifier, check_sizes, file_checksum
 from ._model import ArticleRecord, Progress
 from ._workers import processed_batches, worker_count
 
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2
 META = "segment.json"
 CHUNK_ARRAYS: dict[str, np.dtype] = {
     "chunk_article": np.dtype(np.int32),  # local article of each sentence
@@ -89,6 +89,7 @@ class Segment:
     n_terms: int  # the term table must hold at least this many ids
     directory: Path | None = None
     _article_tokens: np.ndarray | None = field(default=None, repr=False)
+    _record_arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_articles(self) -> int:
@@ -97,6 +98,16 @@ class Segment:
     @property
     def n_chunks(self) -> int:
         return int(self.arrays["chunk_article"].shape[0])
+
+    def record_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first sentence, sentence count) of each article, as arrays (made once)."""
+        if self._record_arrays is None:
+            n = len(self.records)
+            self._record_arrays = (
+                np.fromiter((r.first_chunk for r in self.records), dtype=np.int64, count=n),
+                np.fromiter((r.n_chunks for r in self.records), dtype=np.int64, count=n),
+            )
+        return self._record_arrays
 
     def chunk_text(self, i: int) -> str:
         offsets = self.arrays["text_offsets"]

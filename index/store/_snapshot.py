@@ -13,6 +13,7 @@ with the commit that made them and never changed."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,7 @@ class LiveSegment:
         stats = {}
         for name in FIELDS:
             docs_live = None if live is None else (live if name == "articles" else chunk_live(segment, live))
-            stats[name] = segment.fields[name].live_stats(segment.tokens_of(name), docs_live)
+            stats[name] = segment.fields[name].live_stats(functools.partial(segment.tokens_of, name), docs_live)
         return cls(segment, live, stats)
 
     def n_live_chunks(self) -> int:
@@ -189,8 +190,8 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
         if arts.size == 0:
             continue
         seg_records = segment.records
-        first = np.fromiter((seg_records[a].first_chunk for a in arts.tolist()), dtype=np.int64, count=arts.size)
-        counts = np.fromiter((seg_records[a].n_chunks for a in arts.tolist()), dtype=np.int64, count=arts.size)
+        all_first, all_counts = segment.record_arrays()
+        first, counts = all_first[arts], all_counts[arts]
         chunks = ranges(first, counts)
         canon["articles"][i][arts] = np.arange(next_art, next_art + arts.size, dtype=np.int32)
         canon["sentences"][i][chunks] = np.arange(next_chunk, next_chunk + chunks.size, dtype=np.int32)

@@ -263,7 +263,10 @@ def test_postings_hold_raw_frequencies_and_bounds(small_corpus: list[list[str]])
         assert docs == [d for d, doc in enumerate(small_corpus) if term in doc]
         tf = postings.tf[postings.indptr[r] : postings.indptr[r + 1]].tolist()
         assert tf == [small_corpus[d].count(term) for d in docs]
-        assert postings.max_tf[r] == max(tf) and postings.min_len[r] == min(len(small_corpus[d]) for d in docs)
+        pairs = {(small_corpus[d].count(term), len(small_corpus[d])) for d in docs}
+        frontier = {(f, n) for f, n in pairs if not any(g >= f and m <= n and (g, m) != (f, n) for g, m in pairs)}
+        lo, hi = postings.bound_ptr[r], postings.bound_ptr[r + 1]
+        assert set(zip(postings.bound_tf[lo:hi].tolist(), postings.bound_len[lo:hi].tolist(), strict=True)) == frontier
         flat = [t for doc in small_corpus for t in doc]
         assert postings.first[r] == flat.index(term)
     again = FieldPostings.from_arrays({k: v.copy() for k, v in postings.arrays().items()}, n_terms_total=len(lexicon))
@@ -286,7 +289,7 @@ def test_postings_from_arrays_refuses_what_the_kernels_cannot_trust(small_corpus
     elif damage == "dtype":
         arrays["tf"] = arrays["tf"].astype(np.int64)
     else:
-        arrays["max_tf"] = arrays["max_tf"][:-1]
+        arrays["bound_ptr"] = arrays["bound_ptr"][:-1]
     with pytest.raises(ValueError):
         FieldPostings.from_arrays(arrays, n_terms_total=len(lexicon))
 
