@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import re
 from collections.abc import Callable
@@ -169,7 +168,10 @@ class Retriever:
         return SearchResult(question, groups, self.rank(groups, k, proper), proper)
 
     def rank(self, groups: list[list[str]], k: int, proper: frozenset[str] = frozenset()) -> list[Hit]:
-        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours."""
+        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours.
+
+        The candidates' evidence comes from the terms the index stored for each sentence, looked at
+        all at once; a Hit (with its text) is made only for the k returned."""
         data, w = self.data, self.weights
         terms = [t for group in groups for t in group]
         ids, scores = data.sentences.top_k(terms, w.candidates, allowed=self._quotable)
@@ -183,31 +185,39 @@ class Retriever:
         # the question's terms as term ids (a term the index never saw matches nothing)
         distinct = list(dict.fromkeys(terms))
         tid = dict(zip(distinct, data.lexicon.ids(distinct), strict=True))
-        group_ids = [{tid[t] for t in g} - {None} for g in groups]
-        hits: list[Hit] = []
-        seqs: dict[int, tuple[int, ...]] = {}
-        term_sets: dict[int, set[int]] = {}
-        term_pairs: dict[int, set[tuple[int, int]]] = {}
-
-        def terms_of(i: int) -> set[int]:
-            if i not in term_sets:
-                seq = tuple(data.chunk_term_ids(i).tolist())  # stored at indexing: never re-analyzed
-                seqs[i] = seq
-                term_sets[i] = set(seq)
-                term_pairs[i] = set(itertools.pairwise(seq))
-            return term_sets[i]
-
+        group_ids = [np.asarray(sorted({i for i in (tid[t] for t in g) if i is not None}), dtype=np.int64)
+                     for g in groups]
         pairs = [(tid[a[0]], tid[b[0]]) for a, b in itertools.pairwise(groups)] if w.phrase else []
-
         score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
+        held: dict[int, list[bool]] = {}  # chunk → whether it holds each group (a term or an alternative)
+        pair_hits: dict[int, int] = {}  # chunk → how many of the question's adjacent pairs it keeps adjacent
 
-        def hit(chunk: int, raw: float) -> Hit:
+        def look(chunks: list[int]) -> None:
+            tokens, bounds = data.chunk_term_ids_many(np.asarray(chunks, dtype=np.int64))
+            starts, ends = bounds[:-1], bounds[1:]
+            per_group = []
+            for gids in group_ids:
+                inside = np.concatenate(([0], np.cumsum(np.isin(tokens, gids))))
+                per_group.append((inside[ends] - inside[starts] > 0).tolist())
+            counts = np.zeros(len(chunks), dtype=np.int64)
+            if pairs and tokens.size > 1:
+                same = np.ones(tokens.size - 1, dtype=bool)  # position i and i + 1 in one sentence
+                same[ends[ends < tokens.size] - 1] = False
+                first, second = tokens[:-1], tokens[1:]
+                for a, b in pairs:
+                    if a is None or b is None:
+                        continue
+                    found = np.concatenate(([0], np.cumsum(same & (first == a) & (second == b))))
+                    counts += (found[np.maximum(ends - 1, starts)] - found[starts]) > 0
+            for j, chunk in enumerate(chunks):
+                held[chunk] = [g[j] for g in per_group]
+                pair_hits[chunk] = int(counts[j])
+
+        def evidence(chunk: int, raw: float) -> tuple[float, float, float]:
+            """(score, normalised article score, coverage), computed as a Hit's always were."""
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
-            sentence_terms = terms_of(chunk)
-            matched = frozenset(g[0] for g, gids in zip(groups, group_ids, strict=True)
-                                if not gids.isdisjoint(sentence_terms))
-            coverage = sum(wt for g, wt in zip(groups, weight, strict=True) if g[0] in matched) / total_weight
+            coverage = sum(wt for wt, h in zip(weight, held[chunk], strict=True) if h) / total_weight
             neighbour = max(
                 (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
                  if record.first_chunk <= n < record.first_chunk + record.n_chunks),
@@ -218,28 +228,37 @@ class Retriever:
             score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
             if pairs:
-                score += w.phrase * sum(p in term_pairs[chunk] for p in pairs) / len(pairs)
-            return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
-                       coverage, matched, seqs[chunk])
+                score += w.phrase * pair_hits[chunk] / len(pairs)
+            return score, art_norm, coverage
 
-        for chunk, raw in zip(ids.tolist(), scores.tolist(), strict=True):
-            hits.append(hit(chunk, raw))
+        chunks = ids.tolist()
+        raws = scores.tolist()
+        look(chunks)
+        ranked = [(*evidence(c, raw), c, raw) for c, raw in zip(chunks, raws, strict=True)]
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
-            hits.sort(key=lambda h: (-h.score, h.chunk))
+            ranked.sort(key=lambda r: (-r[0], r[3]))
             added: dict[int, float] = {}
-            for top in hits[: w.expand]:
-                record = top.article
-                for n in (top.chunk - 1, top.chunk + 1):
+            for top in ranked[: w.expand]:
+                record = data.articles[int(data.chunk_article[top[3]])]
+                for n in (top[3] - 1, top[3] + 1):
                     if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in score_of
                             and n not in added and self._quotable[n]):
-                        added[n] = top.score
+                        added[n] = top[0]
+            if added:
+                look(sorted(added))
             for n, parent in sorted(added.items()):
-                h = hit(n, 0.0)
-                hits.append(dataclasses.replace(h, score=max(h.score, w.expand_share * parent)))
-        hits.sort(key=lambda h: (-h.score, h.chunk))
-        return hits[:k]
+                score, art_norm, coverage = evidence(n, 0.0)
+                ranked.append((max(score, w.expand_share * parent), art_norm, coverage, n, 0.0))
+        ranked.sort(key=lambda r: (-r[0], r[3]))
+        hits = []
+        for score, art_norm, coverage, chunk, raw in ranked[:k]:
+            record = data.articles[int(data.chunk_article[chunk])]
+            matched = frozenset(g[0] for g, h in zip(groups, held[chunk], strict=True) if h)
+            hits.append(Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
+                            coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
+        return hits
 
     def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[int], float]:
         """The article-level BM25 score of the candidates' articles (exact, computed for them only)."""

@@ -84,6 +84,29 @@ class IndexData:
         segment, local = self._where(i)
         return segment.chunk_tokens(local)
 
+    def chunk_term_ids_many(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The terms of many sentences at once, in the order given: (term ids back to back, where
+        each sentence's start, with the end as last entry)."""
+        chunks = np.asarray(chunks, dtype=np.int64)
+        segs = self.sentences.seg_of[chunks]
+        locs = self.sentences.local_of[chunks].astype(np.int64)
+        starts = np.empty(chunks.shape[0], dtype=np.int64)
+        lengths = np.empty(chunks.shape[0], dtype=np.int64)
+        where = []
+        for s in np.unique(segs).tolist():
+            idx = np.flatnonzero(segs == s)
+            ptr = self.segments[s].arrays["tokptr"]
+            starts[idx] = ptr[locs[idx]]
+            lengths[idx] = ptr[locs[idx] + 1] - starts[idx]
+            where.append((s, idx))
+        bounds = np.zeros(chunks.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lengths, out=bounds[1:])
+        out = np.empty(int(bounds[-1]), dtype=np.int32)
+        for s, idx in where:
+            tokens = self.segments[s].arrays["tokens"]
+            out[ranges(bounds[idx], lengths[idx])] = tokens[ranges(starts[idx], lengths[idx])]
+        return out, bounds
+
     def chunk_terms(self, i: int) -> list[str]:
         return self.lexicon.terms(self.chunk_term_ids(i).tolist())
 
