@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +100,7 @@ class Retriever:
         return cls(data), report
 
     @property
-    def articles(self) -> list[ArticleRecord]:
+    def articles(self) -> Sequence[ArticleRecord]:
         return self.data.articles
 
     @property
@@ -295,6 +295,6 @@ def _story_positions(data: IndexData, quotable: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int32)
     running = np.cumsum(quotable, dtype=np.int64) - quotable  # quotable chunks before each chunk
-    first = np.asarray([a.first_chunk for a in data.articles], dtype=np.int64)
-    before_article = running[first]  # quotable chunks before each article starts
+    # quotable chunks before each article starts
+    before_article = running[np.asarray(data.article_first, dtype=np.int64)]
     return (running - before_article[np.asarray(data.chunk_article, dtype=np.int64)]).astype(np.int32)

@@ -13,11 +13,13 @@ with the commit that made them and never changed."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -32,6 +34,69 @@ from ._segment import FIELDS, Segment, _fsync_dir, _load_npy, _save_npy, ranges
 _RANK_SHIFT = 40  # first-appearance key: file rank << 40 | token offset in the segment
 
 
+class ArticleList(Sequence[ArticleRecord]):
+    """A snapshot's live articles in canonical order, each made when first read: a file whose articles
+    keep their sentence numbers lends the segment's own records; elsewhere (after a file that sorts
+    earlier was added, say) a record is copied with its new first sentence number when it is read,
+    not all 170,000 of them at every commit."""
+
+    def __init__(self, blocks: list[tuple[int, list[ArticleRecord], np.ndarray, np.ndarray, bool]], total: int
+                 ) -> None:
+        # (canonical index of the block's first article, segment records, their local ids, canonical
+        # first sentences, whether the segment's records can be lent as they are)
+        self._blocks = blocks
+        self._starts = [b[0] for b in blocks]
+        self._total = total
+        self._made: dict[int, ArticleRecord] = {}
+
+    def __len__(self) -> int:
+        return self._total
+
+    def _one(self, i: int) -> ArticleRecord:
+        if i < 0:
+            i += self._total
+        if not 0 <= i < self._total:
+            raise IndexError("article index out of range")
+        start, records, local, first, lend = self._blocks[bisect.bisect_right(self._starts, i) - 1]
+        j = i - start
+        if lend:
+            return records[int(local[j])]
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = _moved(records[int(local[j])], int(first[j]))
+        return made
+
+    @overload
+    def __getitem__(self, i: int) -> ArticleRecord: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(self._total))]
+        return self._one(int(i))
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        for start, records, local, _first, lend in self._blocks:
+            if lend:
+                lo = int(local[0])
+                yield from records[lo : lo + local.shape[0]]
+            else:
+                for j in range(local.shape[0]):
+                    yield self._one(start + j)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ArticleList({self._total} articles)"
+
+
 @dataclass
 class IndexData:
     """One snapshot of the index, as a full build of the corpus would be: the live articles and
@@ -41,7 +106,8 @@ class IndexData:
 
     manifest: dict[str, Any]  # the commit this snapshot is
     identity: str  # changes whenever the live articles do
-    articles: list[ArticleRecord]
+    articles: Sequence[ArticleRecord]
+    article_first: np.ndarray  # int64, each article's first sentence (canonical)
     chunk_article: np.ndarray  # int32, article of each sentence
     quotable: np.ndarray  # bool
     sentences: BM25Scorer  # over sentences
@@ -189,7 +255,8 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
     canon = {name: [np.full(s.segment.fields[name].n_docs, -1, dtype=np.int32) for s in segs] for name in FIELDS}
     rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
     file_pos = [{f.name: j for j, f in enumerate(s.segment.files)} for s in segs]
-    records: list[ArticleRecord] = []
+    blocks: list[tuple[int, list[ArticleRecord], np.ndarray, np.ndarray, bool]] = []
+    first_parts: list[np.ndarray] = []
     chunk_article_parts: list[np.ndarray] = []
     quotable_parts: list[np.ndarray] = []
     acronyms: dict[str, dict[str, int]] = {}
@@ -219,15 +286,14 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
         canon["articles"][i][arts] = np.arange(next_art, next_art + arts.size, dtype=np.int32)
         canon["sentences"][i][chunks] = np.arange(next_chunk, next_chunk + chunks.size, dtype=np.int32)
         canon_first = next_chunk + np.cumsum(counts) - counts
-        if np.array_equal(canon_first, first) and arts.size == sf.hi - sf.lo:
-            records += seg_records[sf.lo : sf.hi]  # the same numbers: the segment's own records
-        else:
-            records += [_moved(seg_records[a], c) for a, c in zip(arts.tolist(), canon_first.tolist(), strict=True)]
+        lend = bool(np.array_equal(canon_first, first)) and arts.size == sf.hi - sf.lo
+        blocks.append((next_art, seg_records, arts, canon_first, lend))
+        first_parts.append(canon_first)
         chunk_article_parts.append(np.repeat(np.arange(next_art, next_art + arts.size, dtype=np.int32), counts))
         quotable_parts.append(segment.arrays["quotable"][chunks])
         next_art += arts.size
         next_chunk += chunks.size
-    if not records:
+    if not blocks:
         reasons = "; ".join(f"{name}: {why}" for entry in commit.files for name, why in entry.skipped[:3])[:300]
         where = commit.corpus or "the corpus"
         raise CorpusError(f"no readable article in {where}" + (f" ({reasons})" if reasons else ""))
@@ -260,7 +326,8 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
     return IndexData(
         manifest=commit.to_json(),
         identity=commit.content_id,
-        articles=records,
+        articles=ArticleList(blocks, next_art),
+        article_first=np.concatenate(first_parts),
         chunk_article=np.concatenate(chunk_article_parts),
         quotable=np.concatenate(quotable_parts),
         sentences=scorers["sentences"],
