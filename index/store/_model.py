@@ -61,6 +61,6 @@ class BuildReport:
         if len(self.skipped) > _SKIPPED_SHOWN:
             out.append(f"… and {len(self.skipped) - _SKIPPED_SHOWN} more skipped")
         seconds = sum(self.seconds.values())
-        out.append(f"indexed {self.articles:,} articles, {self.sentences:,} sentences "
+        out.append(f"{'indexed' if self.full else 'now'} {self.articles:,} articles, {self.sentences:,} sentences "
                    f"({self.quotable:,} quotable); skipped {len(self.skipped):,}; {seconds:.1f} s")
         return out

@@ -233,7 +233,7 @@ def test_build_report_lines() -> None:
         "index updated: added b.txt",
         "y.txt: not valid UTF-8 (byte 9); read as Windows-1252",
         "skipped x.txt: not valid UTF-8 (byte 3)",
-        "indexed 2 articles, 0 sentences (0 quotable); skipped 1; 0.0 s",
+        "now 2 articles, 0 sentences (0 quotable); skipped 1; 0.0 s",
     ]
 
 
