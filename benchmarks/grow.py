@@ -16,8 +16,8 @@ corpus's articles with new ids, one small ``.jsonl`` file each.
   a question only the new article answers; time from the write to the answer, five times.
 * ``adds``: 1,000 files added one by one through ``open_index`` in one process (merges in the
   background, as in the service): each add's wall time; the first and last ten, and the trend.
-* ``crash``: 20 times, a process adds files and merges (``merge_once``) in a loop and is killed with
-  SIGKILL after a random delay; then the index must open with every file whose add was reported
+* ``crash``: 20 times, ``crash_writer.py`` adds files (every 7th through worker processes) and merges
+  (``merge_once``) in a loop and is killed with SIGKILL after a random delay; then the index must open with every file whose add was reported
   committed, no article twice, no worker or helper process left, and catch up with the corpus.
 
 Results go to benchmarks/results/grow.json (merged by size).
@@ -69,15 +69,16 @@ def _pool(corpus: Path, n: int = 2000) -> list[dict]:
 
 
 def _children_of(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return out
+    """The live (not zombie) children of a process, as ps lists them."""
+    listed = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid=,stat="], capture_output=True, text=True,
+                            check=False).stdout.split("\n")
+    return [int(line.split()[0]) for line in listed if line.strip() and not line.split()[1].startswith("Z")]
+
+
+def _alive(pid: int) -> bool:
+    state = subprocess.run(["ps", "-p", str(pid), "-o", "stat="], capture_output=True, text=True,
+                           check=False).stdout.strip()
+    return bool(state) and not state.startswith("Z")
 
 
 def bench_add(corpus: Path, cache: Path, pool: list[dict], rounds: int = 5) -> dict:
@@ -146,31 +147,14 @@ def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000) -> di
             "segments_after": len(commit.segments) if commit else None}
 
 
-_ADDER = """
-import json, sys
-from pathlib import Path
-from index import open_index
-from index.store import merge_once, store_for
-corpus, cache, start = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-for i in range(start, start + 100000):
-    lines = [json.dumps({"id": f"crash-{i}-{j}", "title": f"Crash file {i} story {j}",
-                         "text": f"The council of town {i} met to vote on budget {j}. The mayor was pleased."})
-             for j in range(1 + i % 4)]
-    (corpus / f"crash-{i:06d}.jsonl").write_text("\\n".join(lines) + "\\n", encoding="utf-8")
-    open_index(corpus, cache, merge=False, workers=2 if i % 7 == 0 else None)
-    print(i, flush=True)
-    merge_once(cache, store_for(cache), max_per_tier=3)
-"""
-
-
 def bench_crash(corpus: Path, cache: Path, kills: int = 20) -> dict:
     from index import load_index, open_index, read_corpus, read_current
 
     rng = random.Random(13)
     start, rounds = 0, []
     for k in range(kills):
-        proc = subprocess.Popen([sys.executable, "-c", _ADDER, str(corpus), str(cache), str(start)], cwd=REPO,
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, str(HERE / "crash_writer.py"), str(corpus), str(cache), str(start),
+                                 "--workers-every", "7"], cwd=REPO, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         committed = [int(proc.stdout.readline())]
         time.sleep(rng.uniform(0.0, 2.0))
@@ -180,8 +164,7 @@ def bench_crash(corpus: Path, cache: Path, kills: int = 20) -> dict:
         committed += [int(x) for x in proc.stdout.read().split()]
         start = committed[-1] + 2
         time.sleep(0.5)
-        left = [p for p in helpers if Path(f"/proc/{p}").exists() and "Z" not in
-                Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+        left = [p for p in helpers if _alive(p)]
         commit = read_current(cache)
         data = load_index(cache)
         ids = [a.article_id for a in data.articles]

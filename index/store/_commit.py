@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._atomic import atomic_write_json
+from .._atomic import atomic_write_json, fsync_dir
 from .._errors import IndexFileError
 
 FORMAT_VERSION = 3
@@ -200,14 +200,6 @@ def write_commit(cache_dir: Path, commit: Commit) -> None:
     atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": _digest(data),
                                             "generation": commit.generation})
     fsync_dir(cache_dir)
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import fsync_dir
 from .._errors import IndexFileError
 from ..articles import Article
 from ..bm25 import FieldPostings, Lexicon
@@ -165,7 +166,7 @@ class Segment:
                 "n_articles": self.n_articles, "n_chunks": self.n_chunks, "n_terms": self.n_terms,
                 "sizes": sizes, "checksums": checksums}
         _save_json(directory / META, meta)
-        _fsync_dir(directory)
+        fsync_dir(directory)
         self.directory = directory
 
     @classmethod
@@ -435,14 +436,6 @@ def _save_json(path: Path, obj: object) -> None:
         json.dump(obj, handle, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 MMAP_MIN_BYTES = 1 << 20  # smaller files are read whole: a memory map holds a file descriptor open

@@ -23,13 +23,14 @@ from typing import Any, overload
 
 import numpy as np
 
+from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
 from ..text import resolve_acronyms
 from ._commit import DELETES, Commit
 from ._integrity import Verifier, check_sizes, file_checksum
 from ._model import BM25_PARAMS, ArticleRecord
-from ._segment import FIELDS, Segment, _fsync_dir, _load_npy, _save_npy, ranges
+from ._segment import FIELDS, Segment, _load_npy, _save_npy, ranges
 
 _RANK_SHIFT = 40  # first-appearance key: file rank << 40 | token offset in the segment
 
@@ -210,7 +211,7 @@ class LiveSegment:
         for name in FIELDS:
             for key, arr in self.stats[name].arrays().items():
                 _save_npy(directory / f"{name[0]}_{key}.npy", arr, arr.dtype)
-        _fsync_dir(directory)
+        fsync_dir(directory)
         return {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}
 
     @classmethod

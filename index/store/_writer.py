@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..articles import corpus_files, read_file
 from ..bm25 import Lexicon
@@ -36,7 +37,6 @@ from ._commit import (
     Commit,
     FileEntry,
     SegmentEntry,
-    fsync_dir,
     tmp_dir_name,
     write_commit,
 )

@@ -94,22 +94,7 @@ def test_workers_die_with_their_parent_and_the_next_build_does_not_hang(tmp_path
     assert report is not None and len(data.articles) == 600
 
 
-# Adds files one after another, and merges, until killed; prints each committed file.
-_ADDER = """
-import json, sys
-from pathlib import Path
-from index import open_index
-from index.store import merge_once, store_for
-corpus, cache, start = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-for i in range(start, start + 1000):
-    lines = [json.dumps({"id": f"f{i}-{j}", "title": f"File {i} story {j}",
-                         "text": f"The council of town {i} met to vote on budget {j}. The mayor was pleased."})
-             for j in range(1 + i % 4)]
-    (corpus / f"f{i:05d}.jsonl").write_text("\\n".join(lines) + "\\n", encoding="utf-8")
-    open_index(corpus, cache, merge=False)
-    print(i, flush=True)
-    merge_once(cache, store_for(cache), max_per_tier=2)
-"""
+WRITER = REPO / "benchmarks" / "crash_writer.py"  # adds files and merges until killed
 
 
 def test_kill_9_during_adds_and_merges_leaves_an_index_that_opens(tmp_path: Path) -> None:
@@ -118,7 +103,7 @@ def test_kill_9_during_adds_and_merges_leaves_an_index_that_opens(tmp_path: Path
     rng = random.Random(13)
     start = 0
     for _round in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", _ADDER, str(corpus), str(cache), str(start)], cwd=REPO,
+        proc = subprocess.Popen([sys.executable, str(WRITER), str(corpus), str(cache), str(start)], cwd=REPO,
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         committed = [int(proc.stdout.readline())]  # at least one add, then a random moment
@@ -134,8 +119,8 @@ def test_kill_9_during_adds_and_merges_leaves_an_index_that_opens(tmp_path: Path
         assert len(ids) == len(set(ids)), "an article twice"
         listed = {f.name for f in commit.files}
         for i in committed:
-            assert f"f{i:05d}.jsonl" in listed, f"committed file {i} is missing"
-        assert {f"f{i}-0" for i in committed} <= set(ids)
+            assert f"crash-{i:06d}.jsonl" in listed, f"committed file {i} is missing"
+        assert {f"crash-{i}-0" for i in committed} <= set(ids)
         data, _ = open_index(corpus, cache, merge=False)  # and it catches up with the corpus
         assert sorted(a.article_id for a in data.articles) == sorted(a.article_id for a in
                                                                      read_corpus(corpus).articles)
