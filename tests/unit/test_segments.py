@@ -172,3 +172,22 @@ def test_build_index_equals_open_index(corpus_copy: Path, tmp_path: Path) -> Non
     opened, _ = open_index(corpus_copy, tmp_path / "cache", merge=False)
     built, _ = build_index(ReadReport(articles=read_corpus(corpus_copy).articles), workers=1)
     assert _canonical(opened) == _canonical(built)
+
+
+def test_background_merges_follow_the_policy_and_the_service_sees_them(tmp_path: Path) -> None:
+    from index import refresh_index, wait_for_merges
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    for i in range(12):  # twelve one-article segments: more than ten in the smallest tier
+        _write(corpus, f"g{i:02d}.txt", i)
+        data, _ = open_index(corpus, cache, merge=False)
+    commit = read_current(cache)
+    assert commit is not None and len(commit.segments) == 12
+    data, _ = open_index(corpus, cache)  # nothing to index; merging starts in the background
+    assert wait_for_merges(60)
+    commit = read_current(cache)
+    assert commit is not None and pick_merge(commit.segments) is None and len(commit.segments) < 12
+    merged, report = refresh_index(data)
+    assert report is None and merged is not data and merged.identity == data.identity
+    _same_as_full_rebuild(merged, corpus, random.Random(3))
