@@ -129,14 +129,15 @@ class Lexicon:
 
     # ------------------------------------------------------------------------------ growth
 
-    def extended(self, new_terms: Sequence[str]) -> Lexicon:
-        """A table with new_terms (absent from this one, distinct) appended, in the order given."""
+    def extended(self, new_terms: Sequence[str], new_hashes: Sequence[int] | None = None) -> Lexicon:
+        """A table with new_terms (absent from this one, distinct) appended, in the order given
+        (``new_hashes``: their term_hash, when already known)."""
         if not new_terms:
             return self
         encoded = [encode(t) for t in new_terms]
         n_old = len(self)
-        hashes = np.concatenate([self.term_hash, np.fromiter((term_hash(e) for e in encoded), dtype=np.uint64,
-                                                             count=len(encoded))])
+        fresh = new_hashes if new_hashes is not None else [term_hash(e) for e in encoded]
+        hashes = np.concatenate([self.term_hash, np.asarray(fresh, dtype=np.uint64)])
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         offsets = np.concatenate([self.term_offsets, self.term_offsets[-1] + np.cumsum(lengths)])
         blob = np.concatenate([self.term_bytes, np.frombuffer(b"".join(encoded), dtype=np.uint8)])
@@ -147,6 +148,8 @@ class Lexicon:
     def with_terms(self, terms: Sequence[str]) -> tuple[Lexicon, np.ndarray]:
         """(the table holding every one of these distinct terms, their ids): unknown terms are
         appended in the order given."""
+        if not len(self):  # a first build: every term is new
+            return self.extended(terms), np.arange(len(terms), dtype=np.int64)
         found = self.ids(terms)
         new = [t for t, tid in zip(terms, found, strict=True) if tid is None]
         lexicon = self.extended(new)

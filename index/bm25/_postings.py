@@ -171,7 +171,13 @@ def _frontiers(term: np.ndarray, tf: np.ndarray, doc_len: np.ndarray, row_starts
     """Per row (postings grouped by term), the postings with a higher frequency or a shorter document
     than every posting of higher frequency: (row pointers, frequencies, lengths)."""
     big = np.int64(doc_len.max()) + 2 if doc_len.size else np.int64(2)
-    order = np.lexsort((doc_len, -tf, term))  # by term, frequency descending, length ascending
+    # by term, frequency descending, length ascending: one sort of a packed key when it fits
+    if term.size and int(term[-1]) < (1 << 23) and int(tf.max()) < (1 << 20) and int(big) < (1 << 20):
+        packed = (term.astype(np.int64) << 40) | (((1 << 20) - 1 - tf.astype(np.int64)) << 20) | doc_len
+        order = np.argsort(packed)
+        del packed
+    else:
+        order = np.lexsort((doc_len, -tf, term))
     t, f, n = term[order], tf[order], doc_len[order]
     # running minimum of the length within each term: a running maximum of term * big - length
     # (a new term starts above everything before it)

@@ -20,11 +20,13 @@ listing every file's size and checksum; it is written under a temporary name and
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import logging
 import os
 import time
 from array import array
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -362,8 +364,8 @@ def _term_ids(
     sentence_terms: list[str | None], headline_terms: list[str | None], lexicon: Lexicon
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Lexicon]:
     """Token streams of global term ids for the sentences and the headlines, the lexicon extended."""
-    local: dict[str, int] = {}
-    setdefault = local.setdefault
+    local: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # term → local id, first seen first
+    local_id = local.__getitem__
     out: list[np.ndarray] = []
     for joined_list in (sentence_terms, headline_terms):
         flat = array("i")
@@ -372,9 +374,8 @@ def _term_ids(
             if joined is None:
                 lengths.append(0)
                 continue
-            ids = [setdefault(t, len(local)) for t in joined.split(" ")]
-            flat.extend(ids)
-            lengths.append(len(ids))
+            flat.extend(map(local_id, joined.split(" ")))
+            lengths.append(joined.count(" ") + 1)
         ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
         if lengths:
             np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=ptr[1:])
