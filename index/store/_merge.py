@@ -22,6 +22,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,7 @@ from .._errors import IndexFileError, IndexLockedError
 from ..bm25 import FieldPostings
 from ._commit import SEGMENT_PREFIX, Commit, SegmentEntry, read_current, remove_stale, tmp_dir_name
 from ._lock import MERGE_LOCK, CacheNotWritableError, WriterLock
-from ._model import ArticleRecord
-from ._segment import CHUNK_ARRAYS, Segment, SegmentFile, article_token_stream
+from ._segment import SEGMENT_ARRAYS, RecordTable, Segment, SegmentFile, article_token_stream
 from ._snapshot import LiveSegment
 from ._writer import Store, Update, liveness, next_generation, persist
 
@@ -64,23 +64,25 @@ def gather_segment(name: str, parts: list[tuple[Segment, list[int]]]) -> Segment
     copied as they are: records, sentences, texts, term ids, acronyms; postings rebuilt."""
     blocks = sorted(((seg.files[j].name, p, j) for p, (seg, keep) in enumerate(parts) for j in keep))
     files: list[SegmentFile] = []
-    records: list[ArticleRecord] = []
+    columns: dict[str, list[Any]] = {c: [] for c in RecordTable.COLUMNS}
+    firsts: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
     acronyms: list[tuple[int, str, str, int]] = []
-    pieces: dict[str, list[np.ndarray]] = {key: [] for key in CHUNK_ARRAYS}
+    pieces: dict[str, list[np.ndarray]] = {key: [] for key in SEGMENT_ARRAYS}
     n_art = n_chunk = n_bytes = n_tok = n_head = 0
     for _, p, j in blocks:
         seg = parts[p][0]
         sf = seg.files[j]
         a = seg.arrays
         lo, hi = sf.lo, sf.hi
-        c0 = seg.records[lo].first_chunk if hi > lo else 0
-        c1 = seg.records[hi - 1].first_chunk + seg.records[hi - 1].n_chunks if hi > lo else 0
+        first, count = seg.record_arrays()
+        c0 = int(first[lo]) if hi > lo else 0
+        c1 = int(first[hi - 1] + count[hi - 1]) if hi > lo else 0
         files.append(SegmentFile(sf.name, sf.digest, n_art, n_art + hi - lo))
-        for record in seg.records[lo:hi]:
-            moved = object.__new__(ArticleRecord)
-            moved.__dict__.update(record.__dict__)
-            moved.__dict__["first_chunk"] = record.first_chunk - c0 + n_chunk
-            records.append(moved)
+        for c in RecordTable.COLUMNS:
+            columns[c] += seg.records.columns[c][lo:hi]
+        firsts.append(first[lo:hi] - c0 + n_chunk)
+        counts.append(count[lo:hi])
         keys = [entry[0] for entry in seg.acronyms]
         for entry in seg.acronyms[bisect.bisect_left(keys, lo) : bisect.bisect_left(keys, hi)]:
             acronyms.append((entry[0] - lo + n_art, entry[1], entry[2], entry[3]))
@@ -99,13 +101,15 @@ def gather_segment(name: str, parts: list[tuple[Segment, list[int]]]) -> Segment
         n_bytes += int(to[c1] - to[c0])
         n_tok += int(tp[c1] - tp[c0])
         n_head += int(hp[hi] - hp[lo])
+    records = RecordTable(columns, np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64),
+                          np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64))
     pieces["text_offsets"].append(np.array([n_bytes], dtype=np.int64))
     pieces["tokptr"].append(np.array([n_tok], dtype=np.int64))
     pieces["head_ptr"].append(np.array([n_head], dtype=np.int64))
     arrays = {key: np.concatenate(parts_).astype(dtype, copy=False) if parts_ else np.zeros(0, dtype=dtype)
-              for (key, dtype), parts_ in zip(CHUNK_ARRAYS.items(), pieces.values(), strict=True)}
+              for (key, dtype), parts_ in zip(SEGMENT_ARRAYS.items(), pieces.values(), strict=True)}
     sentences = FieldPostings.build(arrays["tokens"], np.diff(arrays["tokptr"]))
-    article_tokens, article_lengths = article_token_stream(arrays, records)
+    article_tokens, article_lengths = article_token_stream(arrays, records.first_chunks, records.chunk_counts)
     fields = {"sentences": sentences, "articles": FieldPostings.build(article_tokens, article_lengths)}
     segment = Segment(name, files, records, arrays, fields, acronyms, max(seg.n_terms for seg, _ in parts),
                       _article_tokens=article_tokens)

@@ -19,7 +19,6 @@ listing every file's size and checksum; it is written under a temporary name and
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 import logging
@@ -27,9 +26,10 @@ import os
 import time
 from array import array
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -42,9 +42,9 @@ from ._integrity import Verifier, check_sizes, file_checksum
 from ._model import ArticleRecord, Progress
 from ._workers import processed_batches, worker_count
 
-SEGMENT_FORMAT = 2
+SEGMENT_FORMAT = 3
 META = "segment.json"
-CHUNK_ARRAYS: dict[str, np.dtype] = {
+SEGMENT_ARRAYS: dict[str, np.dtype] = {
     "chunk_article": np.dtype(np.int32),  # local article of each sentence
     "chunk_start": np.dtype(np.int32),  # offsets into the article's cleaned text
     "chunk_end": np.dtype(np.int32),
@@ -79,20 +79,87 @@ class SegmentFile:
         return cls(str(raw["name"]), str(raw["digest"]), int(lo), int(hi))
 
 
+class RecordTable(Sequence[ArticleRecord]):
+    """A segment's article records kept by column (JSON lists of strings parse several times faster
+    than a list of objects, and most records are never read); a record is made when first read."""
+
+    COLUMNS = ("article_id", "title", "outlet", "url", "published", "origin", "title_from_body")
+
+    def __init__(self, columns: dict[str, list[Any]], first: np.ndarray, count: np.ndarray) -> None:
+        n = first.shape[0]
+        if count.shape != (n,) or any(len(columns[c]) != n for c in self.COLUMNS):
+            raise IndexFileError("article columns of different lengths")
+        self.columns = columns
+        self.first_chunks = first  # int64, first sentence of each article (local)
+        self.chunk_counts = count  # int64, its sentence count
+        self._made: list[ArticleRecord | None] = [None] * n
+
+    @classmethod
+    def from_records(cls, records: list[ArticleRecord]) -> RecordTable:
+        columns = {c: [getattr(r, c) for r in records] for c in cls.COLUMNS}
+        first = np.fromiter((r.first_chunk for r in records), dtype=np.int64, count=len(records))
+        count = np.fromiter((r.n_chunks for r in records), dtype=np.int64, count=len(records))
+        table = cls(columns, first, count)
+        table._made = list(records)
+        return table
+
+    def ids(self) -> list[str]:
+        return self.columns["article_id"]
+
+    def __len__(self) -> int:
+        return self.first_chunks.shape[0]
+
+    def _one(self, i: int) -> ArticleRecord:
+        made = self._made[i]
+        if made is None:
+            c = self.columns
+            made = self._made[i] = ArticleRecord(
+                c["article_id"][i], c["title"][i], c["outlet"][i], c["url"][i], c["published"][i], c["origin"][i],
+                int(self.first_chunks[i]), int(self.chunk_counts[i]), bool(c["title_from_body"][i]))
+        return made
+
+    @overload
+    def __getitem__(self, i: int) -> ArticleRecord: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("record index out of range")
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        return (self._one(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RecordTable({len(self)} articles)"
+
+
 @dataclass
 class Segment:
     """An immutable segment, in memory (just built) or memory-mapped from its directory."""
 
     name: str
     files: list[SegmentFile]
-    records: list[ArticleRecord]  # first_chunk local to the segment
-    arrays: dict[str, np.ndarray]  # CHUNK_ARRAYS
+    records: RecordTable  # first_chunk local to the segment
+    arrays: dict[str, np.ndarray]  # SEGMENT_ARRAYS
     fields: dict[str, FieldPostings]  # "sentences", "articles"
     acronyms: list[tuple[int, str, str, int]]  # (local article, acronym, phrase, count)
     n_terms: int  # the term table must hold at least this many ids
     directory: Path | None = None
     _article_tokens: np.ndarray | None = field(default=None, repr=False)
-    _record_arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_articles(self) -> int:
@@ -103,14 +170,8 @@ class Segment:
         return int(self.arrays["chunk_article"].shape[0])
 
     def record_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(first sentence, sentence count) of each article, as arrays (made once)."""
-        if self._record_arrays is None:
-            n = len(self.records)
-            self._record_arrays = (
-                np.fromiter((r.first_chunk for r in self.records), dtype=np.int64, count=n),
-                np.fromiter((r.n_chunks for r in self.records), dtype=np.int64, count=n),
-            )
-        return self._record_arrays
+        """(first sentence, sentence count) of each article, as arrays."""
+        return self.records.first_chunks, self.records.chunk_counts
 
     def chunk_text(self, i: int) -> str:
         offsets = self.arrays["text_offsets"]
@@ -126,7 +187,7 @@ class Segment:
         if field_name == "sentences":
             return self.arrays["tokens"]
         if self._article_tokens is None:
-            self._article_tokens = article_token_stream(self.arrays, self.records)[0]
+            self._article_tokens = article_token_stream(self.arrays, *self.record_arrays())[0]
         return self._article_tokens
 
     def file_token_starts(self, field_name: str) -> np.ndarray:
@@ -135,7 +196,7 @@ class Segment:
         if field_name == "articles":
             starts = np.concatenate(([0], np.cumsum(self.fields["articles"].lengths, dtype=np.int64)))
             return starts[lo]
-        first_chunks = np.asarray([self.records[f.lo].first_chunk if f.lo < f.hi else -1 for f in self.files],
+        first_chunks = np.asarray([int(self.records.first_chunks[f.lo]) if f.lo < f.hi else -1 for f in self.files],
                                   dtype=np.int64)
         tokptr = self.arrays["tokptr"]
         # a file without articles starts where the next one does (it never holds a first occurrence)
@@ -152,12 +213,14 @@ class Segment:
     def save(self, directory: Path) -> None:
         """Write every file, segment.json (sizes, checksums) last; the directory is new."""
         directory.mkdir(parents=True)
-        for name, dtype in CHUNK_ARRAYS.items():
+        for name, dtype in SEGMENT_ARRAYS.items():
             _save_npy(directory / f"{name}.npy", self.arrays[name], dtype)
         for field_name, postings in self.fields.items():
             for name, arr in postings.arrays().items():
                 _save_npy(directory / f"{_FIELD_PREFIX[field_name]}{name}.npy", arr, FieldPostings.ARRAYS[name])
-        _save_json(directory / "articles.json", [r.to_json() for r in self.records])
+        _save_json(directory / "articles.json", self.records.columns)
+        _save_npy(directory / "art_first.npy", self.records.first_chunks, np.dtype(np.int64))
+        _save_npy(directory / "art_count.npy", self.records.chunk_counts, np.dtype(np.int64))
         _save_json(directory / "acronyms.json", [list(a) for a in self.acronyms])
         sizes: dict[str, int] = {}
         checksums: dict[str, str] = {}
@@ -172,7 +235,7 @@ class Segment:
         self.directory = directory
 
     @classmethod
-    def load(cls, directory: Path, *, verify: bool = True, records: list[ArticleRecord] | None = None
+    def load(cls, directory: Path, *, verify: bool = True, records: RecordTable | None = None
              ) -> tuple[Segment, Verifier | None]:
         """Memory-map a saved segment; IndexFileError when anything is missing or inconsistent. With
         verify, sizes are checked now and checksums in a background thread (the Verifier returned:
@@ -185,7 +248,7 @@ class Segment:
             if verify:
                 check_sizes(directory, meta)
                 verifier = Verifier(directory, meta)
-            arrays = {name: _load_npy(directory / f"{name}.npy", dtype) for name, dtype in CHUNK_ARRAYS.items()}
+            arrays = {name: _load_npy(directory / f"{name}.npy", dtype) for name, dtype in SEGMENT_ARRAYS.items()}
             n_terms = int(meta["n_terms"])
             fields = {
                 field_name: FieldPostings.from_arrays(
@@ -195,7 +258,12 @@ class Segment:
                 for field_name, prefix in _FIELD_PREFIX.items()
             }
             if records is None:
-                records = _article_records(json.loads((directory / "articles.json").read_text(encoding="utf-8")))
+                columns = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
+                if not isinstance(columns, dict) or any(not isinstance(columns.get(c), list)
+                                                        for c in RecordTable.COLUMNS):
+                    raise IndexFileError(f"segment {directory.name}: articles file has the wrong shape")
+                records = RecordTable(columns, _load_npy(directory / "art_first.npy", np.dtype(np.int64)),
+                                      _load_npy(directory / "art_count.npy", np.dtype(np.int64)))
             acronyms = [(int(a), str(s), str(p), int(c))
                         for a, s, p, c in json.loads((directory / "acronyms.json").read_text(encoding="utf-8"))]
             files = [SegmentFile.from_json(f) for f in meta["files"]]
@@ -228,7 +296,8 @@ class Segment:
             raise IndexFileError(f"segment {self.name}: headline pointers do not match the headlines")
         if self.fields["sentences"].n_docs != n or self.fields["articles"].n_docs != n_art:
             raise IndexFileError(f"segment {self.name}: postings do not match the sentences and articles")
-        if n_art and self.records[-1].first_chunk + self.records[-1].n_chunks != n:
+        first, count = self.record_arrays()
+        if n_art and (first[0] != 0 or np.any(first[1:] != first[:-1] + count[:-1]) or first[-1] + count[-1] != n):
             raise IndexFileError(f"segment {self.name}: article sentence ranges do not cover the sentences")
         if n and (int(a["chunk_article"].min()) < 0 or int(a["chunk_article"].max()) >= n_art):
             raise IndexFileError(f"segment {self.name}: sentences of unknown articles")
@@ -348,13 +417,14 @@ def build_segment(
     }
     del blobs
     sentences = FieldPostings.build(tokens, np.diff(tokptr))
-    article_tokens, article_lengths = article_token_stream(arrays, records)
+    table = RecordTable.from_records(records)
+    article_tokens, article_lengths = article_token_stream(arrays, table.first_chunks, table.chunk_counts)
     fields = {"sentences": sentences, "articles": FieldPostings.build(article_tokens, article_lengths)}
     stats.seconds["index"] = time.perf_counter() - t_index
     owner = np.asarray(record_file, dtype=np.int64)  # records come file after file
     bounds = np.searchsorted(owner, np.arange(len(files) + 1), side="left").tolist()
     seg_files = [SegmentFile(f.name, f.digest, bounds[i], bounds[i + 1]) for i, f in enumerate(files)]
-    segment = Segment(name, seg_files, records, arrays, fields, acronyms, len(lexicon),
+    segment = Segment(name, seg_files, table, arrays, fields, acronyms, len(lexicon),
                       _article_tokens=article_tokens)
     segment.check()
     return segment, lexicon, stats
@@ -387,14 +457,12 @@ def _term_ids(
     return tokens, out[1], head, out[3], lexicon
 
 
-def article_token_stream(arrays: dict[str, np.ndarray], records: list[ArticleRecord]
+def article_token_stream(arrays: dict[str, np.ndarray], first: np.ndarray, count: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Each article as a document of the article field: its headline's terms, then the terms of its
-    sentences in order; (token stream, lengths)."""
+    """Each article (its first sentence and sentence count) as a document of the article field: its
+    headline's terms, then the terms of its sentences in order; (token stream, lengths)."""
     head_ptr, tokptr = arrays["head_ptr"], arrays["tokptr"]
-    n = len(records)
-    first = np.fromiter((r.first_chunk for r in records), dtype=np.int64, count=n)
-    count = np.fromiter((r.n_chunks for r in records), dtype=np.int64, count=n)
+    n = first.shape[0]
     head_len = np.diff(head_ptr)
     body_start = tokptr[first] if n else np.zeros(0, dtype=np.int64)
     body_len = tokptr[first + count] - body_start if n else np.zeros(0, dtype=np.int64)
@@ -456,31 +524,3 @@ def _load_npy(path: Path, dtype: np.dtype) -> np.ndarray:
     view = arr.view(np.ndarray)
     view.flags.writeable = False
     return view
-
-
-_RECORD_FIELDS = frozenset(ArticleRecord.__dataclass_fields__)
-
-
-def _article_records(raw: object) -> list[ArticleRecord]:
-    """ArticleRecords from articles.json; the frozen dataclass's __init__ is bypassed (3x faster on
-    170k records) when an item has exactly its fields, else it does the checking."""
-    if not isinstance(raw, list):
-        raise IndexFileError("articles file has the wrong shape")
-    new = object.__new__
-    records: list[ArticleRecord] = []
-    append = records.append
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of new objects, none of them garbage
-    try:
-        for item in raw:
-            if isinstance(item, dict) and item.keys() == _RECORD_FIELDS:
-                record = new(ArticleRecord)
-                record.__dict__.update(item)
-                append(record)
-            else:
-                append(ArticleRecord(**item))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return records
-

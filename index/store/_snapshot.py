@@ -41,7 +41,7 @@ class ArticleList(Sequence[ArticleRecord]):
     earlier was added, say) a record is copied with its new first sentence number when it is read,
     not all 170,000 of them at every commit."""
 
-    def __init__(self, blocks: list[tuple[int, list[ArticleRecord], np.ndarray, np.ndarray, bool]], total: int
+    def __init__(self, blocks: list[tuple[int, Sequence[ArticleRecord], np.ndarray, np.ndarray, bool]], total: int
                  ) -> None:
         # (canonical index of the block's first article, segment records, their local ids, canonical
         # first sentences, whether the segment's records can be lent as they are)
@@ -256,7 +256,7 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
     canon = {name: [np.full(s.segment.fields[name].n_docs, -1, dtype=np.int32) for s in segs] for name in FIELDS}
     rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
     file_pos = [{f.name: j for j, f in enumerate(s.segment.files)} for s in segs]
-    blocks: list[tuple[int, list[ArticleRecord], np.ndarray, np.ndarray, bool]] = []
+    blocks: list[tuple[int, Sequence[ArticleRecord], np.ndarray, np.ndarray, bool]] = []
     first_parts: list[np.ndarray] = []
     chunk_article_parts: list[np.ndarray] = []
     quotable_parts: list[np.ndarray] = []

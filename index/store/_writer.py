@@ -284,17 +284,18 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
             sf = next((f for f in segment.files if f.name == entry.name), None)
             if sf is None:
                 raise IndexFileError(f"segment {entry.segment} does not hold {entry.name}")
-            records = segment.records[sf.lo : sf.hi]
+            file_ids = segment.records.ids()[sf.lo : sf.hi]
             mask = live[entry.segment]
             if seen:
-                for j, record in enumerate(records):
-                    if record.article_id in seen:
-                        duplicates.append((record.origin, f"duplicate article id {record.article_id!r}"))
+                origins = segment.records.columns["origin"]
+                for j, article_id in enumerate(file_ids):
+                    if article_id in seen:
+                        duplicates.append((origins[sf.lo + j], f"duplicate article id {article_id!r}"))
                     else:
                         mask[sf.lo + j] = True
             else:
                 mask[sf.lo : sf.hi] = True
-            ids += [r.article_id for r in records]
+            ids += file_ids
         seen.update(ids)
     return live, duplicates
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _same_arrays(a: IndexData, b: IndexData) -> None:
     """Two one-segment builds hold the same arrays, byte for byte."""
     (x,), (y,) = a.segments, b.segments
-    for name in _segment.CHUNK_ARRAYS:
+    for name in _segment.SEGMENT_ARRAYS:
         assert x.arrays[name].dtype == y.arrays[name].dtype and np.array_equal(x.arrays[name], y.arrays[name]), name
     for field in _segment.FIELDS:
         for name, arr in x.fields[field].arrays().items():
