@@ -1,12 +1,11 @@
 """A segment: the articles of some corpus files, cleaned, split, analyzed and indexed, never changed.
 
-A new or changed corpus file's articles go into a new segment; a merge writes the live articles of
-several segments into one. A segment holds everything a snapshot needs of its articles, with
-*local* ids (articles and sentences numbered from 0 within the segment, files laid out in name
-order):
+A new or changed corpus file's articles go into a new segment; a merge copies the files several
+segments hold for the current commit into one. A segment holds everything a snapshot needs of its
+articles, with *local* ids (articles and sentences numbered from 0 within the segment, files laid
+out in name order):
 
-* the article records and, per file, its name, digest, article range, and the ids it holds that
-  were not indexed (nothing quotable), so duplicates resolve as in a full read of the corpus;
+* the article records, by column (``RecordTable``), and per file its name, digest and article range;
 * the sentences: offsets, kind, quotable flag, UTF-8 text, and their analyzed terms as global
   term ids (``tokens``/``tokptr``), which ranking reads instead of re-analyzing text;
 * each headline's terms (``head_tokens``/``head_ptr``);
