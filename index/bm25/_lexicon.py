@@ -50,6 +50,7 @@ class Lexicon:
         self.term_hash = _readonly(term_hash_)
         self.hash_order = _readonly(hash_order)
         self._sorted_hash = _readonly(np.ascontiguousarray(self.term_hash[self.hash_order]))
+        self._strings: list[str] | None = None
 
     @classmethod
     def empty(cls) -> Lexicon:
@@ -121,11 +122,15 @@ class Lexicon:
         return self.term_bytes[start:end].tobytes().decode("utf-8", "surrogatepass")
 
     def terms(self, ids: Iterable[int] | None = None) -> list[str]:
-        """The terms of these ids (all, in id order, when None)."""
-        blob = self.term_bytes.tobytes()
-        offsets = self.term_offsets.tolist()
-        chosen = range(len(self)) if ids is None else ids
-        return [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass") for i in chosen]
+        """The terms of these ids (all, in id order, when None); every term is decoded once, on the
+        first call."""
+        if self._strings is None:
+            blob = self.term_bytes.tobytes()
+            offsets = self.term_offsets.tolist()
+            self._strings = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass")
+                             for i in range(len(offsets) - 1)]
+        strings = self._strings
+        return list(strings) if ids is None else [strings[i] for i in ids]
 
     # ------------------------------------------------------------------------------ growth
 
