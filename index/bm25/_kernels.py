@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 # Below this many postings over the query's terms, pruning cannot pay for its bookkeeping.
-PRUNE_MIN_POSTINGS = 4096
+PRUNE_MIN_POSTINGS = 256
 # Relative safety margin of the pruning bounds (float rounding is ~1e-15 relative).
 _PRUNE_MARGIN = 1e-9
 
