@@ -120,7 +120,8 @@ def bench_arrival(corpus: Path, cache: Path, pool: list[dict], rounds: int = 5) 
 
 
 def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000) -> dict:
-    from index import open_index, read_current
+    from index import open_index
+    from index.store import read_current
 
     rng = random.Random(9)
     walls = []
@@ -148,7 +149,8 @@ def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000) -> di
 
 
 def bench_crash(corpus: Path, cache: Path, kills: int = 20) -> dict:
-    from index import load_index, open_index, read_corpus, read_current
+    from index import load_index, open_index, read_corpus
+    from index.store import read_current
 
     rng = random.Random(13)
     start, rounds = 0, []
