@@ -22,9 +22,9 @@ def corpus_files(path: Path) -> list[Path]:
             raise CorpusError(f"not a corpus file (want .txt, .md, .jsonl or .jsonl.gz): {path}")
         return [path]
     files = sorted(
-        p
-        for p in path.iterdir()
-        if p.is_file() and not p.name.startswith(".") and (p.suffix in ARTICLE_SUFFIXES or is_jsonl(p))
+        (p for p in path.iterdir()
+         if p.is_file() and not p.name.startswith(".") and (p.suffix in ARTICLE_SUFFIXES or is_jsonl(p))),
+        key=lambda p: p.name,  # the same order as sorting the paths (one directory), without pathlib's compare
     )
     if not files:
         raise CorpusError(f"corpus is empty (no .txt, .md or .jsonl files): {path}")

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,12 @@ class FileEntry:
     skipped: tuple[tuple[str, str], ...] = ()
     warnings: tuple[tuple[str, str], ...] = ()
     unindexed: tuple[str, ...] = ()  # ids read but not indexed (nothing quotable): they still shadow duplicates
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "size": self.size, "mtime_ns": self.mtime_ns, "ctime_ns": self.ctime_ns,
+                "ino": self.ino, "digest": self.digest, "segment": self.segment,
+                "skipped": [list(x) for x in self.skipped], "warnings": [list(x) for x in self.warnings],
+                "unindexed": list(self.unindexed)}
 
     def same_stat(self, st: os.stat_result) -> bool:
         """Unchanged as far as stat can tell (then the file is not read again)."""
@@ -85,6 +91,10 @@ class SegmentEntry:
     deletes: str | None = None  # directory under deletes/; None when nothing is deleted
     deletes_checksums: dict[str, str] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "checksum": self.checksum, "n_chunks": self.n_chunks, "n_live": self.n_live,
+                "deletes": self.deletes, "deletes_checksums": dict(self.deletes_checksums)}
+
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> SegmentEntry:
         return cls(str(raw["name"]), str(raw["checksum"]), int(raw["n_chunks"]), int(raw["n_live"]),
@@ -114,7 +124,11 @@ class Commit:
         return commit_name(self.generation)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
+                "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
+                "lexicon_checksums": dict(self.lexicon_checksums),
+                "segments": [e.to_json() for e in self.segments], "files": [f.to_json() for f in self.files],
+                "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
 
     @classmethod
     def from_json(cls, raw: Any) -> Commit:
@@ -168,6 +182,14 @@ def read_current(cache_dir: Path) -> Commit | None:
     if not _COMMIT_RE.match(name):
         raise IndexFileError(f"{POINTER} names no commit file")
     try:
+        st = (cache_dir / name).stat()
+    except OSError as exc:
+        raise IndexFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    key = (str(cache_dir / name), f"{checksum}:{st.st_size}:{st.st_mtime_ns}")
+    cached = _parsed.get(key)
+    if cached is not None:  # commit files are never rewritten: the same file, the same commit
+        return cached
+    try:
         data = (cache_dir / name).read_bytes()
     except OSError as exc:
         raise IndexFileError(f"cannot read {name}: {exc.strerror or exc}") from None
@@ -177,7 +199,14 @@ def read_current(cache_dir: Path) -> Commit | None:
         raw = json.loads(data)
     except ValueError:
         raise IndexFileError(f"{name} is not JSON") from None
-    return Commit.from_json(raw)
+    commit = Commit.from_json(raw)
+    if len(_parsed) > 8:
+        _parsed.clear()
+    _parsed[key] = commit
+    return commit
+
+
+_parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
 
 
 def current_generation(cache_dir: Path) -> str | None:
@@ -190,7 +219,7 @@ def current_generation(cache_dir: Path) -> str | None:
 
 def write_commit(cache_dir: Path, commit: Commit) -> None:
     """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
-    data = json.dumps(commit.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+    data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with open(cache_dir / f".{commit.name}.tmp", "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -205,8 +234,15 @@ def write_commit(cache_dir: Path, commit: Commit) -> None:
 def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
     """The newest readable commit before this one (its files are kept for readers that raced)."""
     for generation in range(commit.generation - 1, max(0, commit.generation - 4), -1):
+        path = cache_dir / commit_name(generation)
         try:
-            return Commit.from_json(json.loads((cache_dir / commit_name(generation)).read_text(encoding="utf-8")))
+            st = path.stat()
+            key = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
+            if key not in _parsed:
+                if len(_parsed) > 8:
+                    _parsed.clear()
+                _parsed[key] = Commit.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return _parsed[key]
         except (OSError, ValueError, IndexFileError):
             continue
     return None

@@ -159,6 +159,7 @@ class Segment:
     n_terms: int  # the term table must hold at least this many ids
     directory: Path | None = None
     _article_tokens: np.ndarray | None = field(default=None, repr=False)
+    _files_by_name: dict[str, SegmentFile] | None = field(default=None, repr=False)
 
     @property
     def n_articles(self) -> int:
@@ -167,6 +168,12 @@ class Segment:
     @property
     def n_chunks(self) -> int:
         return int(self.arrays["chunk_article"].shape[0])
+
+    def file_named(self, name: str) -> SegmentFile | None:
+        """The segment's part of the corpus file of that name (None when it holds none)."""
+        if self._files_by_name is None:
+            self._files_by_name = {f.name: f for f in self.files}
+        return self._files_by_name.get(name)
 
     def record_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(first sentence, sentence count) of each article, as arrays."""

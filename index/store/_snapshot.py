@@ -30,7 +30,7 @@ from ..text import resolve_acronyms
 from ._commit import DELETES, Commit
 from ._integrity import Verifier, check_sizes, file_checksum
 from ._model import BM25_PARAMS, ArticleRecord
-from ._segment import FIELDS, Segment, _load_npy, _save_npy, ranges
+from ._segment import FIELDS, RecordTable, Segment, _load_npy, _save_npy, ranges
 
 _RANK_SHIFT = 40  # first-appearance key: file rank << 40 | token offset in the segment
 
@@ -41,13 +41,15 @@ class ArticleList(Sequence[ArticleRecord]):
     earlier was added, say) a record is copied with its new first sentence number when it is read,
     not all 170,000 of them at every commit."""
 
-    def __init__(self, blocks: list[tuple[int, Sequence[ArticleRecord], np.ndarray, np.ndarray, bool]], total: int
-                 ) -> None:
-        # (canonical index of the block's first article, segment records, their local ids, canonical
-        # first sentences, whether the segment's records can be lent as they are)
+    def __init__(self, blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]],
+                 first: np.ndarray) -> None:
+        # per file: (canonical index of its first live article, the segment's records, its first
+        # local article, live articles, whether the records can be lent as they are, the live local
+        # articles when some of the file's are not live); first: each article's canonical first sentence
         self._blocks = blocks
         self._starts = [b[0] for b in blocks]
-        self._total = total
+        self._first = first
+        self._total = int(first.shape[0])
         self._made: dict[int, ArticleRecord] = {}
 
     def __len__(self) -> int:
@@ -58,13 +60,13 @@ class ArticleList(Sequence[ArticleRecord]):
             i += self._total
         if not 0 <= i < self._total:
             raise IndexError("article index out of range")
-        start, records, local, first, lend = self._blocks[bisect.bisect_right(self._starts, i) - 1]
-        j = i - start
+        start, records, lo, _n, lend, local = self._blocks[bisect.bisect_right(self._starts, i) - 1]
+        k = lo + i - start if local is None else int(local[i - start])
         if lend:
-            return records[int(local[j])]
+            return records[k]
         made = self._made.get(i)
         if made is None:
-            made = self._made[i] = _moved(records[int(local[j])], int(first[j]))
+            made = self._made[i] = _moved(records[k], int(self._first[i]))
         return made
 
     @overload
@@ -79,12 +81,11 @@ class ArticleList(Sequence[ArticleRecord]):
         return self._one(int(i))
 
     def __iter__(self) -> Iterator[ArticleRecord]:
-        for start, records, local, _first, lend in self._blocks:
+        for start, records, lo, n, lend, _local in self._blocks:
             if lend:
-                lo = int(local[0])
-                yield from records[lo : lo + local.shape[0]]
+                yield from records[lo : lo + n]
             else:
-                for j in range(local.shape[0]):
+                for j in range(n):
                     yield self._one(start + j)
 
     def __eq__(self, other: object) -> bool:
@@ -249,18 +250,27 @@ def deletes_dir(cache_dir: Path, name: str) -> Path:
 
 
 def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon: Lexicon) -> IndexData:
-    """The IndexData of a commit whose segments (with their deletions) are loaded."""
+    """The IndexData of a commit whose segments (with their deletions) are loaded.
+
+    Per file (canonical order) only integers are worked out (where its live articles and sentences
+    start); the arrays are made per segment, so a corpus of a thousand small files costs a thousand
+    small steps, not a thousand rounds of numpy calls."""
     order = [entry.name for entry in commit.segments]
     index_of = {name: i for i, name in enumerate(order)}
     segs = [live_segments[name] for name in order]
-    canon = {name: [np.full(s.segment.fields[name].n_docs, -1, dtype=np.int32) for s in segs] for name in FIELDS}
-    rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
     file_pos = [{f.name: j for j, f in enumerate(s.segment.files)} for s in segs]
-    blocks: list[tuple[int, Sequence[ArticleRecord], np.ndarray, np.ndarray, bool]] = []
-    first_parts: list[np.ndarray] = []
-    chunk_article_parts: list[np.ndarray] = []
-    quotable_parts: list[np.ndarray] = []
-    acronyms: dict[str, dict[str, int]] = {}
+    rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
+    # per segment: prefix counts of live articles and of their sentences, in local order
+    live_masks, art_cum, chunk_cum = [], [], []
+    for s in segs:
+        first, count = s.segment.record_arrays()
+        mask = np.ones(first.shape[0], dtype=bool) if s.live is None else np.asarray(s.live, dtype=bool)
+        live_masks.append(mask)
+        art_cum.append(np.concatenate(([0], np.cumsum(mask, dtype=np.int64))).tolist())
+        chunk_cum.append(np.concatenate(([0], np.cumsum(np.where(mask, count, 0), dtype=np.int64))).tolist())
+    art_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]  # canonical start per file
+    chunk_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]
+    blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]] = []
     next_art = next_chunk = 0
     for rank, entry in enumerate(commit.files):
         if entry.segment is None:
@@ -268,50 +278,66 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
         i = index_of.get(entry.segment)
         if i is None:
             raise IndexFileError(f"commit names a segment it does not list: {entry.segment}")
-        live_seg = segs[i]
-        segment = live_seg.segment
         j = file_pos[i].get(entry.name)
         if j is None:
-            raise IndexFileError(f"segment {segment.name} does not hold {entry.name}")
-        sf = segment.files[j]
+            raise IndexFileError(f"segment {order[i]} does not hold {entry.name}")
+        sf = segs[i].segment.files[j]
         rank_of_file[i][j] = rank
-        arts = np.arange(sf.lo, sf.hi, dtype=np.int64)
-        if live_seg.live is not None:
-            arts = arts[live_seg.live[sf.lo : sf.hi]]
-        if arts.size == 0:
-            continue
-        seg_records = segment.records
-        all_first, all_counts = segment.record_arrays()
-        first, counts = all_first[arts], all_counts[arts]
-        chunks = ranges(first, counts)
-        canon["articles"][i][arts] = np.arange(next_art, next_art + arts.size, dtype=np.int32)
-        canon["sentences"][i][chunks] = np.arange(next_chunk, next_chunk + chunks.size, dtype=np.int32)
-        canon_first = next_chunk + np.cumsum(counts) - counts
-        lend = bool(np.array_equal(canon_first, first)) and arts.size == sf.hi - sf.lo
-        blocks.append((next_art, seg_records, arts, canon_first, lend))
-        first_parts.append(canon_first)
-        chunk_article_parts.append(np.repeat(np.arange(next_art, next_art + arts.size, dtype=np.int32), counts))
-        quotable_parts.append(segment.arrays["quotable"][chunks])
-        next_art += arts.size
-        next_chunk += chunks.size
-    if not blocks:
+        art_start[i][j], chunk_start[i][j] = next_art, next_chunk
+        n_art = art_cum[i][sf.hi] - art_cum[i][sf.lo]
+        n_chunk = chunk_cum[i][sf.hi] - chunk_cum[i][sf.lo]
+        if n_art:
+            whole = n_art == sf.hi - sf.lo
+            local = None if whole else sf.lo + np.flatnonzero(live_masks[i][sf.lo : sf.hi])
+            lend = whole and int(segs[i].segment.records.first_chunks[sf.lo]) == next_chunk
+            blocks.append((next_art, segs[i].segment.records, sf.lo, n_art, lend, local))
+        next_art += n_art
+        next_chunk += n_chunk
+    if not next_art:
         reasons = "; ".join(f"{name}: {why}" for entry in commit.files for name, why in entry.skipped[:3])[:300]
         where = commit.corpus or "the corpus"
         raise CorpusError(f"no readable article in {where}" + (f" ({reasons})" if reasons else ""))
+    canon = {name: [np.full(s.segment.fields[name].n_docs, -1, dtype=np.int32) for s in segs] for name in FIELDS}
+    article_first = np.empty(next_art, dtype=np.int64)
+    chunk_article = np.empty(next_chunk, dtype=np.int32)
+    quotable = np.empty(next_chunk, dtype=bool)
+    for i, s in enumerate(segs):
+        arts = np.flatnonzero(live_masks[i])
+        if arts.size == 0:
+            continue
+        files = s.segment.files
+        file_lo = np.asarray([f.lo for f in files], dtype=np.int64)
+        owner = np.searchsorted(file_lo, arts, side="right") - 1  # each live article's file
+        if np.any(rank_of_file[i][owner] < 0):
+            raise IndexFileError(f"deletions of {s.segment.name} do not match the commit's files")
+        a_cum = np.asarray(art_cum[i], dtype=np.int64)
+        c_cum = np.asarray(chunk_cum[i], dtype=np.int64)
+        canon_art = art_start[i][owner] + (a_cum[arts] - a_cum[file_lo[owner]])
+        first, count = s.segment.record_arrays()
+        counts = count[arts]
+        canon_first = chunk_start[i][owner] + (c_cum[arts] - c_cum[file_lo[owner]])
+        chunks = ranges(first[arts], counts)
+        canon_chunks = ranges(canon_first, counts)
+        canon["articles"][i][arts] = canon_art
+        canon["sentences"][i][chunks] = canon_chunks
+        article_first[canon_art] = canon_first
+        chunk_article[canon_chunks] = np.repeat(canon_art, counts)
+        quotable[canon_chunks] = s.segment.arrays["quotable"][chunks]
     for name in FIELDS:  # every document the deletions leave live has a canonical id, and no other
         for i, seg in enumerate(segs):
             if int((canon[name][i] >= 0).sum()) != seg.stats[name].n_docs:
                 raise IndexFileError(f"deletions of {seg.segment.name} do not match the commit's files")
+    acronyms: dict[str, dict[str, int]] = {}
     # acronym definitions of the live articles, counted in canonical order as a full build counts them
     defined: list[tuple[int, str, str, int]] = []
     for i, seg in enumerate(segs):
         canon_art = canon["articles"][i]
-        defined += [(int(canon_art[a]), short, phrase, count) for a, short, phrase, count in seg.segment.acronyms
+        defined += [(int(canon_art[a]), short, phrase, times) for a, short, phrase, times in seg.segment.acronyms
                     if canon_art[a] >= 0]
     defined.sort(key=lambda item: item[0])  # stable: an article's own order is kept
-    for _, short, phrase, count in defined:
+    for _, short, phrase, times in defined:
         bucket = acronyms.setdefault(short, {})
-        bucket[phrase] = bucket.get(phrase, 0) + count
+        bucket[phrase] = bucket.get(phrase, 0) + times
     scorers = {}
     for name in FIELDS:
         scored = []
@@ -327,10 +353,10 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
     return IndexData(
         manifest=commit.to_json(),
         identity=commit.content_id,
-        articles=ArticleList(blocks, next_art),
-        article_first=np.concatenate(first_parts),
-        chunk_article=np.concatenate(chunk_article_parts),
-        quotable=np.concatenate(quotable_parts),
+        articles=ArticleList(blocks, article_first),
+        article_first=article_first,
+        chunk_article=chunk_article,
+        quotable=quotable,
         sentences=scorers["sentences"],
         headlines=scorers["articles"],
         acronyms=resolve_acronyms(acronyms),

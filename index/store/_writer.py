@@ -281,7 +281,7 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
         ids: list[str] = list(entry.unindexed)
         if entry.segment is not None:
             segment = segments[entry.segment]
-            sf = next((f for f in segment.files if f.name == entry.name), None)
+            sf = segment.file_named(entry.name)
             if sf is None:
                 raise IndexFileError(f"segment {entry.segment} does not hold {entry.name}")
             file_ids = segment.records.ids()[sf.lo : sf.hi]
