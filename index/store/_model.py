@@ -3,8 +3,9 @@ and the kinds of sentence."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from ..text import BlockKind
 
@@ -64,3 +65,41 @@ class BuildReport:
         out.append(f"{'indexed' if self.full else 'now'} {self.articles:,} articles, {self.sentences:,} sentences "
                    f"({self.quotable:,} quotable); skipped {len(self.skipped):,}; {seconds:.1f} s")
         return out
+
+
+class LazyRecords(Sequence[ArticleRecord]):
+    """Article records made when read: subclasses say how many there are and make the i-th one
+    (``_one``, given 0 <= i < len); indexing, slicing, iteration and equality come from here."""
+
+    def _one(self, i: int) -> ArticleRecord:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> ArticleRecord: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(n))]
+        i = int(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("article index out of range")
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        return (self._one(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} articles)"

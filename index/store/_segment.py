@@ -25,10 +25,9 @@ import os
 import time
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +37,7 @@ from ..articles import Article
 from ..bm25 import FieldPostings, Lexicon
 from ..text import MIN_QUOTABLE_WORDS
 from ._integrity import Verifier, check_sizes, file_checksum
-from ._model import ArticleRecord, Progress
+from ._model import ArticleRecord, LazyRecords, Progress
 from ._workers import processed_batches, worker_count
 
 SEGMENT_FORMAT = 3
@@ -78,7 +77,7 @@ class SegmentFile:
         return cls(str(raw["name"]), str(raw["digest"]), int(lo), int(hi))
 
 
-class RecordTable(Sequence[ArticleRecord]):
+class RecordTable(LazyRecords):
     """A segment's article records kept by column (JSON lists of strings parse several times faster
     than a list of objects, and most records are never read); a record is made when first read."""
 
@@ -116,34 +115,6 @@ class RecordTable(Sequence[ArticleRecord]):
                 c["article_id"][i], c["title"][i], c["outlet"][i], c["url"][i], c["published"][i], c["origin"][i],
                 int(self.first_chunks[i]), int(self.chunk_counts[i]), bool(c["title_from_body"][i]))
         return made
-
-    @overload
-    def __getitem__(self, i: int) -> ArticleRecord: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
-
-    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
-        if isinstance(i, slice):
-            return [self._one(j) for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("record index out of range")
-        return self._one(i)
-
-    def __iter__(self) -> Iterator[ArticleRecord]:
-        return (self._one(i) for i in range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"RecordTable({len(self)} articles)"
 
 
 @dataclass

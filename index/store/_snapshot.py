@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
@@ -29,13 +29,13 @@ from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
 from ..text import resolve_acronyms
 from ._commit import DELETES, Commit
 from ._integrity import Verifier, check_sizes, file_checksum
-from ._model import BM25_PARAMS, ArticleRecord
+from ._model import BM25_PARAMS, ArticleRecord, LazyRecords
 from ._segment import FIELDS, RecordTable, Segment, _load_npy, _save_npy, ranges
 
 _RANK_SHIFT = 40  # first-appearance key: file rank << 40 | token offset in the segment
 
 
-class ArticleList(Sequence[ArticleRecord]):
+class ArticleList(LazyRecords):
     """A snapshot's live articles in canonical order, each made when first read: a file whose articles
     keep their sentence numbers lends the segment's own records; elsewhere (after a file that sorts
     earlier was added, say) a record is copied with its new first sentence number when it is read,
@@ -56,10 +56,6 @@ class ArticleList(Sequence[ArticleRecord]):
         return self._total
 
     def _one(self, i: int) -> ArticleRecord:
-        if i < 0:
-            i += self._total
-        if not 0 <= i < self._total:
-            raise IndexError("article index out of range")
         start, records, lo, _n, lend, local = self._blocks[bisect.bisect_right(self._starts, i) - 1]
         k = lo + i - start if local is None else int(local[i - start])
         if lend:
@@ -69,17 +65,6 @@ class ArticleList(Sequence[ArticleRecord]):
             made = self._made[i] = _moved(records[k], int(self._first[i]))
         return made
 
-    @overload
-    def __getitem__(self, i: int) -> ArticleRecord: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
-
-    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
-        if isinstance(i, slice):
-            return [self._one(j) for j in range(*i.indices(self._total))]
-        return self._one(int(i))
-
     def __iter__(self) -> Iterator[ArticleRecord]:
         for start, records, lo, n, lend, _local in self._blocks:
             if lend:
@@ -87,16 +72,6 @@ class ArticleList(Sequence[ArticleRecord]):
             else:
                 for j in range(n):
                     yield self._one(start + j)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ArticleList({self._total} articles)"
 
 
 @dataclass
