@@ -12,6 +12,7 @@ Code below the command line raises these; only `bot.cli` turns them into a one-l
     │   └── FetchRefusedError          not http(s), or a private / loopback / link-local address
     ├── FeedError              index   a feed or OPML file that cannot be used, or a feed not followed
     ├── IndexFileError         index   a persisted index is missing, corrupt or stale (it is rebuilt)
+    │   └── IndexLockedError           another process writes the index and did not finish in time
     ├── QueryError             index   a question that cannot be searched
     │   ├── EmptyQueryError            empty or blank
     │   ├── QueryTooLongError          longer than index.MAX_QUERY_CHARS
@@ -38,6 +39,7 @@ from index import (
     FetchError,
     FetchRefusedError,
     IndexFileError,
+    IndexLockedError,
     NewsbotError,
     NoContentWordsError,
     QueryError,
@@ -80,6 +82,7 @@ def exit_code(error: NewsbotError) -> int:
 
 __all__ = [
     "EXIT_ERROR", "ArticleError", "BotRunError", "CorpusError", "EmptyQueryError", "EvalFileError", "ExtractError",
-    "FeedError", "FetchError", "FetchRefusedError", "IndexFileError", "NewsbotError", "NoContentWordsError",
-    "QueryError", "QueryTooLongError", "SettingsError", "StateError", "TranscriptError", "exit_code",
+    "FeedError", "FetchError", "FetchRefusedError", "IndexFileError", "IndexLockedError", "NewsbotError",
+    "NoContentWordsError", "QueryError", "QueryTooLongError", "SettingsError", "StateError", "TranscriptError",
+    "exit_code",
 ]

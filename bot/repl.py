@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -18,6 +18,9 @@ from .conversation import Thread
 from .render import render_rich, source_text
 from .service import NewsService
 from .sources import SourceList, sources_reply
+
+if TYPE_CHECKING:  # only for the annotation: prompt_toolkit loads when a terminal needs it
+    from prompt_toolkit.history import History
 
 PROMPT = "newsbot> "
 HELP = """Ask a question about the news articles in plain words{example}.
@@ -105,13 +108,34 @@ class Repl:
         self.console.print("Bye.", highlight=False)
 
 
+def quiet_history(path: Path | None) -> History:
+    """The REPL's history: in the file when it can be read and written, silently in memory when not
+    (a read-only cache directory must not print a traceback on every question)."""
+    # imported here, not at the top: only an interactive terminal needs it (start-up time)
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    class QuietFileHistory(FileHistory):
+        def load_history_strings(self) -> Iterable[str]:
+            try:
+                return list(super().load_history_strings())
+            except OSError:
+                return []
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError:
+                pass  # the session keeps its history in memory all the same
+
+    return QuietFileHistory(str(path)) if path else InMemoryHistory()
+
+
 def terminal_lines(history: Path | None, **session_args: Any) -> Iterator[str]:
     """Lines from a prompt_toolkit prompt (history, editing). Ctrl-C on a half-typed line clears it;
     Ctrl-C on an empty line, or Ctrl-D, ends the stream. ``session_args`` go to the PromptSession
     (tests give it a pipe as input)."""
     # imported here, not at the top: only an interactive terminal needs it (start-up time)
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
     bindings = KeyBindings()
@@ -125,7 +149,7 @@ def terminal_lines(history: Path | None, **session_args: Any) -> Iterator[str]:
             event.app.exit(exception=KeyboardInterrupt())
 
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(history)) if history else InMemoryHistory(), key_bindings=bindings,
+        history=quiet_history(history), key_bindings=bindings,
         **session_args,
     )
     while True:

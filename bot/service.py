@@ -14,7 +14,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from index import BuildReport, Hit, Progress, Retriever, atomic_write_json, corpus_stamp, default_cache_dir, warm_up
+from index import (
+    BuildReport,
+    Hit,
+    Progress,
+    Retriever,
+    atomic_write_json,
+    default_cache_dir,
+    refresh_index,
+    warm_up,
+)
 
 from .answer import Answer, AnswerKind, Composer, ComposerSettings, make_examples
 from .conversation import suggest_follow_ups
@@ -58,7 +67,6 @@ class _State:
     retriever: Retriever
     composer: Composer
     build_report: BuildReport | None
-    stamp: tuple[tuple[str, int, int], ...]  # the corpus's files when this index was opened
     examples: list[str] | None = None  # example questions of this index, once made or read
 
 
@@ -68,9 +76,9 @@ class NewsService:
 
     def __init__(self, retriever: Retriever, build: BuildReport | None = None,
                  composer_settings: ComposerSettings | None = None, *, corpus: Path | None = None,
-                 cache_dir: Path | None = None, stamp: tuple[tuple[str, int, int], ...] = ()) -> None:
+                 cache_dir: Path | None = None) -> None:
         self._composer_settings = composer_settings
-        self._state = _State(retriever, Composer(retriever, composer_settings), build, stamp)
+        self._state = _State(retriever, Composer(retriever, composer_settings), build)
         self._corpus = corpus
         self._cache_dir = cache_dir if cache_dir is not None or corpus is None else default_cache_dir(corpus)
         self._refreshing = threading.Lock()
@@ -98,37 +106,39 @@ class NewsService:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        lock_timeout: float | None = None,
     ) -> NewsService:
-        """Load the persisted index for corpus, building it first when missing, stale or corrupt."""
+        """Load the persisted index for corpus, updating it first when the corpus changed (building it
+        when there is none, or it is corrupt); lock_timeout: seconds to wait for another writer."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
-        stamp = corpus_stamp(corpus)  # before opening: a change made meanwhile is seen by the next refresh
-        retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn)
+        retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn,
+                                           lock_timeout=lock_timeout)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
-        service = cls(retriever, report, corpus=corpus, cache_dir=cache, stamp=stamp)
+        service = cls(retriever, report, corpus=corpus, cache_dir=cache)
         service.example_questions()  # made (and stored beside the index) now, when the index is new
         return service
 
     def refresh(self, *, warn: Callable[[str], None] | None = None) -> bool:
-        """Answer from the corpus as it is now: when its files changed since the index was opened,
-        open the index again (`index.open_index` builds what changed) and swap it in. True when the
-        service now answers from a different index. Refreshes run one at a time; questions go on
-        meanwhile, from the old index."""
+        """Answer from the corpus as it is now: when its files or the index's commit changed since the
+        index was opened, take the newest snapshot (`index.refresh_index` indexes what changed, and picks
+        up another process's commit or a finished merge) and swap it in with one assignment. True when
+        the service now answers from different articles. Refreshes run one at a time; questions go on
+        meanwhile, from the snapshot they started with."""
         if self._corpus is None:
             return False
         with self._refreshing:
             old = self._state
-            stamp = corpus_stamp(self._corpus)
-            if stamp == old.stamp:
+            data, report = refresh_index(old.retriever.data, warn=warn)
+            if data is old.retriever.data:
                 return False
-            assert self._cache_dir is not None
-            retriever, report = Retriever.open(self._corpus, self._cache_dir, warn=warn)
-            if retriever.data.manifest.get("fingerprint") == old.retriever.data.manifest.get("fingerprint"):
-                self._state = replace(old, stamp=stamp)  # touched, not changed
-                return False
-            self._state = _State(retriever, Composer(retriever, self._composer_settings), report, stamp)
-            self.example_questions()  # the new index's own examples, made now rather than on a question
-            return True
+            retriever = Retriever(data)
+            same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
+            self._state = _State(retriever, Composer(retriever, self._composer_settings), report,
+                                 old.examples if same else None)
+            if not same:
+                self.example_questions()  # the new articles' own examples, made now rather than on a question
+            return not same
 
     def answer(self, question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
         """The composer's answer; ``prefer`` (article ids) only for a follow-up (`bot.conversation`)."""
@@ -190,10 +200,7 @@ class NewsService:
 
     @staticmethod
     def _index_identity(state: _State) -> str:
-        data = state.retriever.data
-        manifest = data.manifest
-        return str(getattr(data, "identity", None) or
-                   f"{manifest.get('fingerprint')}:{manifest.get('built_at')}:{manifest.get('analyzer')}")
+        return state.retriever.identity
 
     def _stored_examples(self, state: _State) -> list[str] | None:
         if self._cache_dir is None:

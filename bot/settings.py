@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index import default_cache_dir
+from index import DEFAULT_LOCK_TIMEOUT, default_cache_dir
 
 from .errors import SettingsError
 
@@ -31,7 +31,12 @@ class Settings(BaseSettings):
 
     corpus: Path = Field(default=Path("corpus"), description="directory or .jsonl(.gz) of articles")
     cache_dir: Path | None = Field(
-        default=None, description="where the index is kept; default: <corpus>/../.newsbot-cache"
+        default=None,
+        description="where the index is kept; default: one directory per corpus under ~/.cache/newsbot",
+    )
+    lock_timeout: float = Field(
+        default=DEFAULT_LOCK_TIMEOUT, gt=0, le=86400,
+        description="seconds to wait for another process writing the index",
     )
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_API_URL

@@ -14,6 +14,7 @@ from ._errors import (
     FetchError,
     FetchRefusedError,
     IndexFileError,
+    IndexLockedError,
     NewsbotError,
     NoContentWordsError,
     QueryError,
@@ -51,13 +52,15 @@ from .articles import (
     poll_feeds,
     public_address,
     read_corpus,
+    read_file,
     read_opml,
     simhash,
     split_front_matter,
     write_opml,
 )
-from .bm25 import BM25Scorer, warm_up
+from .bm25 import BM25Scorer, Lexicon, warm_up
 from .store import (
+    DEFAULT_LOCK_TIMEOUT,
     ArticleRecord,
     BuildReport,
     IndexData,
@@ -66,7 +69,9 @@ from .store import (
     default_cache_dir,
     load_index,
     open_index,
+    refresh_index,
     save_index,
+    wait_for_merges,
 )
 from .text import (
     STOPWORDS,
@@ -89,6 +94,7 @@ from .text import (
 __all__ = [
     "ARTICLE_SUFFIXES",
     "DATE_SOURCES",
+    "DEFAULT_LOCK_TIMEOUT",
     "JSONL_SUFFIXES",
     "MAX_QUERY_CHARS",
     "NEAR_DUPLICATE_BITS",
@@ -120,6 +126,8 @@ __all__ = [
     "Hit",
     "IndexData",
     "IndexFileError",
+    "IndexLockedError",
+    "Lexicon",
     "LiveCorpus",
     "NewsbotError",
     "NoContentWordsError",
@@ -160,12 +168,15 @@ __all__ = [
     "poll_feeds",
     "public_address",
     "read_corpus",
+    "read_file",
     "read_opml",
+    "refresh_index",
     "save_index",
     "simhash",
     "split_front_matter",
     "split_sentences",
     "token_terms",
+    "wait_for_merges",
     "warm_up",
     "write_opml",
 ]

@@ -44,3 +44,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_json(path: Path, obj: object) -> None:
     """JSON (UTF-8, non-ASCII kept, indented one space) written atomically."""
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a directory's entries durable (a rename, a new file) after the files themselves are."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

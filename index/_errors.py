@@ -52,3 +52,7 @@ class QueryTooLongError(QueryError):
 
 class NoContentWordsError(QueryError):
     """Every word of the question is a stopword (e.g. "what is it?")."""
+
+
+class IndexLockedError(IndexFileError):
+    """Another process (named in the message) is writing the index and did not finish in time."""

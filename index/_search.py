@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +58,12 @@ class Hit:
     article_score: float
     coverage: float
     matched: frozenset[str]  # query terms found in the sentence (directly or by an alternative)
+    term_ids: tuple[int, ...] = ()  # the sentence's analyzed terms in order, as ids of the snapshot's lexicon
+
+    @property
+    def terms(self) -> frozenset[int]:
+        """The sentence's distinct terms (snapshot-wide ids): equal sets, same sentence content."""
+        return frozenset(self.term_ids)
 
 
 @dataclass
@@ -88,13 +93,24 @@ class Retriever:
         force: bool = False,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        lock_timeout: float | None = None,
     ) -> tuple[Retriever, BuildReport | None]:
-        data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn)
+        data, report = open_index(corpus, cache_dir, force=force, progress=progress, warn=warn,
+                                  lock_timeout=lock_timeout)
         return cls(data), report
 
     @property
-    def articles(self) -> list[ArticleRecord]:
+    def articles(self) -> Sequence[ArticleRecord]:
         return self.data.articles
+
+    @property
+    def identity(self) -> str:
+        """Changes whenever the index's live articles do (a new commit with other content)."""
+        return self.data.identity
+
+    def document_frequency(self, term: str) -> int:
+        """Live sentences holding an analyzed term (0 when none)."""
+        return self.data.sentences.document_frequency(term)
 
     def query_terms(self, question: str, *, agent_nouns: bool = False) -> list[list[str]]:
         """Analyzed terms, each with its alternatives: acronyms the corpus defines (FN → national
@@ -135,10 +151,6 @@ class Retriever:
         """Terms of the capitalised words inside the question: names the corpus must know."""
         return frozenset(t for m in _CAPITALISED.finditer(question) for t in analyze(m.group(0)))
 
-    def document_frequency(self, term: str) -> int:
-        """How many sentences hold the analyzed term (0 for a word the corpus never uses)."""
-        return self.data.sentences.document_frequency(term)
-
     def term_weight(self, term: str, proper: bool = False) -> float:
         """A term's idf among sentences. A name the corpus never uses weighs as much as the rarest
         term twice over (it is what the question is about); an unknown common word half the rarest
@@ -156,70 +168,118 @@ class Retriever:
         return SearchResult(question, groups, self.rank(groups, k, proper), proper)
 
     def rank(self, groups: list[list[str]], k: int, proper: frozenset[str] = frozenset()) -> list[Hit]:
-        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours."""
+        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours.
+
+        The candidates' evidence comes from the terms the index stored for each sentence, looked at
+        all at once; a Hit (with its text) is made only for the k returned."""
         data, w = self.data, self.weights
         terms = [t for group in groups for t in group]
         ids, scores = data.sentences.top_k(terms, w.candidates, allowed=self._quotable)
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
-        article_scores = data.headlines.scores(terms)
-        best_article = float(article_scores.max()) or 1.0
+        article_score = self._article_scores(terms, ids)
+        best_article = self._best_article(terms)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
-        hits: list[Hit] = []
-        term_sets: dict[int, set[str]] = {}
-        term_pairs: dict[int, set[tuple[str, str]]] = {}
-
-        def terms_of(i: int) -> set[str]:
-            if i not in term_sets:
-                seq = analyze(data.chunk_text(i))
-                term_sets[i] = set(seq)
-                term_pairs[i] = set(itertools.pairwise(seq))
-            return term_sets[i]
-
-        pairs = [(a[0], b[0]) for a, b in itertools.pairwise(groups)] if w.phrase else []
-
+        # the question's terms as term ids (a term the index never saw matches nothing)
+        distinct = list(dict.fromkeys(terms))
+        tid = dict(zip(distinct, data.lexicon.ids(distinct), strict=True))
+        group_ids = [np.asarray(sorted({i for i in (tid[t] for t in g) if i is not None}), dtype=np.int64)
+                     for g in groups]
+        pairs = [(tid[a[0]], tid[b[0]]) for a, b in itertools.pairwise(groups)] if w.phrase else []
         score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
+        held: dict[int, list[bool]] = {}  # chunk → whether it holds each group (a term or an alternative)
+        pair_hits: dict[int, int] = {}  # chunk → how many of the question's adjacent pairs it keeps adjacent
 
-        def hit(chunk: int, raw: float) -> Hit:
+        def look(chunks: list[int]) -> None:
+            tokens, bounds = data.chunk_term_ids_many(np.asarray(chunks, dtype=np.int64))
+            starts, ends = bounds[:-1], bounds[1:]
+            per_group = []
+            for gids in group_ids:
+                inside = np.concatenate(([0], np.cumsum(np.isin(tokens, gids))))
+                per_group.append((inside[ends] - inside[starts] > 0).tolist())
+            counts = np.zeros(len(chunks), dtype=np.int64)
+            if pairs and tokens.size > 1:
+                same = np.ones(tokens.size - 1, dtype=bool)  # position i and i + 1 in one sentence
+                same[ends[ends < tokens.size] - 1] = False
+                first, second = tokens[:-1], tokens[1:]
+                for a, b in pairs:
+                    if a is None or b is None:
+                        continue
+                    found = np.concatenate(([0], np.cumsum(same & (first == a) & (second == b))))
+                    counts += (found[np.maximum(ends - 1, starts)] - found[starts]) > 0
+            for j, chunk in enumerate(chunks):
+                held[chunk] = [g[j] for g in per_group]
+                pair_hits[chunk] = int(counts[j])
+
+        def evidence(chunk: int, raw: float) -> tuple[float, float, float]:
+            """(score, normalised article score, coverage), computed as a Hit's always were."""
             art = int(data.chunk_article[chunk])
             record = data.articles[art]
-            sentence_terms = terms_of(chunk)
-            matched = frozenset(g[0] for g in groups if any(t in sentence_terms for t in g))
-            coverage = sum(wt for g, wt in zip(groups, weight, strict=True) if g[0] in matched) / total_weight
+            coverage = sum(wt for wt, h in zip(weight, held[chunk], strict=True) if h) / total_weight
             neighbour = max(
                 (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
                  if record.first_chunk <= n < record.first_chunk + record.n_chunks),
                 default=0.0,
             )
-            art_norm = float(article_scores[art]) / best_article
+            art_norm = article_score(art) / best_article
             lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
             score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
             if pairs:
-                score += w.phrase * sum(p in term_pairs[chunk] for p in pairs) / len(pairs)
-            return Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
-                       coverage, matched)
+                score += w.phrase * pair_hits[chunk] / len(pairs)
+            return score, art_norm, coverage
 
-        for chunk, raw in zip(ids.tolist(), scores.tolist(), strict=True):
-            hits.append(hit(chunk, raw))
+        chunks = ids.tolist()
+        raws = scores.tolist()
+        look(chunks)
+        ranked = [(*evidence(c, raw), c, raw) for c, raw in zip(chunks, raws, strict=True)]
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
-            hits.sort(key=lambda h: (-h.score, h.chunk))
+            ranked.sort(key=lambda r: (-r[0], r[3]))
             added: dict[int, float] = {}
-            for top in hits[: w.expand]:
-                record = top.article
-                for n in (top.chunk - 1, top.chunk + 1):
+            for top in ranked[: w.expand]:
+                record = data.articles[int(data.chunk_article[top[3]])]
+                for n in (top[3] - 1, top[3] + 1):
                     if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in score_of
                             and n not in added and self._quotable[n]):
-                        added[n] = top.score
+                        added[n] = top[0]
+            if added:
+                look(sorted(added))
             for n, parent in sorted(added.items()):
-                h = hit(n, 0.0)
-                hits.append(dataclasses.replace(h, score=max(h.score, w.expand_share * parent)))
-        hits.sort(key=lambda h: (-h.score, h.chunk))
-        return hits[:k]
+                score, art_norm, coverage = evidence(n, 0.0)
+                ranked.append((max(score, w.expand_share * parent), art_norm, coverage, n, 0.0))
+        ranked.sort(key=lambda r: (-r[0], r[3]))
+        hits = []
+        for score, art_norm, coverage, chunk, raw in ranked[:k]:
+            record = data.articles[int(data.chunk_article[chunk])]
+            matched = frozenset(g[0] for g, h in zip(groups, held[chunk], strict=True) if h)
+            hits.append(Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
+                            coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
+        return hits
+
+    def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[int], float]:
+        """The article-level BM25 score of the candidates' articles (exact, computed for them only)."""
+        arts = np.unique(np.asarray(self.data.chunk_article)[chunks])
+        values = dict(zip(arts.tolist(), self.data.headlines.scores_of(terms, arts).tolist(), strict=True))
+        headlines = self.data.headlines
+
+        def score(art: int) -> float:
+            if art not in values:
+                values[art] = float(headlines.scores_of(terms, [art])[0])
+            return values[art]
+
+        return score
+
+    def _best_article(self, terms: list[str]) -> float:
+        """The best article score over the whole index: the top article's, or, in the odd tiny corpus
+        where no article scores above 0, the dense maximum (1.0 when that is 0)."""
+        ids, scores = self.data.headlines.top_k(terms, 1)
+        if ids.size:
+            return float(scores[0])
+        return float(self.data.headlines.scores(terms).max()) or 1.0
 
     def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         """The sentence with its neighbours in the same article, for /sources N."""
@@ -235,6 +295,6 @@ def _story_positions(data: IndexData, quotable: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int32)
     running = np.cumsum(quotable, dtype=np.int64) - quotable  # quotable chunks before each chunk
-    first = np.asarray([a.first_chunk for a in data.articles], dtype=np.int64)
-    before_article = running[first]  # quotable chunks before each article starts
+    # quotable chunks before each article starts
+    before_article = running[np.asarray(data.article_first, dtype=np.int64)]
     return (running - before_article[np.asarray(data.chunk_article, dtype=np.int64)]).astype(np.int32)

@@ -196,11 +196,11 @@ class Composer:
             out.append(Ranked(hit, hit.score + bonus, span))
         out.sort(key=lambda r: (-r.score, r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
-        seen: set[str] = set()
+        seen: set[tuple[int, ...] | str] = set()
         distinct: list[Ranked] = []
         repeats: list[Ranked] = []
         for item in out:
-            key = " ".join(analyze(item.hit.text)) or item.hit.text
+            key: tuple[int, ...] | str = item.hit.term_ids or item.hit.text  # the index's terms, not re-analyzed
             (repeats if key in seen else distinct).append(item)
             seen.add(key)
         return distinct + repeats
@@ -227,7 +227,7 @@ class Composer:
         return [t for t in sorted(proper) if self.retriever.document_frequency(t) == 0 and t not in data.acronyms]
 
     def _same(self, a: Hit, b: Hit) -> bool:
-        ta, tb = set(analyze(a.text)), set(analyze(b.text))
+        ta, tb = a.terms, b.terms
         if not ta or not tb:
             return a.text == b.text
         return len(ta & tb) / len(ta | tb) >= self.settings.duplicate_jaccard

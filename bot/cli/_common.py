@@ -29,7 +29,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
                         "(default: corpus/, or NEWSBOT_CORPUS)")
     parser.add_argument("--cache-dir", type=Path, default=argparse.SUPPRESS,
                         help="where the index is kept "
-                        "(default: .newsbot-cache next to the corpus, or NEWSBOT_CACHE_DIR)")
+                        "(default: one directory per corpus under ~/.cache/newsbot, or NEWSBOT_CACHE_DIR)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -74,7 +74,8 @@ def open_service(settings: Settings, *, force: bool = False, quiet: bool = False
         progress_bar.update(task, completed=done)
 
     try:
-        service = NewsService.open(settings.corpus, settings.index_dir, force=force, progress=progress, warn=warn)
+        service = NewsService.open(settings.corpus, settings.index_dir, force=force, progress=progress, warn=warn,
+                                   lock_timeout=settings.lock_timeout)
     finally:
         if progress_bar is not None:
             progress_bar.stop()

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bot.settings import Settings
+from index import wait_for_merges
 
 from ._common import add_common_args, open_service, say
 
@@ -22,4 +23,5 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if service.build_report is None:
         say(f"index is current: {service.article_count():,} articles, "
             f"{service.sentence_count():,} sentences (use --force to rebuild)")
+    wait_for_merges()  # segments merged now, not left to the next process
     return 0

@@ -74,6 +74,13 @@ def health_check(settings: Settings, *, online: bool = False, out: IO[str] | Non
         say("FAIL", f"corpus/index ({settings.corpus}): {exc}")
     else:
         say("ok", f"index: {service.describe()}")
+        data = service.retriever.data
+        if data.skipped:
+            shown = "; ".join(f"{name}: {reason}" for name, reason in data.skipped[:3])
+            more = f"; … and {len(data.skipped) - 3} more" if len(data.skipped) > 3 else ""
+            say("warn", f"corpus: {len(data.skipped)} skipped (not indexed): {shown}{more}")
+        for name, what in data.warnings[:3]:
+            say("warn", f"corpus: {name}: {what}")
         try:
             examples = service.example_questions(1)
             if examples:

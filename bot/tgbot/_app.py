@@ -108,7 +108,7 @@ def api_host(settings: Settings) -> str:
 def load_service(settings: Settings) -> NewsService:
     """Load (or build) the index once, warnings to the log (no terminal: the bot runs as a service);
     raises NewsbotError subclasses with clear messages."""
-    return NewsService.open(settings.corpus, settings.index_dir, warn=log.warning)
+    return NewsService.open(settings.corpus, settings.index_dir, warn=log.warning, lock_timeout=settings.lock_timeout)
 
 
 def _warm_up(service: Service) -> None:

@@ -1,7 +1,7 @@
 """Articles: the Article model, reading a corpus (.txt/.md with front matter, .jsonl(.gz)), and taking
 articles from the web (the safe fetcher, feeds, page extraction, storing them in the corpus)."""
 
-from ._corpus import corpus_files, corpus_stamp, file_time, read_corpus
+from ._corpus import corpus_files, corpus_stamp, file_time, read_corpus, read_file
 from ._dedupe import NEAR_DUPLICATE_BITS, normalize_url, simhash
 from ._extract import PageArticle, extract_article
 from ._feeds import Feed, FeedItem, parse_feed, read_opml, write_opml
@@ -51,6 +51,7 @@ __all__ = [
     "poll_feeds",
     "public_address",
     "read_corpus",
+    "read_file",
     "read_opml",
     "simhash",
     "split_front_matter",

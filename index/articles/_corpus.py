@@ -12,7 +12,7 @@ from pathlib import Path
 from .._errors import ArticleError, CorpusError
 from ._jsonl import is_jsonl, read_jsonl
 from ._model import Article, ReadReport
-from ._text_files import ARTICLE_SUFFIXES, parse_text_article
+from ._text_files import ARTICLE_SUFFIXES, read_text_article
 
 
 def corpus_files(path: Path) -> list[Path]:
@@ -24,9 +24,9 @@ def corpus_files(path: Path) -> list[Path]:
             raise CorpusError(f"not a corpus file (want .txt, .md, .jsonl or .jsonl.gz): {path}")
         return [path]
     files = sorted(
-        p
-        for p in path.iterdir()
-        if p.is_file() and not p.name.startswith(".") and (p.suffix in ARTICLE_SUFFIXES or is_jsonl(p))
+        (p for p in path.iterdir()
+         if p.is_file() and not p.name.startswith(".") and (p.suffix in ARTICLE_SUFFIXES or is_jsonl(p))),
+        key=lambda p: p.name,  # the same order as sorting the paths (one directory), without pathlib's compare
     )
     if not files:
         raise CorpusError(f"corpus is empty (no .txt, .md or .jsonl files): {path}")
@@ -52,22 +52,40 @@ def corpus_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def read_corpus(path: Path) -> ReadReport:
-    """Read every article under path; unreadable ones are reported, never fatal on their own."""
+    """Read every article under path; unreadable ones are reported, never fatal on their own. An
+    article id met again (in the same file or a later one) is skipped as a duplicate."""
     report = ReadReport()
     seen: set[str] = set()
     for file in corpus_files(path):
-        for item in _read_file(file):
-            if isinstance(item, Article):
-                if item.article_id in seen:
-                    report.skipped.append((item.origin, f"duplicate article id {item.article_id!r}"))
-                    continue
-                seen.add(item.article_id)
-                report.articles.append(item)
-            else:
-                report.skipped.append(item)
+        one = read_file(file)
+        report.skipped += one.skipped
+        report.warnings += one.warnings
+        for article in one.articles:
+            if article.article_id in seen:
+                report.skipped.append((article.origin, f"duplicate article id {article.article_id!r}"))
+                continue
+            seen.add(article.article_id)
+            report.articles.append(article)
     if not report.articles:
         reasons = "; ".join(f"{name}: {why}" for name, why in report.skipped[:3])
         raise CorpusError(f"no readable article in {path}" + (f" ({reasons})" if reasons else ""))
+    return report
+
+
+def read_file(file: Path) -> ReadReport:
+    """The articles of one corpus file (an id met again within the file is skipped as a duplicate),
+    what was skipped, and warnings (a legacy encoding)."""
+    report = ReadReport()
+    seen: set[str] = set()
+    for item in _read_file(file, report.warnings):
+        if isinstance(item, Article):
+            if item.article_id in seen:
+                report.skipped.append((item.origin, f"duplicate article id {item.article_id!r}"))
+                continue
+            seen.add(item.article_id)
+            report.articles.append(item)
+        else:
+            report.skipped.append(item)
     return report
 
 
@@ -86,15 +104,20 @@ def _dated(article: Article, fallback: str | None) -> Article:
     return dataclasses.replace(article, published=fallback, date_source="file")
 
 
-def _read_file(file: Path) -> Iterator[Article | tuple[str, str]]:
+def _read_file(file: Path, warnings: list[tuple[str, str]]) -> Iterator[Article | tuple[str, str]]:
     mtime = file_time(file)
     if is_jsonl(file):
-        for item in read_jsonl(file):
+        for item in read_jsonl(file, warnings):
             yield _dated(item, mtime) if isinstance(item, Article) else item
         return
     try:
-        yield _dated(parse_text_article(file.stem, file.read_bytes(), origin=file.name), mtime)
+        article, warning = read_text_article(file.stem, file.read_bytes(), origin=file.name)
+        article = _dated(article, mtime)
     except ArticleError as exc:
         yield (file.name, str(exc))
     except OSError as exc:
         yield (file.name, f"unreadable: {exc.strerror or exc}")
+    else:
+        if warning:
+            warnings.append((file.name, warning))
+        yield article

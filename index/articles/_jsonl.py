@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .._errors import ArticleError
 from ._model import Article
-from ._text_files import title_from_sentence
+from ._text_files import decode_legacy, legacy_warning, title_from_sentence
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
@@ -20,14 +20,26 @@ def is_jsonl(path: Path) -> bool:
     return path.name.endswith(JSONL_SUFFIXES)
 
 
-def read_jsonl(file: Path) -> Iterator[Article | tuple[str, str]]:
-    """Each line's Article, or (origin, reason) for a line (or a whole file) that cannot be read."""
+def read_jsonl(file: Path, warnings: list[tuple[str, str]] | None = None) -> Iterator[Article | tuple[str, str]]:
+    """Each line's Article, or (origin, reason) for a line (or a whole file) that cannot be read.
+    A line that is not UTF-8 but reads as Windows-1252 is read that way, with a warning appended to
+    warnings (the first such line of the file only)."""
+    warned = False
     try:
-        opener = gzip.open(file, "rt", encoding="utf-8") if file.name.endswith(".gz") else open(
-            file, encoding="utf-8"
-        )
+        opener = gzip.open(file, "rb") if file.name.endswith(".gz") else open(file, "rb")
         with opener as handle:
-            for lineno, line in enumerate(handle, start=1):
+            for lineno, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    legacy = decode_legacy(raw)
+                    if legacy is None:
+                        yield (f"{file.name}:{lineno}", f"not valid UTF-8 (byte {exc.start})")
+                        continue
+                    line = legacy
+                    if warnings is not None and not warned:
+                        warnings.append((f"{file.name}:{lineno}", legacy_warning(exc)))
+                        warned = True
                 if not line.strip():
                     continue
                 origin = f"{file.name}:{lineno}"
@@ -37,8 +49,6 @@ def read_jsonl(file: Path) -> Iterator[Article | tuple[str, str]]:
                     yield (origin, f"not JSON ({exc.msg})")
                 except ArticleError as exc:
                     yield (origin, str(exc))
-    except UnicodeDecodeError as exc:
-        yield (file.name, f"not valid UTF-8 (byte {exc.start})")
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         yield (file.name, f"unreadable: {exc}")
 

@@ -32,3 +32,4 @@ class ReadReport:
 
     articles: list[Article] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (name, what): read, but not as it should be

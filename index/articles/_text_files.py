@@ -14,12 +14,59 @@ _FRONT_MATTER_FENCE = "---"
 _META_LINE = re.compile(r"^([A-Za-z_]+)\s*:\s*(.*)$")
 
 
-def parse_text_article(article_id: str, raw: bytes, *, origin: str = "") -> Article:
-    """Parse one .txt/.md article: optional front matter, then headline line, then body."""
+LEGACY_ENCODING = "cp1252"
+_UNLIKELY_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3}")
+_ASCII = bytes(range(0x80))
+
+
+def decode_legacy(raw: bytes) -> str | None:
+    """Bytes that are not UTF-8 read as Windows-1252, when they look like text that way: no control
+    characters, no UTF-16 byte order mark, and non-ASCII bytes few and apart, as accented letters
+    and typographic quotes are in a Western text (binary junk is not); None otherwise."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _HIGH_RUN.search(raw):
+        return None
+    if len(raw.translate(None, _ASCII)) * 10 > len(raw):  # the non-ASCII bytes
+        return None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ArticleError(f"not valid UTF-8 (byte {exc.start})") from None
+        text = raw.decode(LEGACY_ENCODING)
+    except UnicodeDecodeError:
+        return None
+    return None if _UNLIKELY_TEXT.search(text) else text
+
+
+def legacy_warning(exc: UnicodeDecodeError) -> str:
+    return f"not valid UTF-8 (byte {exc.start}); read as Windows-1252"
+
+
+def read_text_article(article_id: str, raw: bytes, *, origin: str = "") -> tuple[Article, str | None]:
+    """parse_text_article, and for a file that is not UTF-8 but reads as Windows-1252, the article
+    read that way with a warning (second item; None when the file is UTF-8)."""
+    try:
+        return parse_text_article(article_id, raw, origin=origin), None
+    except ArticleError:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = decode_legacy(raw)
+            if text is not None:
+                try:
+                    return parse_text_article(article_id, text, origin=origin), legacy_warning(exc)
+                except ArticleError:
+                    pass  # not an article either way: report the encoding, as ever
+        raise
+
+
+def parse_text_article(article_id: str, raw: bytes | str, *, origin: str = "") -> Article:
+    """Parse one .txt/.md article (UTF-8 bytes, or text): optional front matter, then headline line,
+    then body."""
+    if isinstance(raw, str):
+        text = raw
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ArticleError(f"not valid UTF-8 (byte {exc.start})") from None
     if not text.removeprefix("\ufeff").strip():
         raise ArticleError("empty file")
     meta, lines = split_front_matter(text)

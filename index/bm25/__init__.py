@@ -1,6 +1,11 @@
-"""BM25: rank-bm25's BM25Okapi scores, exactly, from a precomputed posting matrix (see _scorer)."""
+"""BM25: rank-bm25's BM25Okapi scores, exactly, over segments that store raw term frequencies.
+
+A term table shared by all segments (_lexicon), one segment's postings per field (_postings), the
+corpus-wide statistics and the multi-segment scorer (_scorer), and the query kernels (_kernels)."""
 
 from ._kernels import warm_up
-from ._scorer import BM25Scorer
+from ._lexicon import Lexicon
+from ._postings import FieldPostings, LiveStats
+from ._scorer import BM25Scorer, ScoredSegment, check_params
 
-__all__ = ["BM25Scorer", "warm_up"]
+__all__ = ["BM25Scorer", "FieldPostings", "Lexicon", "LiveStats", "ScoredSegment", "check_params", "warm_up"]

@@ -1,19 +1,26 @@
-"""The top-k query kernels: numba when importable (optional), numpy otherwise; identical results.
+"""The query kernels, one segment at a time: numba when importable (optional), numpy otherwise;
+identical results.
 
-Query path (``top_k``): the query's posting rows are accumulated into a dense per-thread scratch
-array, remembering which documents were touched, and a bounded heap picks the k best among the
-touched documents only; the scratch is re-zeroed at those positions. Nothing is O(n_docs) per query.
-With numba (optional), a MaxScore-style pass takes the terms by decreasing upper bound (rarest
-first, usually) and, once the k-th best partial score exceeds what the remaining terms could add,
-stops opening their long rows for new documents; candidates are then re-scored exactly in query
-order, so pruning never changes a score or the ranking. Without numba the same results come from a
-numpy path (slower on long rows). ``NEWSBOT_BM25_NUMBA=0`` forces the numpy path.
+A segment stores raw term frequencies; a contribution is computed when a posting is read, with
+rank-bm25's expression and operand order, ``idf * (tf * (k1 + 1) / (tf + norm[d]))``, where
+``norm[d] = k1 * (1 - b + b * dl / avgdl)`` was computed (with numpy, as rank-bm25 does) when the
+snapshot opened. Deleted documents (``canon[d] < 0``) are skipped; live ones are reported by their
+canonical id (their place in a full rebuild of the corpus), which also breaks ties.
 
-The numba kernel is written as plain Python functions: small helpers (the heap, the binary search,
-adding a posting row) and the two kernels that call them. :func:`numba_kernel` compiles copies of
+Top k over several segments: one bounded heap of (score, canonical id) is carried from segment to
+segment (largest segment first), so the k-th best score found so far prunes the next segments.
+Within a segment (numba), a MaxScore-style pass takes the query's terms by decreasing upper bound
+(its largest contribution in the segment, from the frontier of its postings' frequencies and lengths) and,
+once the k-th best score beats what the remaining terms could add, stops opening their long rows for
+new documents; candidates are then re-scored exactly in query order, so pruning never changes a
+score or the ranking. Without numba the numpy path scores every posting of the query's rows.
+``NEWSBOT_BM25_NUMBA=0`` forces the numpy path.
+
+The numba kernels are written as plain Python functions: small helpers (the heap, the binary
+searches, adding a row) and the kernels that call them. :func:`numba_kernels` compiles copies of
 them whose globals map each helper's name to its jitted version, so the module's own functions stay
 plain Python (and can be read, and run, as such). The first numba query of a process imports numba
-and loads the compiled kernel from numba's on-disk cache (~1 s; a few seconds when the cache is
+and loads the compiled kernels from numba's on-disk cache (~1 s; a few seconds when the cache is
 cold): call :func:`warm_up` at start-up, e.g. in a background thread, to keep that off the first
 question.
 """
@@ -24,12 +31,12 @@ import os
 import threading
 from collections.abc import Callable
 from types import FunctionType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 # Below this many postings over the query's terms, pruning cannot pay for its bookkeeping.
-PRUNE_MIN_POSTINGS = 4096
+PRUNE_MIN_POSTINGS = 256
 # Relative safety margin of the pruning bounds (float rounding is ~1e-15 relative).
 _PRUNE_MARGIN = 1e-9
 
@@ -37,33 +44,40 @@ _kernel_lock = threading.Lock()
 _kernel_state: dict[str, Any] = {}
 
 
+class Kernels(NamedTuple):
+    """The jitted kernels: top k of one segment (into a carried heap), and exact scores of listed documents."""
+
+    topk: Callable[..., None]
+    score_listed: Callable[..., None]
+
+
 def _numba_disabled_by_env() -> bool:
     return os.environ.get("NEWSBOT_BM25_NUMBA", "").strip().lower() in {"0", "false", "no", "off"}
 
 
-def numba_kernel() -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
-    """The jitted top-k kernel, or None when numba is absent or disabled (NEWSBOT_BM25_NUMBA=0)."""
-    if "kernel" in _kernel_state:
-        return _kernel_state["kernel"]
+def numba_kernels() -> Kernels | None:
+    """The jitted kernels, or None when numba is absent or disabled (NEWSBOT_BM25_NUMBA=0)."""
+    if "kernels" in _kernel_state:
+        return _kernel_state["kernels"]
     with _kernel_lock:
-        if "kernel" not in _kernel_state:
-            kernel = None
+        if "kernels" not in _kernel_state:
+            kernels = None
             if not _numba_disabled_by_env():
                 try:
-                    kernel = _compile_numba_kernel()
+                    kernels = _compile_numba_kernels()
                 except ImportError:
-                    kernel = None
-            _kernel_state["kernel"] = kernel
-    return _kernel_state["kernel"]
+                    kernels = None
+            _kernel_state["kernels"] = kernels
+    return _kernel_state["kernels"]
 
 
 def warm_up() -> bool:
-    """Import numba and load (or compile) the query kernel now, not on the first question.
+    """Import numba and load (or compile) the query kernels now, not on the first question.
 
     The first ``top_k`` of a process otherwise pays for it: about 1 s with numba's on-disk cache
     warm, a few seconds on a cold cache. Safe to call from a background thread. Returns whether
-    the numba kernel is in use (False: numpy fallback)."""
-    return numba_kernel() is not None
+    the numba kernels are in use (False: numpy fallback)."""
+    return numba_kernels() is not None
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -118,7 +132,7 @@ def _heap_offer(hs, hi, n, s, d):
 
 
 def _find(indices, lo, hi, d):
-    """Position of document d in the ascending indices[lo:hi], or -1 (a binary search)."""
+    """Position of d in the ascending indices[lo:hi], or -1 (a binary search)."""
     end = hi
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -131,36 +145,43 @@ def _find(indices, lo, hi, d):
     return -1
 
 
-def _add_row(indptr, indices, data, t, w, acc, seen, touched, n_touched):
-    """acc += w x term t's posting row, documents met for the first time appended to touched;
-    returns the new number of touched documents. (w = 1.0 adds the contributions exactly.)"""
-    for p in range(indptr[t], indptr[t + 1]):
-        d = indices[p]
+def _contribution(idf, f, nrm, k1p1):
+    """rank-bm25's term score, same operations in the same order: idf * (tf * (k1 + 1) / (tf + norm))."""
+    return idf * (f * k1p1 / (f + nrm))
+
+
+def _add_row(indptr, docs, tf, norm, canon, r, idf, w, k1p1, acc, seen, touched, n_touched):
+    """acc += w x row r's contributions (live documents), documents met for the first time appended to
+    touched; returns the new number of touched documents. (w = 1.0 adds the contributions exactly.)"""
+    for p in range(indptr[r], indptr[r + 1]):
+        d = docs[p]
+        if canon[d] < 0:
+            continue
         if seen[d] == 0:
             seen[d] = 1
             touched[n_touched] = d
             n_touched += 1
-        acc[d] += w * data[p]
+        acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
     return n_touched
 
 
-def _add_row_to_listed(indptr, indices, data, t, w, acc, seen, touched, n_list):
-    """acc += w x term t's contributions, for the documents touched[:n_list] only (those marked in
+def _add_row_to_listed(indptr, docs, tf, norm, r, idf, w, k1p1, acc, seen, touched, n_list):
+    """acc += w x row r's contributions, for the documents touched[:n_list] only (those marked in
     seen): a binary search per document when that is cheaper than a scan of the row."""
-    s0 = indptr[t]
-    e0 = indptr[t + 1]
+    s0 = indptr[r]
+    e0 = indptr[r + 1]
     df = e0 - s0
     if n_list * (np.log2(df + 1.0) + 1.0) < df:
         for jj in range(n_list):  # binary search each candidate in the sorted row
             d = touched[jj]
-            p = _find(indices, s0, e0, d)
+            p = _find(docs, s0, e0, d)
             if p >= 0:
-                acc[d] += w * data[p]
+                acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
     else:
         for p in range(s0, e0):  # cheaper to scan the row
-            d = indices[p]
+            d = docs[p]
             if seen[d] != 0:
-                acc[d] += w * data[p]
+                acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
 
 
 def _sum_bounds(ub, order, start, nu):
@@ -171,10 +192,20 @@ def _sum_bounds(ub, order, start, nu):
     return rest
 
 
+def _rows_of(terms, qterms):
+    """The segment's row of each query term (global id), -1 when the segment lacks it."""
+    nq = qterms.shape[0]
+    rows = np.empty(nq, np.int64)
+    n = terms.shape[0]
+    for i in range(nq):
+        rows[i] = _find(terms, 0, n, qterms[i])
+    return rows
+
+
 # ---------------------------------------------------------------------------------------- kernels
 
 
-def _kth_largest(acc, touched, n, allowed, use_allowed, k):
+def _kth_largest(acc, touched, n, canon, allowed, use_allowed, k):
     """k-th largest positive acc[d] over d in touched[:n] (allowed ones); 0.0 if fewer than k."""
     hs = np.empty(k, np.float64)
     hi = np.empty(k, np.int64)
@@ -184,91 +215,114 @@ def _kth_largest(acc, touched, n, allowed, use_allowed, k):
         s = acc[d]
         if not s > 0.0:
             continue
-        if use_allowed and not allowed[d]:
+        if use_allowed and not allowed[canon[d]]:
             continue
         m = _heap_offer(hs, hi, m, s, d)
     return hs[0] if m == k else 0.0
 
 
-def _topk(indptr, indices, data, max_contrib, qterms, acc, seen, touched, allowed, use_allowed, k, prune_min):
+def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm, canon, qterms, qidf, k1, b, avgdl,
+                  acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
+    """Offer this segment's live documents with a positive score to the heap hs/hi (hn[0] entries,
+    room for k = hs.shape[0]), by canonical id; the scratch (acc, seen) is left zeroed."""
+    k = hs.shape[0]
+    k1p1 = k1 + 1
     nq = qterms.shape[0]
-    # distinct query terms (first appearance) with their multiplicities
-    uterm = np.empty(nq, np.int64)
+    rows = _rows_of(terms, qterms)
+    # distinct rows (first appearance) with their multiplicities and idf
+    urow = np.empty(nq, np.int64)
     umult = np.empty(nq, np.int64)
+    uidf = np.empty(nq, np.float64)
     nu = 0
     for i in range(nq):
-        t = qterms[i]
+        r = rows[i]
+        if r < 0:
+            continue
         found = False
         for j in range(nu):
-            if uterm[j] == t:
+            if urow[j] == r:
                 umult[j] += 1
                 found = True
                 break
         if not found:
-            uterm[nu] = t
+            urow[nu] = r
             umult[nu] = 1
+            uidf[nu] = qidf[i]
             nu += 1
+    if nu == 0:
+        return
     total = 0
-    prunable = nu >= 2
+    prunable = True
     for j in range(nu):
-        t = uterm[j]
-        total += indptr[t + 1] - indptr[t]
-        if max_contrib[t] < 0.0:  # negative idf floor (tiny corpora): no upper bounds
+        r = urow[j]
+        total += indptr[r + 1] - indptr[r]
+        if uidf[j] < 0.0:  # negative idf floor (tiny corpora): no upper bounds
             prunable = False
     if total < prune_min:
         prunable = False
+    theta = hs[0] if hn[0] == k else 0.0  # the k-th best score of the segments before this one
 
     n_touched = 0
     n_list = 0  # touched[:n_list] = documents whose exact score is in acc
     if not prunable:
         # exhaustive and exact: query order, duplicates included, like rank-bm25
         for qi in range(nq):
-            n_touched = _add_row(indptr, indices, data, qterms[qi], 1.0, acc, seen, touched, n_touched)
+            if rows[qi] >= 0:
+                n_touched = _add_row(indptr, docs, tf, norm, canon, rows[qi], qidf[qi], 1.0, k1p1, acc, seen,
+                                     touched, n_touched)
         n_list = n_touched
     else:
         # MaxScore-style: take terms by decreasing upper bound (rarest first, usually); once the
-        # k-th best partial score beats what all remaining terms together could add, documents
-        # not yet touched cannot reach the top k and the remaining (long) lists are skipped.
+        # k-th best score beats what all remaining terms together could add, documents not yet
+        # touched cannot reach the top k and the remaining (long) rows are skipped.
         # Partial sums here are approximate (other order); exact scores are recomputed below.
         ub = np.empty(nu, np.float64)
         order = np.empty(nu, np.int64)
         for j in range(nu):
-            ub[j] = umult[j] * max_contrib[uterm[j]]
+            # the row's largest contribution: the best of its frontier postings (exact, not a bound)
+            r = urow[j]
+            best = 0.0
+            for q in range(bound_ptr[r], bound_ptr[r + 1]):
+                nrm = k1 * (1 - b + b * bound_len[q] / avgdl)
+                best = max(best, _contribution(uidf[j], float(bound_tf[q]), nrm, k1p1))
+            ub[j] = umult[j] * best
             order[j] = j
-        for a in range(1, nu):  # insertion sort: ub descending, then shorter list first
+        for a in range(1, nu):  # insertion sort: ub descending, then shorter row first
             j = order[a]
-            dfj = indptr[uterm[j] + 1] - indptr[uterm[j]]
+            dfj = indptr[urow[j] + 1] - indptr[urow[j]]
             c = a
             while c > 0:
                 i = order[c - 1]
-                dfi = indptr[uterm[i] + 1] - indptr[uterm[i]]
+                dfi = indptr[urow[i] + 1] - indptr[urow[i]]
                 if ub[i] < ub[j] or (ub[i] == ub[j] and dfi > dfj):
                     order[c] = i
                     c -= 1
                 else:
                     break
             order[c] = j
-        theta = 0.0
         stopped = nu
         rest_post = total
-        done_ub = 0.0  # sum of the upper bounds of the terms added so far: theta cannot exceed it
+        done_ub = 0.0  # sum of the upper bounds of the terms added so far
         for oj in range(nu):
             j = order[oj]
-            t = uterm[j]
-            # a check costs one pass over the touched documents: only when it could succeed and
-            # would save more than it costs
-            if oj > 0 and n_touched >= k and rest_post > n_touched:
-                rest = _sum_bounds(ub, order, oj, nu)
-                if rest < done_ub:
-                    theta = max(theta, _kth_largest(acc, touched, n_touched, allowed, use_allowed, k))
-                    if rest * (1.0 + _PRUNE_MARGIN) < theta * (1.0 - _PRUNE_MARGIN):
-                        stopped = oj
-                        break
+            r = urow[j]
+            rest = _sum_bounds(ub, order, oj, nu)
+            if theta > 0.0 and rest * (1.0 + _PRUNE_MARGIN) < theta * (1.0 - _PRUNE_MARGIN):
+                stopped = oj
+                break
+            # refreshing theta from this segment's documents costs one pass over them: only when it
+            # could succeed and would save more than it costs
+            if oj > 0 and n_touched >= k and rest_post > n_touched and rest < done_ub:
+                theta = max(theta, _kth_largest(acc, touched, n_touched, canon, allowed, use_allowed, k))
+                if rest * (1.0 + _PRUNE_MARGIN) < theta * (1.0 - _PRUNE_MARGIN):
+                    stopped = oj
+                    break
             done_ub += ub[j]
-            n_touched = _add_row(indptr, indices, data, t, float(umult[j]), acc, seen, touched, n_touched)
-            rest_post -= indptr[t + 1] - indptr[t]
-        if stopped == nu:  # (when stopped early, theta is already that of the touched set)
-            theta = max(theta, _kth_largest(acc, touched, n_touched, allowed, use_allowed, k))
+            n_touched = _add_row(indptr, docs, tf, norm, canon, r, uidf[j], float(umult[j]), k1p1, acc, seen,
+                                 touched, n_touched)
+            rest_post -= indptr[r + 1] - indptr[r]
+        if stopped == nu:
+            theta = max(theta, _kth_largest(acc, touched, n_touched, canon, allowed, use_allowed, k))
         # Candidates: partial + what the not-yet-added terms could add still reaches theta (with
         # margins). The skipped terms are then added to the candidates only, one at a time, and
         # the candidates filtered again each time as the bound tightens.
@@ -276,15 +330,16 @@ def _topk(indptr, indices, data, max_contrib, qterms, acc, seen, touched, allowe
         for oj in range(stopped, nu + 1):
             if oj > stopped:
                 j = order[oj - 1]
-                _add_row_to_listed(indptr, indices, data, uterm[j], float(umult[j]), acc, seen, touched, n_list)
+                _add_row_to_listed(indptr, docs, tf, norm, urow[j], uidf[j], float(umult[j]), k1p1, acc, seen,
+                                   touched, n_list)
                 if n_list > k:
-                    theta = max(theta, _kth_largest(acc, touched, n_list, allowed, use_allowed, k))
+                    theta = max(theta, _kth_largest(acc, touched, n_list, canon, allowed, use_allowed, k))
             rest = _sum_bounds(ub, order, oj, nu)
             lo = theta * (1.0 - _PRUNE_MARGIN) - rest * (1.0 + _PRUNE_MARGIN)
             kept = 0
             for jj in range(n_list):
                 d = touched[jj]
-                if acc[d] >= lo and not (use_allowed and not allowed[d]):
+                if acc[d] >= lo and not (use_allowed and not allowed[canon[d]]):
                     touched[kept] = d
                     kept += 1
                 else:
@@ -295,12 +350,12 @@ def _topk(indptr, indices, data, max_contrib, qterms, acc, seen, touched, allowe
         for jj in range(n_list):
             acc[touched[jj]] = 0.0
         for qi in range(nq):
-            _add_row_to_listed(indptr, indices, data, qterms[qi], 1.0, acc, seen, touched, n_list)
+            if rows[qi] >= 0:
+                _add_row_to_listed(indptr, docs, tf, norm, rows[qi], qidf[qi], 1.0, k1p1, acc, seen, touched,
+                                   n_list)
 
-    # bounded heap over touched[:n_list]; the scratch of these documents is reset on the way
-    hs = np.empty(k, np.float64)
-    hi = np.empty(k, np.int64)
-    n = 0
+    # offer the survivors to the carried heap; the scratch of these documents is reset on the way
+    n = hn[0]
     for j in range(n_list):
         d = touched[j]
         s = acc[d]
@@ -308,28 +363,49 @@ def _topk(indptr, indices, data, max_contrib, qterms, acc, seen, touched, allowe
         seen[d] = 0
         if not s > 0.0:
             continue
-        if use_allowed and not allowed[d]:
+        cd = canon[d]
+        if use_allowed and not allowed[cd]:
             continue
-        n = _heap_offer(hs, hi, n, s, d)
-    # pop the worst repeatedly into the back: best first
-    out_s = np.empty(n, np.float64)
-    out_i = np.empty(n, np.int64)
-    size = n
-    while size > 0:
-        out_s[size - 1] = hs[0]
-        out_i[size - 1] = hi[0]
-        size -= 1
-        _sift_down(hs, hi, size, hs[size], hi[size])
-    return out_i, out_s
+        n = _heap_offer(hs, hi, n, s, cd)
+    hn[0] = n
 
 
-def _compile_numba_kernel() -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+def _score_listed(terms, indptr, docs, tf, norm, qterms, qidf, k1, listed, out):
+    """out[j] = exact score of local document listed[j] (ascending, distinct), query order."""
+    k1p1 = k1 + 1
+    n = terms.shape[0]
+    m = listed.shape[0]
+    for qi in range(qterms.shape[0]):
+        r = _find(terms, 0, n, qterms[qi])
+        if r < 0:
+            continue
+        s0 = indptr[r]
+        e0 = indptr[r + 1]
+        idf = qidf[qi]
+        if m * (np.log2(e0 - s0 + 1.0) + 1.0) < e0 - s0:
+            for j in range(m):
+                p = _find(docs, s0, e0, listed[j])
+                if p >= 0:
+                    out[j] += _contribution(idf, float(tf[p]), norm[listed[j]], k1p1)
+        else:  # merge the row with the (ascending) list
+            j = 0
+            for p in range(s0, e0):
+                d = docs[p]
+                while j < m and listed[j] < d:
+                    j += 1
+                if j == m:
+                    break
+                if listed[j] == d:
+                    out[j] += _contribution(idf, float(tf[p]), norm[d], k1p1)
+
+
+def _compile_numba_kernels() -> Kernels:
     """JIT the kernels for one fixed signature (read-only inputs, writable scratch), so a single
     compiled version exists and numba's on-disk cache (``__pycache__``) is hit in later processes.
 
     Each function is compiled from a copy whose globals are this module's with the helpers already
     jitted (numba resolves a callee by its global name when it compiles the caller). The small
-    helpers are inlined into their callers, as they were written inline before."""
+    helpers are inlined into their callers."""
     # imported here, not at the top: numba is optional and takes about a second to import
     import numba
     from numba import types
@@ -350,53 +426,77 @@ def _compile_numba_kernel() -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     def rw(dtype: Any) -> Any:
         return types.Array(dtype, 1, "C")
 
-    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _add_row, _add_row_to_listed, _sum_bounds):
+    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _contribution, _add_row, _add_row_to_listed,
+                   _sum_bounds):
         jit(helper, inline=True)
+    jit(_rows_of, rw(types.int64)(ro(types.int32), ro(types.int64)))
     jit(_kth_largest, types.float64(
-        rw(types.float64), rw(types.int32), types.int64, ro(types.boolean), types.boolean, types.int64
+        rw(types.float64), rw(types.int32), types.int64, ro(types.int32), ro(types.boolean), types.boolean,
+        types.int64,
     ))
-    kernel_sig = types.Tuple((rw(types.int64), rw(types.float64)))(
+    topk_sig = types.void(
+        ro(types.int32),  # terms
         ro(types.int64),  # indptr
-        ro(types.int32),  # indices
-        ro(types.float64),  # data
-        ro(types.float64),  # max_contrib
+        ro(types.int32),  # docs
+        ro(types.int32),  # tf
+        ro(types.int64),  # bound_ptr
+        ro(types.int32),  # bound_tf
+        ro(types.int32),  # bound_len
+        ro(types.float64),  # norm
+        ro(types.int32),  # canon
         ro(types.int64),  # qterms
+        ro(types.float64),  # qidf
+        types.float64,  # k1
+        types.float64,  # b
+        types.float64,  # avgdl
         rw(types.float64),  # acc
         rw(types.uint8),  # seen
         rw(types.int32),  # touched
         ro(types.boolean),  # allowed
         types.boolean,  # use_allowed
-        types.int64,  # k
+        rw(types.float64),  # hs
+        rw(types.int64),  # hi
+        rw(types.int64),  # hn
         types.int64,  # prune_min
     )
-    kernel: Callable[..., tuple[np.ndarray, np.ndarray]] = jit(_topk, kernel_sig)
-    return kernel
+    score_sig = types.void(
+        ro(types.int32), ro(types.int64), ro(types.int32), ro(types.int32), ro(types.float64),
+        ro(types.int64), ro(types.float64), types.float64, ro(types.int64), rw(types.float64),
+    )
+    return Kernels(topk=jit(_topk_segment, topk_sig), score_listed=jit(_score_listed, score_sig))
 
 
-def topk_numpy(indptr, indices, data, qterms, acc, seen, allowed, k):
-    """Same contract and results as the numba kernel, vectorised per term."""
-    parts = []
-    for t in qterms.tolist():
-        start, end = int(indptr[t]), int(indptr[t + 1])
-        idx = indices[start:end]
-        new = idx[seen[idx] == 0]
-        seen[new] = 1
-        parts.append(new)
-        # a term's postings hold each document once, so this fancy-indexed add is exact
-        acc[idx] += data[start:end]
-    touched = np.concatenate(parts) if parts else np.empty(0, np.int32)
-    sc = acc[touched]
-    acc[touched] = 0.0
-    seen[touched] = 0
-    keep = sc > 0.0
+# ---------------------------------------------------------------------------------------- numpy
+
+
+def contributions(tf: np.ndarray, norm_of_docs: np.ndarray, idf: float, k1: float) -> np.ndarray:
+    """rank-bm25's expression over a row, with numpy (its own evaluation): idf * (tf*(k1+1) / (tf + norm))."""
+    q_freq = tf.astype(np.int64)
+    return idf * (q_freq * (k1 + 1) / (q_freq + norm_of_docs))
+
+
+def topk_numpy_segment(terms, indptr, docs, tf, norm, canon, qterms, qidf, k1, allowed):
+    """(canonical ids, exact scores) of this segment's live documents with a positive score (and
+    allowed), unordered: every posting of the query's rows, in query order."""
+    parts_docs = []
+    parts_contrib = []
+    for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
+        r = int(np.searchsorted(terms, t))
+        if r >= terms.shape[0] or terms[r] != t:
+            continue
+        s0, e0 = int(indptr[r]), int(indptr[r + 1])
+        d = docs[s0:e0]
+        parts_docs.append(d)
+        parts_contrib.append(contributions(tf[s0:e0], norm[d], idf, k1))
+    if not parts_docs:
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    touched = np.unique(np.concatenate(parts_docs))
+    scores = np.zeros(touched.shape[0])
+    for d, c in zip(parts_docs, parts_contrib, strict=True):
+        # a row holds each document once: this fancy-indexed add is exact, and in query order
+        scores[np.searchsorted(touched, d)] += c
+    ids = canon[touched].astype(np.int64)
+    keep = (ids >= 0) & (scores > 0.0)
     if allowed is not None:
-        keep &= allowed[touched]
-    ids = touched[keep].astype(np.int64)
-    sc = sc[keep]
-    if ids.size > k:
-        part = np.argpartition(-sc, k - 1)[:k]
-        cut = sc[part].min()
-        cand = np.flatnonzero(sc >= cut)  # everything tied with the k-th score competes by id
-        ids, sc = ids[cand], sc[cand]
-    order = np.lexsort((ids, -sc))[:k]
-    return ids[order], sc[order]
+        keep &= allowed[np.where(ids >= 0, ids, 0)]
+    return ids[keep], scores[keep]

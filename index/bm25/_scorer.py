@@ -1,142 +1,150 @@
-"""Exact rank-bm25 ``BM25Okapi`` scores from a precomputed, memory-mappable posting matrix.
+"""Exact rank-bm25 ``BM25Okapi`` scores over the live documents of several segments.
 
-``rank_bm25.BM25Okapi.get_scores`` is pure Python over every document (~1.8 s per question at a
-million sentences). This module precomputes, once, the contribution of every (term, sentence)
-posting with the very same floating-point expression rank-bm25 evaluates, and stores them as a
-term x sentence CSR matrix. A question then only touches the postings of its own terms.
+Segments store raw term frequencies and document lengths (``FieldPostings``); the corpus-wide
+statistics rank-bm25 derives from the whole corpus are taken here, when a snapshot opens, from the
+segments' live statistics:
 
-Exactness: for every document rank-bm25 computes ``score = 0.0; score += c(q, d)`` for each query
-token ``q`` in query order, where ``c`` is 0.0 when ``d`` lacks ``q``. Adding 0.0 is the identity
-in IEEE arithmetic, so adding only the stored non-zero contributions, in query order, gives the
-same bits. Contributions are computed with the same operand order as rank-bm25 (and the idf with
-``math.log``, average idf summed sequentially in rank-bm25's dict order), so scores are bit-for-bit
-equal, not merely within 1e-9, for every corpus rank-bm25 itself handles. Deliberate difference:
-where rank-bm25 divides 0 by 0 (an empty document when ``b == 1``) and produces NaN, a document that
-lacks a query term gets 0 from it here.
+* the document count N and the average length ``avgdl = total tokens / N`` (Python ints, as rank-bm25);
+* each term's document frequency, summed over segments, and its idf with ``math.log``, as
+  ``BM25Okapi._calc_idf``;
+* the average idf, summed *sequentially* over the vocabulary in order of first appearance in the
+  documents (rank-bm25's dict order) — the order is the one of the corpus's canonical document order,
+  given by each segment's ``first_key`` per term — and the epsilon floor for negative idfs;
+* each document's length norm ``k1 * (1 - b + b * dl / avgdl)``, with numpy as rank-bm25 does.
 
-The query kernels are in ``_kernels`` and the files in ``_files``.
+A score is then ``0.0 + c(q1, d) + c(q2, d) + ...`` in query order, where ``c`` is computed when
+the posting is read (see ``_kernels``); a document lacking a term gets nothing from it, which adds
+0.0 in rank-bm25 (the identity), so scores are bit-for-bit rank-bm25's, not merely within 1e-9.
+Deliberate difference: where rank-bm25 divides 0 by 0 (an empty document when ``b == 1``) and
+produces NaN, a document that lacks a query term gets 0 from it here.
 
-Thread-safety: queries use a per-thread scratch (about 13 bytes x n_docs per thread, allocated on a
-thread's first query), so one scorer may be queried from several threads at once; the numba kernel
-releases the GIL.
+Documents are known by their canonical id: their place among the live documents in the order a full
+rebuild would give them; top-k ties go to the lower canonical id, as a full rebuild's would.
+
+Thread-safety: queries use a per-thread scratch (about 13 bytes x the largest segment's documents per
+thread), so one scorer may be queried from several threads at once; the numba kernels release the GIL.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 from array import array
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._files import Params, load_arrays, save_arrays
-from ._kernels import PRUNE_MIN_POSTINGS, numba_kernel, topk_numpy
+from ._kernels import PRUNE_MIN_POSTINGS, Kernels, contributions, numba_kernels, topk_numpy_segment
+from ._lexicon import Lexicon
+from ._postings import FieldPostings, LiveStats
 
 _INT32_MAX = np.iinfo(np.int32).max
-
-
-def _encode(term: str) -> bytes:
-    return term.encode("utf-8", "surrogatepass")
+_NO_KEY = np.iinfo(np.int64).max
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
-    view = arr.view(np.ndarray)
+    view = np.ascontiguousarray(arr).view(np.ndarray)
     view.flags.writeable = False
     return view
 
 
-def _hash(term_bytes: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(term_bytes, digest_size=8).digest(), "little")
+def check_params(k1: float, b: float, epsilon: float) -> None:
+    if not (math.isfinite(k1) and k1 > 0):
+        raise ValueError(f"k1 must be a finite number > 0, got {k1!r}")
+    if not (math.isfinite(b) and 0.0 <= b <= 1.0):
+        raise ValueError(f"b must be within [0, 1], got {b!r}")
+    if not math.isfinite(epsilon):
+        raise ValueError(f"epsilon must be finite, got {epsilon!r}")
+
+
+@dataclass(frozen=True)
+class ScoredSegment:
+    """One segment of a field as a snapshot sees it: its postings, which documents are live and
+    where they stand in the canonical order."""
+
+    postings: FieldPostings
+    live: LiveStats
+    canon: np.ndarray  # int32 (n_docs,) canonical id of each local document, -1 when deleted
+    first_key: np.ndarray  # int64 (V_s,) comparable across segments: first live occurrence; -1 none
 
 
 class BM25Scorer:
-    """Precomputed BM25Okapi: a term × sentence CSR matrix of per-posting contributions."""
+    """BM25Okapi over the live documents of a list of segments (one field: sentences or articles)."""
 
-    k1: float
-    b: float
-    epsilon: float
-    n_docs: int
-    avgdl: float
+    def __init__(self, segments: Sequence[ScoredSegment], lexicon: Lexicon, *, k1: float, b: float,
+                 epsilon: float) -> None:
+        check_params(k1, b, epsilon)
+        self.k1, self.b, self.epsilon = float(k1), float(b), float(epsilon)
+        self.lexicon = lexicon
+        self.n_docs = sum(s.live.n_docs for s in segments)
+        self.total_tokens = sum(s.live.total_tokens for s in segments)
+        self.avgdl = self.total_tokens / self.n_docs if self.n_docs else 0.0  # int / int, as rank-bm25
+        n_lex = len(lexicon)
+        df = np.zeros(n_lex, dtype=np.int64)
+        key = np.full(n_lex, _NO_KEY, dtype=np.int64)
+        for seg in segments:
+            terms = seg.postings.terms
+            df[terms] += seg.live.df  # a segment holds each term once: no repeated index
+            has = seg.first_key >= 0
+            key[terms[has]] = np.minimum(key[terms[has]], seg.first_key[has])
+        self._df = _readonly(df)
+        live_terms = np.flatnonzero(df > 0)
+        self.vocabulary_size = int(live_terms.shape[0])
+        # idf exactly as BM25Okapi._calc_idf: math.log, sequential sum in first-appearance order
+        idf_raw = np.zeros(n_lex, dtype=np.float64)
+        if live_terms.size:
+            values, inverse = np.unique(df[live_terms], return_inverse=True)
+            n = self.n_docs
+            logs = np.array([math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()], dtype=np.float64)
+            idf_raw[live_terms] = logs[inverse]
+            order = live_terms[np.argsort(key[live_terms], kind="stable")]
+            idf_sum = float(np.cumsum(idf_raw[order])[-1])  # cumsum adds one after the other
+            self.average_idf = idf_sum / self.vocabulary_size
+        else:
+            self.average_idf = 0.0
+        eps = self.epsilon * self.average_idf
+        idf = np.where(idf_raw < 0, eps, idf_raw)
+        idf[df == 0] = 0.0
+        self._idf = _readonly(idf)
+        self.max_idf = float(idf[live_terms].max()) if live_terms.size else 0.0
 
-    def __init__(
-        self,
-        *,
-        k1: float,
-        b: float,
-        epsilon: float,
-        n_docs: int,
-        avgdl: float,
-        average_idf: float,
-        total_tokens: int,
-        arrays: dict[str, np.ndarray],
-    ) -> None:
-        self.k1 = float(k1)
-        self.b = float(b)
-        self.epsilon = float(epsilon)
-        self.n_docs = int(n_docs)
-        self.avgdl = float(avgdl)
-        self.average_idf = float(average_idf)
-        self.total_tokens = int(total_tokens)
-        # read-only plain ndarray views: memory-mapped or built, the kernel sees one array type
-        a = {name: _readonly(arr) for name, arr in arrays.items()}
-        self._indptr = a["indptr"]
-        self._indices = a["indices"]
-        self._data = a["data"]
-        self._max_contrib = a["max_contrib"]
-        self._idf = a["idf"]
-        self._term_hash = a["term_hash"]
-        self._term_offsets = a["term_offsets"]
-        self._term_bytes = a["term_bytes"]
+        self._segments: list[_Segment] = []
+        seg_of = np.empty(self.n_docs, dtype=np.int32)
+        local_of = np.empty(self.n_docs, dtype=np.int32)
+        for i, seg in enumerate(segments):
+            lengths = seg.postings.lengths.astype(np.int64)
+            if self.total_tokens:
+                # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), doc_len an int64 array
+                norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
+            else:
+                norm = np.zeros(lengths.shape[0])
+            canon = np.ascontiguousarray(seg.canon, dtype=np.int32)
+            locals_ = np.flatnonzero(canon >= 0)
+            seg_of[canon[locals_]] = i
+            local_of[canon[locals_]] = locals_
+            postings = FieldPostings(**{name: _readonly(a) for name, a in seg.postings.arrays().items()})
+            self._segments.append(_Segment(postings, _readonly(norm), _readonly(canon), seg.live.n_docs))
+        self.seg_of = _readonly(seg_of)
+        self.local_of = _readonly(local_of)
+        # largest first: the k-th best score found early prunes the smaller segments
+        self._search_order = sorted(range(len(self._segments)), key=lambda j: -self._segments[j].n_live)
+        self._max_docs = max((s.postings.n_docs for s in self._segments), default=0)
         self._local = threading.local()
         self._backend: str = "auto"  # "auto" | "numba" | "numpy" (tests pin one)
         self._prune_min_postings = PRUNE_MIN_POSTINGS  # tests lower it to exercise pruning
 
-    # ---------------------------------------------------------------- properties
-
-    @property
-    def vocabulary_size(self) -> int:
-        return int(self._term_hash.shape[0])
-
-    @property
-    def nnz(self) -> int:
-        return int(self._indices.shape[0])
-
-    def __repr__(self) -> str:
-        return (
-            f"BM25Scorer(n_docs={self.n_docs}, terms={self.vocabulary_size}, postings={self.nnz}, "
-            f"k1={self.k1}, b={self.b}, epsilon={self.epsilon})"
-        )
-
-    # ---------------------------------------------------------------- build
+    # ---------------------------------------------------------------- build (one segment, in memory)
 
     @classmethod
-    def build(
-        cls,
-        corpus_tokens: Iterable[Sequence[str]],
-        *,
-        k1: float = 1.5,
-        b: float = 0.75,
-        epsilon: float = 0.25,
-    ) -> BM25Scorer:
-        """Index tokenised documents (streamed once) with rank-bm25's BM25Okapi model.
-
-        Term ids are first assigned in order of first appearance (rank-bm25's dict order, which the
-        average idf is summed in), then renumbered by term hash for the persisted lookup table.
-        """
-        if not (math.isfinite(k1) and k1 > 0):
-            raise ValueError(f"k1 must be a finite number > 0, got {k1!r}")
-        if not (math.isfinite(b) and 0.0 <= b <= 1.0):
-            raise ValueError(f"b must be within [0, 1], got {b!r}")
-        if not math.isfinite(epsilon):
-            raise ValueError(f"epsilon must be finite, got {epsilon!r}")
-
+    def build(cls, corpus_tokens: Iterable[Sequence[str]], *, k1: float = 1.5, b: float = 0.75,
+              epsilon: float = 0.25) -> BM25Scorer:
+        """Index tokenised documents (streamed once) with rank-bm25's BM25Okapi model: one segment,
+        every document live, canonical ids in the order given."""
+        check_params(k1, b, epsilon)
         vocab: dict[str, int] = {}
         setdefault = vocab.setdefault
-        flat = array("i")  # term id of every token, documents concatenated
+        flat = array("i")
         lengths = array("q")
         for doc in corpus_tokens:
             if isinstance(doc, (str, bytes)):
@@ -144,256 +152,201 @@ class BM25Scorer:
             ids = [setdefault(tok, len(vocab)) for tok in doc]
             flat.extend(ids)
             lengths.append(len(ids))
-        n_docs = len(lengths)
-        if n_docs == 0:
+        if not lengths:
             raise ValueError("cannot build a BM25 index over an empty corpus")
-        if n_docs > _INT32_MAX or len(vocab) > _INT32_MAX:
+        if len(lengths) > _INT32_MAX or len(vocab) > _INT32_MAX:
             raise ValueError("corpus too large for int32 document/term ids")
         for tok in vocab:
             if not isinstance(tok, str):
                 raise TypeError(f"tokens must be str, got {type(tok).__name__}: {tok!r}")
-        n_terms = len(vocab)
-        total_tokens = int(sum(lengths))
-        avgdl = total_tokens / n_docs  # int / int, exactly as rank-bm25
-
-        # persisted term order: by 64-bit hash (ties, i.e. collisions, by first appearance)
-        term_enc = [_encode(t) for t in vocab]  # first-appearance order
-        del vocab
-        hashes = np.fromiter((_hash(e) for e in term_enc), dtype=np.uint64, count=n_terms)
-        first_to_final = np.empty(n_terms, dtype=np.int64)
-        final_order = np.argsort(hashes, kind="stable")  # final id -> first-appearance id
-        first_to_final[final_order] = np.arange(n_terms, dtype=np.int64)
-
-        doc_len = np.frombuffer(lengths, dtype=np.int64)
-        tids = np.frombuffer(flat, dtype=np.int32)
-        del flat
-        # one sort of (term, doc) keys groups postings by term with ascending doc ids
-        keys = first_to_final[tids]
-        del tids
-        keys *= n_docs
-        keys += np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
-        keys.sort()
-        if keys.size:
-            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        else:
-            starts = np.empty(0, dtype=np.int64)
-        tf = np.diff(np.append(starts, keys.size))
-        keys = keys[starts]
-        del starts
-        post_term, post_doc = np.divmod(keys, n_docs)
-        del keys
-
-        df = np.bincount(post_term, minlength=n_terms)
-        indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
-
-        # idf exactly as BM25Okapi._calc_idf: math.log, sequential sum in first-appearance order
-        idf_of_df: dict[int, float] = {}
-        for f in np.unique(df).tolist():
-            idf_of_df[f] = math.log(n_docs - f + 0.5) - math.log(f + 0.5)
-        idf_raw = np.array([idf_of_df[f] for f in df.tolist()], dtype=np.float64)  # final order
-        idf_sum = 0
-        for v in idf_raw[first_to_final].tolist():  # first-appearance order
-            idf_sum += v
-        average_idf = idf_sum / n_terms if n_terms else 0.0
-        eps = epsilon * average_idf
-        idf = np.where(idf_raw < 0, eps, idf_raw)
-
-        # contribution = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))), same operand
-        # order as rank-bm25 (its doc_len is an int64 array, q_freq an int array)
-        if total_tokens:
-            norm = k1 * (1 - b + b * doc_len / avgdl)
-        else:
-            norm = np.zeros(n_docs)
-        data = tf * (k1 + 1) / (tf + norm[post_doc])
-        del tf
-        data = idf[post_term] * data
-        indices = post_doc.astype(np.int32)
-        del post_doc, post_term
-        if n_terms:
-            max_contrib = np.maximum.reduceat(data, indptr[:-1]) if data.size else np.zeros(n_terms)
-        else:
-            max_contrib = np.zeros(0)
-
-        enc_final = [term_enc[i] for i in final_order.tolist()]
-        del term_enc
-        term_offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, enc_final), dtype=np.int64, count=n_terms), out=term_offsets[1:])
-        term_bytes = np.frombuffer(b"".join(enc_final), dtype=np.uint8).copy()
-        term_hash = hashes[final_order]
-
-        return cls(
-            k1=k1,
-            b=b,
-            epsilon=epsilon,
-            n_docs=n_docs,
-            avgdl=avgdl,
-            average_idf=average_idf,
-            total_tokens=total_tokens,
-            arrays={
-                "indptr": indptr,
-                "indices": indices,
-                "data": np.ascontiguousarray(data, dtype=np.float64),
-                "max_contrib": np.ascontiguousarray(max_contrib, dtype=np.float64),
-                "idf": np.ascontiguousarray(idf, dtype=np.float64),
-                "term_hash": np.ascontiguousarray(term_hash, dtype=np.uint64),
-                "term_offsets": term_offsets,
-                "term_bytes": term_bytes,
-            },
-        )
+        lexicon = Lexicon.from_terms(vocab)
+        tokens = np.frombuffer(flat, dtype=np.int32) if flat else np.zeros(0, dtype=np.int32)
+        postings = FieldPostings.build(tokens, np.frombuffer(lengths, dtype=np.int64))
+        live = postings.live_stats(tokens, None)
+        canon = np.arange(postings.n_docs, dtype=np.int32)
+        return cls([ScoredSegment(postings, live, canon, postings.first)], lexicon, k1=k1, b=b, epsilon=epsilon)
 
     # ---------------------------------------------------------------- vocabulary
 
-    def _term_ids(self, terms: Sequence[str]) -> list[int | None]:
-        if not terms:
-            return []
-        encoded = [_encode(t) for t in terms]
-        hashes = np.fromiter((_hash(e) for e in encoded), dtype=np.uint64, count=len(encoded))
-        th = self._term_hash
-        pos = np.searchsorted(th, hashes).tolist()
-        n_terms = th.shape[0]
-        offsets = self._term_offsets
-        blob = self._term_bytes
-        out: list[int | None] = []
-        for e, h, i in zip(encoded, hashes.tolist(), pos, strict=True):
-            found = None
-            while i < n_terms and int(th[i]) == h:
-                if blob[offsets[i] : offsets[i + 1]].tobytes() == e:
-                    found = i
-                    break
-                i += 1
-            out.append(found)
-        return out
+    @property
+    def nnz(self) -> int:
+        return sum(s.postings.nnz for s in self._segments)
+
+    @property
+    def n_segments(self) -> int:
+        return len(self._segments)
+
+    def __repr__(self) -> str:
+        return (f"BM25Scorer(n_docs={self.n_docs}, segments={self.n_segments}, terms={self.vocabulary_size}, "
+                f"postings={self.nnz}, k1={self.k1}, b={self.b}, epsilon={self.epsilon})")
 
     def term_id(self, term: str) -> int | None:
-        """Row of ``term`` in the posting matrix, or None if no document contains it."""
-        return self._term_ids([term])[0]
+        """The term's id, or None if no live document contains it."""
+        tid = self.lexicon.id(term)
+        return tid if tid is not None and self._df[tid] > 0 else None
 
     def document_frequency(self, term: str) -> int:
-        """How many documents contain term (0 when none does)."""
-        term_id = self.term_id(term)
-        return 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
+        """Live documents holding the term (0 when none)."""
+        tid = self.lexicon.id(term)
+        return int(self._df[tid]) if tid is not None else 0
 
     def idf(self, term_id: int) -> float:
-        """BM25Okapi's idf of a term row (after the epsilon floor), as its scores use it."""
+        """BM25Okapi's idf of a term (after the epsilon floor), as its scores use it."""
         return float(self._idf[term_id])
 
     def terms(self) -> list[str]:
-        """Every term the scorer holds (its persisted term table), in no particular order."""
-        blob = self._term_bytes.tobytes()
-        offsets = self._term_offsets.tolist()
-        return [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(offsets) - 1)]
+        """Every term some live document holds, in no particular order."""
+        return self.lexicon.terms(np.flatnonzero(self._df > 0).tolist())
 
-    @property
-    def max_idf(self) -> float:
-        """The largest idf in the vocabulary (the rarest term); 0.0 for an empty vocabulary."""
-        return float(self._idf.max()) if self._idf.size else 0.0
-
-    def _query_terms(self, query_tokens: Sequence[str]) -> np.ndarray:
+    def _query(self, query_tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(term ids, idfs) of the query's tokens that a live document holds, in query order."""
         if isinstance(query_tokens, (str, bytes)):
             raise TypeError("query_tokens must be a sequence of tokens, not a string")
-        tids = [t for t in self._term_ids(list(query_tokens)) if t is not None]
-        return np.asarray(tids, dtype=np.int64)
+        tokens = list(query_tokens)
+        distinct = list(dict.fromkeys(tokens))
+        ids = dict(zip(distinct, self.lexicon.ids(distinct), strict=True))
+        qterms = [tid for tid in (ids[t] for t in tokens) if tid is not None and self._df[tid] > 0]
+        qt = np.asarray(qterms, dtype=np.int64)
+        return _readonly(qt), _readonly(self._idf[qt])
 
     # ---------------------------------------------------------------- scoring
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """Dense float64 scores of every document, equal to ``BM25Okapi.get_scores(query_tokens)``."""
+        """Dense float64 scores of every live document by canonical id, equal to
+        ``BM25Okapi.get_scores(query_tokens)`` over the live documents in canonical order."""
         out = np.zeros(self.n_docs, dtype=np.float64)
-        for t in self._query_terms(query_tokens).tolist():
-            start, end = int(self._indptr[t]), int(self._indptr[t + 1])
-            out[self._indices[start:end]] += self._data[start:end]
+        qterms, qidf = self._query(query_tokens)
+        for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
+            for seg in self._segments:
+                p = seg.postings
+                r = int(np.searchsorted(p.terms, t))
+                if r >= p.n_terms or p.terms[r] != t:
+                    continue
+                s0, e0 = int(p.indptr[r]), int(p.indptr[r + 1])
+                docs = p.docs[s0:e0]
+                canon = seg.canon[docs]
+                live = canon >= 0
+                out[canon[live]] += contributions(p.tf[s0:e0][live], seg.norm[docs[live]], idf, self.k1)
+        return out
+
+    def scores_of(self, query_tokens: Sequence[str], ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Exact scores of the given canonical ids (the same values as ``scores``, for a few documents)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros(ids.shape[0], dtype=np.float64)
+        if ids.size == 0:
+            return out
+        if int(ids.min()) < 0 or int(ids.max()) >= self.n_docs:
+            raise IndexError("document id outside the scorer")
+        qterms, qidf = self._query(query_tokens)
+        if qterms.size == 0:
+            return out
+        kernels = self._kernels()
+        segs = self.seg_of[ids]
+        for s in np.unique(segs).tolist():
+            where = np.flatnonzero(segs == s)
+            local, inverse = np.unique(self.local_of[ids[where]].astype(np.int64), return_inverse=True)
+            seg = self._segments[s]
+            p = seg.postings
+            got = np.zeros(local.shape[0])
+            if kernels is not None:
+                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, seg.norm, qterms, qidf, self.k1,
+                                     _readonly(local), got)
+            else:
+                for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
+                    r = int(np.searchsorted(p.terms, t))
+                    if r >= p.n_terms or p.terms[r] != t:
+                        continue
+                    s0, e0 = int(p.indptr[r]), int(p.indptr[r + 1])
+                    row = p.docs[s0:e0]
+                    pos = np.searchsorted(row, local)
+                    hit = (pos < row.shape[0]) & (row[np.minimum(pos, row.shape[0] - 1)] == local)
+                    got[hit] += contributions(p.tf[s0:e0][pos[hit]], seg.norm[local[hit]], idf, self.k1)
+            out[where] = got[inverse]
         return out
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = getattr(self._local, "scratch", None)
         if s is None:
             # zero-filled by the OS lazily; each query restores the zeros it disturbed
-            s = (
-                np.zeros(self.n_docs, dtype=np.float64),
-                np.zeros(self.n_docs, dtype=np.uint8),
-                np.empty(self.n_docs, dtype=np.int32),
-            )
+            n = max(self._max_docs, 1)
+            s = (np.zeros(n, dtype=np.float64), np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int32))
             self._local.scratch = s
         return s
 
-    def _numba_kernel(self) -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
-        """The numba kernel this scorer queries with, or None for the numpy path."""
+    def _kernels(self) -> Kernels | None:
+        """The numba kernels this scorer queries with, or None for the numpy path."""
         if self._backend == "numpy":
             return None
-        kernel = numba_kernel()
-        if self._backend == "numba" and kernel is None:
+        kernels = numba_kernels()
+        if self._backend == "numba" and kernels is None:
             raise RuntimeError("numba backend requested but numba is not available")
-        return kernel
+        return kernels
 
     def _use_numba(self) -> bool:
-        return self._numba_kernel() is not None
+        return self._kernels() is not None
 
-    def top_k(
-        self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best documents with score > 0: (ids int64, scores float64), best first,
-        ties broken by lower id. Work is proportional to the query terms' postings, not n_docs.
+    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best live documents with score > 0: (canonical ids int64, scores float64), best
+        first, ties broken by lower id. Work is proportional to the query terms' postings.
 
-        ``allowed``: optional boolean mask of length n_docs; documents where it is False are skipped.
+        ``allowed``: optional boolean mask over canonical ids; documents where it is False are skipped.
         """
         k = int(k)
         if allowed is not None:
             allowed = np.asarray(allowed)
             if allowed.dtype != np.bool_ or allowed.shape != (self.n_docs,):
                 raise ValueError(
-                    f"allowed must be a boolean array of shape ({self.n_docs},), "
-                    f"got {allowed.dtype} {allowed.shape}"
+                    f"allowed must be a boolean array of shape ({self.n_docs},), got {allowed.dtype} {allowed.shape}"
                 )
-        qterms = self._query_terms(query_tokens)
+        qterms, qidf = self._query(query_tokens)
         if k <= 0 or qterms.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        kernels = self._kernels()
+        if kernels is None:
+            return self._top_k_numpy(qterms, qidf, k, allowed)
+        mask, use_mask = (_EMPTY_MASK, False) if allowed is None else (_readonly(allowed), True)
+        hs = np.empty(k, dtype=np.float64)
+        hi = np.empty(k, dtype=np.int64)
+        hn = np.zeros(1, dtype=np.int64)
         acc, seen, touched = self._scratch()
         try:
-            kernel = self._numba_kernel()
-            if kernel is not None:
-                if allowed is None:
-                    mask, use_mask = _EMPTY_MASK, False
-                else:
-                    mask, use_mask = _readonly(np.ascontiguousarray(allowed)), True
-                ids, sc = kernel(
-                    self._indptr, self._indices, self._data, self._max_contrib,
-                    _readonly(qterms), acc, seen, touched, mask, use_mask, k, self._prune_min_postings,
-                )
-            else:
-                ids, sc = topk_numpy(self._indptr, self._indices, self._data, qterms, acc, seen, allowed, k)
+            for j in self._search_order:
+                seg = self._segments[j]
+                p = seg.postings
+                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, seg.norm, seg.canon,
+                             qterms, qidf,
+                             self.k1, self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn,
+                             self._prune_min_postings)
         except BaseException:
             # the scratch may be left dirty: drop it, the next query allocates a clean one
             self._local.scratch = None
             raise
-        return ids, sc
+        n = int(hn[0])
+        order = np.lexsort((hi[:n], -hs[:n]))
+        return hi[:n][order], hs[:n][order]
 
-    # ---------------------------------------------------------------- persistence
+    def _top_k_numpy(self, qterms: np.ndarray, qidf: np.ndarray, k: int, allowed: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        ids_parts, score_parts = [], []
+        for seg in self._segments:
+            p = seg.postings
+            ids, sc = topk_numpy_segment(p.terms, p.indptr, p.docs, p.tf, seg.norm, seg.canon, qterms, qidf, self.k1,
+                                         allowed)
+            ids_parts.append(ids)
+            score_parts.append(sc)
+        ids = np.concatenate(ids_parts) if ids_parts else np.empty(0, np.int64)
+        sc = np.concatenate(score_parts) if score_parts else np.empty(0, np.float64)
+        order = np.lexsort((ids, -sc))[:k]
+        return ids[order], sc[order]
 
-    def _params(self) -> Params:
-        return Params(k1=self.k1, b=self.b, epsilon=self.epsilon, n_docs=self.n_docs, avgdl=self.avgdl,
-                      average_idf=self.average_idf, total_tokens=self.total_tokens)
 
-    def save(self, directory: Path) -> dict[str, Any]:
-        """Write the arrays as ``.npy`` files into ``directory``; return the JSON-able meta."""
-        arrays = {
-            "indptr": self._indptr,
-            "indices": self._indices,
-            "data": self._data,
-            "max_contrib": self._max_contrib,
-            "idf": self._idf,
-            "term_hash": self._term_hash,
-            "term_offsets": self._term_offsets,
-            "term_bytes": self._term_bytes,
-        }
-        return save_arrays(directory, self._params(), arrays)
-
-    @classmethod
-    def load(cls, directory: Path, meta: dict[str, Any], *, mmap: bool = True) -> BM25Scorer:
-        """Open what :meth:`save` wrote. Raises ValueError naming the problem when the meta or an
-        array is missing, unreadable, of the wrong dtype/shape, or inconsistent with the meta."""
-        params, arrays = load_arrays(directory, meta, mmap=mmap)
-        return cls(**params, arrays=arrays)
+@dataclass(frozen=True)
+class _Segment:
+    postings: FieldPostings
+    norm: np.ndarray  # float64 per local document
+    canon: np.ndarray  # int32 per local document, -1 deleted
+    n_live: int
 
 
 _EMPTY_MASK = _readonly(np.zeros(1, dtype=np.bool_))

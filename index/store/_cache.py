@@ -1,96 +1,63 @@
-"""The index cache of a corpus: the index is loaded when it matches the corpus, else rebuilt.
+"""The index cache of a corpus: open the current commit, updating it first when the corpus changed.
 
-A cache directory holds index directories (``index-<fingerprint>-<random>``) and a pointer file naming
-the current one, replaced atomically after a build; a lock file lets one process build at a time,
-and directories the pointer no longer names are removed."""
+``open_index`` reads the commit the pointer names and the corpus files' stat: when they agree, it
+opens that snapshot (reusing, in a running process, the segments it already loaded). Otherwise it
+takes the writer's lock and brings the index up to date: new and changed files are indexed into a
+new segment, removed and replaced ones deleted, and a new commit written; a full build happens only
+when there is no usable index (none yet, a corrupt file, another analyzer or BM25 parameters).
+
+A cache directory that cannot be written gives one warning naming NEWSBOT_CACHE_DIR, and the index
+is built (or updated) in memory and served from there, never a traceback."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import json
-import shutil
-import time
-import uuid
-from collections.abc import Callable, Iterator
+import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from .._atomic import atomic_write_json
-from .._errors import IndexFileError
-from ..articles import corpus_files, read_corpus
-from ..text import analyzer_signature
-from ._build import build_index
-from ._files import load_index, save_index
-from ._model import BM25_PARAMS, BuildReport, IndexData, Progress
+from .._errors import IndexFileError, IndexLockedError
+from ..bm25 import Lexicon
+from ._commit import Commit, needs_tidying, read_current, remove_stale
+from ._lock import CacheNotWritableError, WriterLock
+from ._merge import start_merging
+from ._model import BuildReport, Progress
+from ._snapshot import IndexData, LiveSegment, make_snapshot
+from ._writer import (
+    ScannedFile,
+    Store,
+    Update,
+    mismatch,
+    next_generation,
+    persist,
+    plan_update,
+    same_content,
+    scan_corpus,
+    store_for,
+    unchanged,
+)
 
-POINTER = "CURRENT.json"
-LOCK = ".lock"
-CACHE_DIR_NAME = ".newsbot-cache"
-
-
-@contextlib.contextmanager
-def _locked(cache_dir: Path) -> Iterator[None]:
-    """One builder at a time per cache directory (two bot replicas, or the bot and `newsbot index`)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / LOCK, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+CACHE_APP = "newsbot"
 
 
 def default_cache_dir(corpus: Path) -> Path:
-    """Where a corpus's index is kept when no cache directory is configured: beside the corpus."""
-    return corpus.resolve().parent / CACHE_DIR_NAME
-
-
-def expected_identity(corpus: Path) -> tuple[str, dict[str, str]]:
-    """The corpus's fingerprint, a digest of its files' names and contents that any added, edited or
-    removed article changes, and per-file content digests, so a rebuild can say which articles were
-    added, edited or removed; each file is read once (a 1M-sentence corpus is ~140 MB)."""
-    files = corpus_files(corpus)
-    fingerprint = hashlib.sha256()
-    digests: dict[str, str] = {}
-    for file in files:
-        fingerprint.update(file.name.encode("utf-8", "surrogateescape") + b"\0")
+    """Where a corpus's index is kept when no cache directory is configured: one directory per
+    corpus, ``$XDG_CACHE_HOME/newsbot/<corpus name>-<hash of its absolute path>`` (``~/.cache`` when
+    XDG_CACHE_HOME is unset), so two corpora never share (and evict) one index."""
+    absolute = Path(os.path.abspath(Path(corpus).expanduser()))
+    digest = hashlib.sha256(str(absolute).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        root = Path(xdg)
+    else:
         try:
-            with open(file, "rb") as handle:
-                content = hashlib.file_digest(handle, "sha256")
-        except OSError as exc:
-            fingerprint.update(f"unreadable:{exc.errno}".encode())
-            digests[file.name] = "unreadable"
-            continue
-        fingerprint.update(content.digest())
-        digests[file.name] = content.hexdigest()[:16]
-    return fingerprint.hexdigest(), digests
-
-
-def _current_dir(cache_dir: Path) -> Path | None:
-    try:
-        pointer = json.loads((cache_dir / POINTER).read_text(encoding="utf-8"))
-        return cache_dir / str(pointer["directory"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _mismatch(manifest: dict[str, object], fingerprint: str) -> str | None:
-    if manifest.get("analyzer") != analyzer_signature():
-        return "the analyzer changed"
-    if manifest.get("bm25") != BM25_PARAMS:
-        return "the BM25 parameters changed"
-    if manifest.get("fingerprint") != fingerprint:
-        return "the corpus changed"
-    return None
-
-
-def describe_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
-    """'added x.txt', 'edited y.txt', 'removed z.txt' between two file digest maps."""
-    lines = [f"added {n}" for n in sorted(new.keys() - old.keys())]
-    lines += [f"edited {n}" for n in sorted(new.keys() & old.keys()) if new[n] != old[n]]
-    lines += [f"removed {n}" for n in sorted(old.keys() - new.keys())]
-    return lines
+            root = Path.home() / ".cache"
+        except RuntimeError:  # no home directory at all
+            root = Path(tempfile.gettempdir()) / f"{CACHE_APP}-{os.getuid()}"
+    name = absolute.name or "corpus"
+    return root / CACHE_APP / f"{name}-{digest}"
 
 
 def open_index(
@@ -100,61 +67,172 @@ def open_index(
     force: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    lock_timeout: float | None = None,
+    merge: bool = True,
+    workers: int | None = None,
 ) -> tuple[IndexData, BuildReport | None]:
-    """Load the cached index for this corpus, or (re)build it when missing, stale or corrupt.
+    """The index of the corpus, up to date: loaded when the corpus is what the current commit says,
+    else updated (new and changed files indexed, removed ones deleted) or, when there is no usable
+    index, built. Returns the snapshot and the report of what was indexed (None when nothing was).
 
-    Returns the index and the build report when a build happened (None when loaded)."""
-    say = warn or (lambda _msg: None)
-    fingerprint, digests = expected_identity(corpus)
-    current = None if force else _current_dir(cache_dir)
-    if current is not None:
-        loaded = _try_load(current, fingerprint, say)
-        if loaded is not None:
-            return loaded, None
-    with _locked(cache_dir):
-        # Another process may have built it while we waited for the lock.
-        current = _current_dir(cache_dir)
-        previous: dict[str, str] = {}
-        if current is not None and not force:
-            loaded = _try_load(current, fingerprint, lambda _m: None)
-            if loaded is not None:
-                return loaded, None
-        if current is not None:
-            with contextlib.suppress(OSError, ValueError):
-                previous = dict(json.loads((current / "manifest.json").read_text("utf-8")).get("files", {}))
-        t0 = time.perf_counter()
-        report = read_corpus(corpus)
-        read_seconds = time.perf_counter() - t0
-        data, stats = build_index(
-            report, fingerprint=fingerprint, digests=digests, corpus=str(corpus), progress=progress
-        )
-        stats.seconds = {"read": read_seconds, **stats.seconds}
-        if previous:
-            stats.changes = describe_changes(previous, digests)
-        t1 = time.perf_counter()
-        name = f"index-{fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
-        target = cache_dir / name
-        save_index(data, target)
-        atomic_write_json(cache_dir / POINTER, {"directory": name})
-        stats.seconds["save"] = time.perf_counter() - t1
-        _remove_stale(cache_dir, keep=name)
-        return data, stats
-
-
-def _try_load(directory: Path, fingerprint: str, say: Callable[[str], None]) -> IndexData | None:
+    ``lock_timeout``: seconds to wait for another writer (default 60), then IndexLockedError naming
+    it. ``merge``: start merging segments in a background thread when the policy asks for it.
+    Calling it again in the same process (a service's refresh) reuses what is loaded and returns the
+    same snapshot object when nothing changed."""
+    say = warn or (lambda _message: None)
+    corpus = Path(corpus)
+    cache_dir = Path(cache_dir)
+    scanned = scan_corpus(corpus)
+    store = store_for(cache_dir)
+    reason: str | None = None
+    if not force:
+        with store.lock:
+            if store.memory is not None:  # this process serves an index it could not write
+                return _in_memory(store, corpus, cache_dir, scanned, progress=progress, warn=say, workers=workers)
+        commit, reason = _usable(cache_dir)
+        if commit is not None and (unchanged(commit, scanned) or same_content(commit, scanned)):
+            try:
+                data = store.snapshot(commit)
+            except IndexFileError as exc:
+                reason = f"index in {cache_dir} is unusable ({exc}); rebuilding"
+            else:
+                if not unchanged(commit, scanned):
+                    data = _record_stats(store, corpus, cache_dir, scanned, data)
+                _found(data, corpus, cache_dir, store, merge, lock_timeout)
+                return data, None
     try:
-        data = load_index(directory)
+        with WriterLock(cache_dir, timeout=lock_timeout, say=say):
+            data, report = _write(store, corpus, cache_dir, scanned, force=force, reason=reason, progress=progress,
+                                  warn=say, workers=workers)
+    except CacheNotWritableError as exc:
+        return _in_memory(store, corpus, cache_dir, scanned, progress=progress, warn=say, workers=workers,
+                          why=exc.strerror or str(exc))
+    _found(data, corpus, cache_dir, store, merge, lock_timeout)
+    return data, report
+
+
+def refresh_index(data: IndexData, *, warn: Callable[[str], None] | None = None,
+                  lock_timeout: float | None = None) -> tuple[IndexData, BuildReport | None]:
+    """For a running service: the newest snapshot of the index ``data`` came from — ``data`` itself
+    when neither the corpus nor the commit changed (a stat per corpus file and one read of the
+    pointer), else a new snapshot sharing the segments already loaded (the corpus's new files are
+    indexed first, as by open_index). A question in flight keeps the snapshot it started with."""
+    if data.corpus is None or data.cache_dir is None:
+        raise ValueError("this snapshot does not know its corpus and cache directory")
+    return open_index(data.corpus, data.cache_dir, warn=warn, lock_timeout=lock_timeout)
+
+
+def _record_stats(store: Store, corpus: Path, cache_dir: Path, scanned: list[ScannedFile], data: IndexData
+                  ) -> IndexData:
+    """Files touched or copied (new stat, same content): a commit with their new stat spares the next
+    open from hashing them again, when the cache can be written and no writer is busy; else the
+    snapshot is served as it is."""
+    try:
+        with WriterLock(cache_dir, blocking=False):
+            newer, _ = _write(store, corpus, cache_dir, scanned, force=False, reason=None, progress=None,
+                              warn=lambda _m: None, workers=None)
+            return newer
+    except (IndexLockedError, CacheNotWritableError, OSError):
+        return data
+
+
+def _usable(cache_dir: Path) -> tuple[Commit | None, str | None]:
+    """The current commit if it can be updated, else (None, why a rebuild is needed)."""
+    try:
+        commit = read_current(cache_dir)
     except IndexFileError as exc:
-        say(f"index in {directory} is unusable ({exc}); rebuilding")
-        return None
-    reason = _mismatch(data.manifest, fingerprint)
+        return None, f"index in {cache_dir} is unusable ({exc}); rebuilding"
+    if commit is None:
+        return None, None
+    why = mismatch(commit)
+    if why:
+        return None, f"{why} since the index was built; rebuilding"
+    return commit, None
+
+
+def _found(data: IndexData, corpus: Path, cache_dir: Path, store: Store, merge: bool,
+           lock_timeout: float | None) -> None:
+    data.corpus = corpus
+    data.cache_dir = cache_dir
+    if needs_tidying(cache_dir):  # what a killed writer left, removed when no writer is busy
+        with contextlib.suppress(IndexLockedError, CacheNotWritableError, OSError, IndexFileError):
+            with WriterLock(cache_dir, blocking=False):
+                commit = read_current(cache_dir)
+                if commit is not None:
+                    remove_stale(cache_dir, commit)
+    if merge:
+        start_merging(cache_dir, store, lock_timeout=lock_timeout)
+
+
+def _write(
+    store: Store, corpus: Path, cache_dir: Path, scanned: list[ScannedFile], *, force: bool, reason: str | None,
+    progress: Progress | None, warn: Callable[[str], None], workers: int | None,
+) -> tuple[IndexData, BuildReport | None]:
+    """Under the writer's lock: update the current commit, or build anew."""
+    commit: Commit | None = None
+    lives: dict[str, LiveSegment] = {}
+    lexicon = Lexicon.empty()
+    if not force:
+        commit, reason = _usable(cache_dir)  # another writer may have committed while we waited
+        if commit is not None:
+            try:
+                if unchanged(commit, scanned):
+                    return store.snapshot(commit), None
+                lives, lexicon = store.load(commit)
+            except IndexFileError as exc:
+                reason = f"index in {cache_dir} is unusable ({exc}); rebuilding"
+                commit, lives, lexicon = None, {}, Lexicon.empty()
     if reason:
-        say(f"{reason} since the index was built; rebuilding")
-        return None
-    return data
+        warn(reason)
+    update = plan_update(commit, lives, lexicon, scanned, corpus=corpus,
+                         generation=next_generation(cache_dir, commit), progress=progress, workers=workers)
+    persist(update, cache_dir, store)
+    with contextlib.suppress(OSError):
+        remove_stale(cache_dir, update.commit)
+    return _publish(store, update, commit)
 
 
-def _remove_stale(cache_dir: Path, keep: str) -> None:
-    for child in cache_dir.iterdir():
-        if child.is_dir() and child.name.startswith("index-") and child.name != keep:
-            shutil.rmtree(child, ignore_errors=True)
+def _publish(store: Store, update: Update, previous: Commit | None) -> tuple[IndexData, BuildReport | None]:
+    with store.lock:
+        data = make_snapshot(update.commit, update.lives, update.lexicon)
+        store.last = (update.commit, data)
+        if store.cache_dir is not None and store.memory is None:
+            store.forget_unused(update.commit)
+    report = update.report
+    if previous is not None and previous.content_id == update.commit.content_id:
+        return data, None  # only stat changed (a file touched, copied back): nothing indexed
+    report.articles = len(data.articles)
+    report.sentences = data.n_chunks
+    report.quotable = int(data.quotable.sum())
+    return data, report
+
+
+def _in_memory(
+    store: Store, corpus: Path, cache_dir: Path, scanned: list[ScannedFile], *, progress: Progress | None,
+    warn: Callable[[str], None], workers: int | None, why: str | None = None,
+) -> tuple[IndexData, BuildReport | None]:
+    """Build or update the index in memory only (the cache directory cannot be written)."""
+    with store.lock:
+        base = store.memory
+        if base is None:
+            warn(f"cannot write the index cache {cache_dir} ({why or 'not writable'}); the index is built in "
+                 "memory and not kept: set NEWSBOT_CACHE_DIR to a writable directory")
+            commit, _ = _usable(cache_dir)  # a read-only cache may still hold an index to start from
+            lives: dict[str, LiveSegment] = {}
+            lexicon = Lexicon.empty()
+            if commit is not None:
+                try:
+                    lives, lexicon = store.load(commit)
+                except IndexFileError:
+                    commit, lives, lexicon = None, {}, Lexicon.empty()
+        else:
+            commit, lives, lexicon = base.commit, base.lives, base.lexicon
+            if unchanged(commit, scanned) and store.last is not None:
+                return store.last[1], None
+        update = plan_update(commit, lives, lexicon, scanned, corpus=corpus,
+                             generation=(commit.generation + 1) if commit else 1, progress=progress, workers=workers)
+        store.memory = update
+        data, report = _publish(store, update, commit)
+        data.corpus = corpus
+        data.cache_dir = cache_dir
+        return data, report

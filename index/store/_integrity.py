@@ -1,5 +1,5 @@
-"""Is a saved index intact? File sizes, checksums (verified in a background thread while the index
-loads), and the consistency of the loaded arrays with each other and with the manifest.
+"""Are saved index files intact? File sizes, and checksums verified in a background thread while the
+index loads (the consistency of loaded arrays is checked where they are loaded).
 
 A corruption check, not a defence against tampering: a file edited on purpose can be given a
 matching checksum; a disk error, a truncated copy or an index overwritten half-way cannot."""
@@ -14,30 +14,12 @@ from typing import Any
 import numpy as np
 
 from .._errors import IndexFileError
-from ._model import IndexData
 
 # Files above this size are checked with _word_sum instead of blake2b (which runs at ~0.3-1 GB/s).
 _BLAKE2B_MAX_BYTES = 1 << 20
 _WORD_SUM = "wsum64:"
 _WORD_BLOCK = 1 << 20  # words per read
 _MASK64 = (1 << 64) - 1
-
-
-def check_consistent(data: IndexData) -> None:
-    """The loaded arrays agree with each other and with the manifest (every file can pass its own
-    checksum and still belong to another index)."""
-    n = data.n_chunks
-    if n != data.manifest.get("n_chunks"):
-        raise IndexFileError("chunk count differs from the manifest")
-    for name in ("chunk_start", "chunk_end", "chunk_kind", "quotable"):
-        if getattr(data, name).shape != (n,):
-            raise IndexFileError(f"{name} has the wrong shape")
-    if data.text_offsets.shape != (n + 1,) or int(data.text_offsets[-1]) != data.text_blob.shape[0]:
-        raise IndexFileError("text offsets do not match the text blob")
-    if data.sentences.n_docs != n or data.headlines.n_docs != len(data.articles):
-        raise IndexFileError("BM25 matrices do not match the chunks and articles")
-    if data.articles and data.articles[-1].first_chunk + data.articles[-1].n_chunks != n:
-        raise IndexFileError("article chunk ranges do not cover the chunks")
 
 
 def check_sizes(directory: Path, manifest: dict[str, Any]) -> None:

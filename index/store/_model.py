@@ -1,18 +1,14 @@
-"""The index as data: article records, the chunk arrays and the two BM25 scorers, and a build's report.
-
-Also the two things every saved index pins in its manifest: the file format and the BM25 parameters."""
+"""What the index keeps of an article, and a build's report; the BM25 parameters every commit pins
+and the kinds of sentence."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
-import numpy as np
-
-from ..bm25 import BM25Scorer
 from ..text import BlockKind
 
-FORMAT_VERSION = 3  # 3: ArticleRecord.date_source, and every article dated
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 KIND_CODES = {BlockKind.STORY: 0, BlockKind.HIGHLIGHT: 1, BlockKind.SUBHEADING: 2}
 
@@ -23,7 +19,8 @@ _SKIPPED_SHOWN = 20  # skipped files a build report names; the rest are counted
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """What the index keeps of an article besides its sentences."""
+    """What the index keeps of an article besides its sentences. ``first_chunk`` is the place of its
+    first sentence: in a snapshot, among all live sentences in canonical order; in a segment, local."""
 
     article_id: str
     title: str
@@ -57,47 +54,59 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)  # stage → seconds
     changes: list[str] = field(default_factory=list)  # what changed since the previous index
     workers: int = 1  # processes that cleaned, split and analyzed the articles
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # files read with a warning (encoding)
+    full: bool = True  # a full build (False: new files indexed into a segment, removed ones deleted)
 
     def lines(self) -> list[str]:
         """What the command line says about the build, one line each (it adds its "newsbot: "
         prefix): what changed, what was skipped (the first 20), then the totals."""
         out: list[str] = []
         if self.changes:
-            out.append("index rebuilt: " + ", ".join(self.changes[:10]) + (" …" if len(self.changes) > 10 else ""))
+            verb = "index rebuilt" if self.full else "index updated"
+            out.append(f"{verb}: " + ", ".join(self.changes[:10]) + (" …" if len(self.changes) > 10 else ""))
+        out += [f"{name}: {what}" for name, what in self.warnings[:_SKIPPED_SHOWN]]
         out += [f"skipped {name}: {reason}" for name, reason in self.skipped[:_SKIPPED_SHOWN]]
         if len(self.skipped) > _SKIPPED_SHOWN:
             out.append(f"… and {len(self.skipped) - _SKIPPED_SHOWN} more skipped")
         seconds = sum(self.seconds.values())
-        out.append(f"indexed {self.articles:,} articles, {self.sentences:,} sentences "
+        out.append(f"{'indexed' if self.full else 'now'} {self.articles:,} articles, {self.sentences:,} sentences "
                    f"({self.quotable:,} quotable); skipped {len(self.skipped):,}; {seconds:.1f} s")
         return out
 
 
-@dataclass
-class IndexData:
-    """A loaded (or freshly built) index: articles, chunk arrays, texts and the two BM25 scorers."""
+class LazyRecords(Sequence[ArticleRecord]):
+    """Article records made when read: subclasses say how many there are and make the i-th one
+    (``_one``, given 0 <= i < len); indexing, slicing, iteration and equality come from here."""
 
-    manifest: dict[str, object]
-    articles: list[ArticleRecord]
-    chunk_article: np.ndarray  # int32, article index of each chunk
-    chunk_start: np.ndarray  # int32, offsets into the article's cleaned text
-    chunk_end: np.ndarray
-    chunk_kind: np.ndarray  # int8, KIND_CODES
-    quotable: np.ndarray  # bool
-    text_offsets: np.ndarray  # int64, byte offsets of chunk texts in text_blob (len n+1)
-    text_blob: np.ndarray  # uint8, UTF-8 chunk texts back to back
-    sentences: BM25Scorer  # over chunks
-    headlines: BM25Scorer  # over articles: headline + highlights + text, for article-level evidence
-    acronyms: dict[str, list[str]]
-    vocabulary: list[str]  # sorted sentence terms, for prefix look-ups of words the corpus lacks
+    def _one(self, i: int) -> ArticleRecord:
+        raise NotImplementedError
 
-    @property
-    def n_chunks(self) -> int:
-        return int(self.chunk_article.shape[0])
+    @overload
+    def __getitem__(self, i: int) -> ArticleRecord: ...
 
-    def chunk_text(self, i: int) -> str:
-        start, end = int(self.text_offsets[i]), int(self.text_offsets[i + 1])
-        return bytes(self.text_blob[start:end]).decode("utf-8")
+    @overload
+    def __getitem__(self, i: slice) -> list[ArticleRecord]: ...
 
-    def position(self, i: int) -> int:
-        return i - self.articles[int(self.chunk_article[i])].first_chunk
+    def __getitem__(self, i: int | slice) -> ArticleRecord | list[ArticleRecord]:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(n))]
+        i = int(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("article index out of range")
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        return (self._one(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} articles)"

@@ -3,12 +3,20 @@ in worker processes for large corpora, or in this process.
 
 Large corpora (more than PARALLEL_MIN_ARTICLES articles) are cleaned, split and analyzed in worker
 processes, a batch of articles at a time, results taken in corpus order, so the index is the same,
-array for array, as a serial build's. Workers are forked, or spawned when other threads run."""
+array for array, as a serial build's. Workers are forked, or spawned when other threads run.
+
+A worker dies with the process that started it, whatever kills that one (SIGKILL included): its
+initializer asks Linux for SIGKILL when its parent goes (``prctl(PR_SET_PDEATHSIG)``), and exits at
+once if the parent is already gone. Workers never hold the writer's lock: it is a POSIX record lock
+(``fcntl.lockf``), which a child process does not inherit."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from array import array
@@ -26,7 +34,6 @@ PARALLEL_MIN_ARTICLES = 2000
 MAX_BUILD_WORKERS = 4
 _BATCH_ARTICLES = 256  # articles per task sent to a worker
 _SERIAL_BATCH_ARTICLES = 16
-_PARENT_CHECK_SECONDS = 0.5
 
 
 def worker_count(n_articles: int, requested: int | None = None) -> int:
@@ -71,7 +78,9 @@ class Batch:
     text_lengths: array = field(default_factory=lambda: array("q"))  # UTF-8 bytes
     blob: bytes = b""
     sentence_terms: list[str | None] = field(default_factory=list)  # per chunk, see join_terms
-    acronyms: dict[str, dict[str, int]] = field(default_factory=dict)
+    # (article's offset in the batch, acronym, phrase, count): who defines what, so that a removed
+    # article's definitions go with it
+    acronyms: list[tuple[int, str, str, int]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -80,7 +89,7 @@ def process_articles(articles: list[Article]) -> Batch:
     batch = Batch()
     texts: list[bytes] = []
     timers = {"clean": 0.0, "split": 0.0, "analyze": 0.0}
-    for article in articles:
+    for offset, article in enumerate(articles):
         t0 = time.perf_counter()
         blocks = clean_body(article.body)
         t1 = time.perf_counter()
@@ -94,6 +103,7 @@ def process_articles(articles: list[Article]) -> Batch:
             continue
         batch.n_chunks.append(len(chunks))
         batch.headline_terms.append(join_terms(analyze(article.title)))
+        defined: dict[str, dict[str, int]] = {}
         for chunk in chunks:
             encoded = chunk.text.encode("utf-8")
             batch.sentence_terms.append(join_terms(analyze(chunk.text)))
@@ -104,7 +114,9 @@ def process_articles(articles: list[Article]) -> Batch:
             batch.text_lengths.append(len(encoded))
             texts.append(encoded)
             if "(" in chunk.text:  # (what an acronym definition needs)
-                collect_acronyms(chunk.text, batch.acronyms)
+                collect_acronyms(chunk.text, defined)
+        batch.acronyms += [(offset, short, phrase, count) for short, phrases in defined.items()
+                           for phrase, count in phrases.items()]
         timers["analyze"] += time.perf_counter() - t2
     batch.blob = b"".join(texts)
     batch.seconds = timers
@@ -131,24 +143,29 @@ def processed_batches(
         yield lo, process_articles(articles[lo : lo + _SERIAL_BATCH_ARTICLES])
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: a worker whose parent is gone (a build killed with kill -9) exits within a
-    second instead of waiting for work forever: a process killed at any moment leaves none behind."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
-
-
 def _parallel_batches(articles: list[Article], workers: int) -> Iterator[tuple[int, Batch]]:
     bounds = range(0, len(articles), _BATCH_ARTICLES)
     # fork is quickest and needs no `if __name__ == "__main__"` guard in the caller's script, but it
     # copies other threads' locks mid-flight: with threads about (a bot, a numba warm-up), spawn.
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         results = pool.map(process_articles, (articles[lo : lo + _BATCH_ARTICLES] for lo in bounds))
         yield from zip(bounds, results, strict=True)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: be killed when the parent goes, and leave now if it already went.
+
+    Linux sends the signal when the *thread* that forked us ends: builds run in the thread that
+    owns the pool, which outlives it. Elsewhere (no prctl) this does nothing."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's executor still reaps its workers
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)

@@ -19,7 +19,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from index import BM25Scorer, warm_up
-from index.bm25 import _kernels, _scorer
+from index.bm25 import FieldPostings, Lexicon, _kernels, _lexicon
 
 SHARED_NEWS = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "news_articles.jsonl.gz"
 
@@ -163,7 +163,7 @@ def test_term_id() -> None:
 
 
 def test_hash_collisions_are_resolved_by_the_stored_terms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_scorer, "_hash", lambda b: len(b) % 3)  # nearly every term collides
+    monkeypatch.setattr(_lexicon, "term_hash", lambda b: len(b) % 3)  # nearly every term collides
     corpus = [["ab", "cd", "xyz"], ["ef", "cd"], ["g", "ab", "ab"], ["hij", "klmn"]]
     scorer = BM25Scorer.build(corpus)
     bm = BM25Okapi(corpus)
@@ -216,7 +216,7 @@ def test_real_news_sample_matches_rank_bm25(news_corpus: list[list[str]]) -> Non
         check_top_k(scorer, ref, query, 1)
 
 
-# ------------------------------------------------------------------------- (c) persistence
+# ------------------------------------------------------------------------- (c) the term table and postings
 
 
 @pytest.fixture(scope="module")
@@ -228,92 +228,70 @@ def small_corpus() -> list[list[str]]:
     return [[vocab[i] for i in rng.choice(60, size=rng.integers(0, 10), p=p)] for _ in range(300)]
 
 
-@pytest.mark.parametrize("mmap", [True, False])
-def test_save_load_round_trip(tmp_path: Path, small_corpus: list[list[str]], mmap: bool) -> None:
-    built = BM25Scorer.build(small_corpus, k1=1.3, b=0.7, epsilon=0.2)
-    meta = json.loads(json.dumps(built.save(tmp_path)))  # the meta is JSON-able as is
-    assert not list(tmp_path.glob("*.tmp"))
-    loaded = BM25Scorer.load(tmp_path, meta, mmap=mmap)
-    assert (loaded.k1, loaded.b, loaded.epsilon) == (1.3, 0.7, 0.2)
-    assert (loaded.n_docs, loaded.avgdl, loaded.vocabulary_size) == (built.n_docs, built.avgdl, built.vocabulary_size)
-    assert isinstance(loaded._data, np.ndarray) and not loaded._data.flags.writeable
-    bm = BM25Okapi(small_corpus, k1=1.3, b=0.7, epsilon=0.2)
-    for query in (["t0"], ["t1", "t5", "t1"], ["t59", "t3", "nope"], ["t0", "t1", "t2", "t3"]):
-        assert np.array_equal(loaded.scores(query), built.scores(query))
-        assert np.array_equal(loaded.scores(query), bm.get_scores(query))
-        assert loaded.term_id(query[0]) == built.term_id(query[0])
-        check_top_k(loaded, bm.get_scores(query), query, 5)
+def test_lexicon_round_trip_and_growth() -> None:
+    lexicon = Lexicon.from_terms(["alpha", "beta", "café"])
+    again = Lexicon.from_arrays({k: v.copy() for k, v in lexicon.arrays().items()})
+    assert again.ids(["beta", "café", "zeta"]) == [1, 2, None]
+    grown, ids = again.with_terms(["zeta", "alpha", "eta"])
+    assert ids.tolist() == [3, 0, 4] and len(grown) == 5 and len(again) == 3  # append-only, old ids kept
+    assert grown.terms() == ["alpha", "beta", "café", "zeta", "eta"]
+    broken = dict(lexicon.arrays())
+    broken["hash_order"] = broken["hash_order"][::-1].copy()
+    with pytest.raises(ValueError, match="hash_order"):
+        Lexicon.from_arrays(broken)
+    broken = dict(lexicon.arrays())
+    broken["term_offsets"] = np.array([0, 5, 4, 11], dtype=np.int64)
+    with pytest.raises(ValueError, match="term_offsets"):
+        Lexicon.from_arrays(broken)
 
 
-def _saved(tmp_path: Path, corpus: list[list[str]]) -> dict:
-    return BM25Scorer.build(corpus).save(tmp_path)
+def _postings(corpus: list[list[str]]) -> tuple[FieldPostings, Lexicon]:
+    lexicon = Lexicon.from_terms(dict.fromkeys(t for doc in corpus for t in doc))
+    ids = {t: i for i, t in enumerate(lexicon.terms())}
+    tokens = np.array([ids[t] for doc in corpus for t in doc], dtype=np.int32)
+    return FieldPostings.build(tokens, np.array([len(d) for d in corpus])), lexicon
 
 
-def test_load_missing_file(tmp_path: Path, small_corpus: list[list[str]]) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    (tmp_path / meta["files"]["data"]).unlink()
-    with pytest.raises(ValueError, match="missing array file"):
-        BM25Scorer.load(tmp_path, meta)
+def test_postings_hold_raw_frequencies_and_bounds(small_corpus: list[list[str]]) -> None:
+    postings, lexicon = _postings(small_corpus)
+    ids = {t: i for i, t in enumerate(lexicon.terms())}
+    for term in ("t0", "t7", "t59"):
+        if term not in ids:
+            continue
+        r = int(np.searchsorted(postings.terms, ids[term]))
+        docs = postings.docs[postings.indptr[r] : postings.indptr[r + 1]].tolist()
+        assert docs == [d for d, doc in enumerate(small_corpus) if term in doc]
+        tf = postings.tf[postings.indptr[r] : postings.indptr[r + 1]].tolist()
+        assert tf == [small_corpus[d].count(term) for d in docs]
+        pairs = {(small_corpus[d].count(term), len(small_corpus[d])) for d in docs}
+        frontier = {(f, n) for f, n in pairs if not any(g >= f and m <= n and (g, m) != (f, n) for g, m in pairs)}
+        lo, hi = postings.bound_ptr[r], postings.bound_ptr[r + 1]
+        assert set(zip(postings.bound_tf[lo:hi].tolist(), postings.bound_len[lo:hi].tolist(), strict=True)) == frontier
+        flat = [t for doc in small_corpus for t in doc]
+        assert postings.first[r] == flat.index(term)
+    again = FieldPostings.from_arrays({k: v.copy() for k, v in postings.arrays().items()}, n_terms_total=len(lexicon))
+    assert again.nnz == postings.nnz
 
 
-def test_load_wrong_dtype(tmp_path: Path, small_corpus: list[list[str]]) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    path = tmp_path / meta["files"]["data"]
-    np.save(path, np.load(path).astype(np.float32), allow_pickle=False)
-    with pytest.raises(ValueError, match="dtype"):
-        BM25Scorer.load(tmp_path, meta)
-
-
-def test_load_wrong_shape(tmp_path: Path, small_corpus: list[list[str]]) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    path = tmp_path / meta["files"]["indices"]
-    np.save(path, np.load(path)[:-1], allow_pickle=False)
-    with pytest.raises(ValueError, match="shape"):
-        BM25Scorer.load(tmp_path, meta)
-
-
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "pickle"])
-def test_load_corrupted_file(tmp_path: Path, small_corpus: list[list[str]], damage: str) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    path = tmp_path / meta["files"]["indptr"]
-    if damage == "truncate":
-        path.write_bytes(path.read_bytes()[:-16])
-    elif damage == "garbage":
-        path.write_bytes(b"this is not an npy file at all" * 10)
+@pytest.mark.parametrize("damage", ["doc_out_of_range", "indptr", "terms_unsorted", "term_outside", "dtype", "length"])
+def test_postings_from_arrays_refuses_what_the_kernels_cannot_trust(small_corpus: list[list[str]], damage: str
+                                                                    ) -> None:
+    postings, lexicon = _postings(small_corpus)
+    arrays = {k: v.copy() for k, v in postings.arrays().items()}
+    if damage == "doc_out_of_range":
+        arrays["docs"][3] = len(small_corpus)
+    elif damage == "indptr":
+        arrays["indptr"][2] = arrays["indptr"][1]
+    elif damage == "terms_unsorted":
+        arrays["terms"][[0, 1]] = arrays["terms"][[1, 0]]
+    elif damage == "term_outside":
+        arrays["terms"][-1] = len(lexicon)
+    elif damage == "dtype":
+        arrays["tf"] = arrays["tf"].astype(np.int64)
     else:
-        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="cannot read|dtype"):
-        BM25Scorer.load(tmp_path, meta)
-
-
-def test_load_values_inconsistent_with_meta(tmp_path: Path, small_corpus: list[list[str]]) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    with pytest.raises(ValueError, match="document ids"):
-        BM25Scorer.load(tmp_path, {**meta, "n_docs": 5})
-    with pytest.raises(ValueError, match="shape"):
-        BM25Scorer.load(tmp_path, {**meta, "vocabulary_size": meta["vocabulary_size"] + 1})
-    with pytest.raises(ValueError, match="format"):
-        BM25Scorer.load(tmp_path, {**meta, "version": 999})
-    with pytest.raises(ValueError, match="missing or invalid field"):
-        BM25Scorer.load(tmp_path, {k: v for k, v in meta.items() if k != "avgdl"})
-    with pytest.raises(ValueError, match="plain file name"):
-        BM25Scorer.load(tmp_path, {**meta, "files": {**meta["files"], "data": "../elsewhere.npy"}})
-    path = tmp_path / meta["files"]["indices"]
-    indices = np.load(path)
-    indices[3] = -1
-    np.save(path, indices, allow_pickle=False)
-    with pytest.raises(ValueError, match="document ids"):
-        BM25Scorer.load(tmp_path, meta)
-
-
-def test_load_unsorted_row_pointers(tmp_path: Path, small_corpus: list[list[str]]) -> None:
-    meta = _saved(tmp_path, small_corpus)
-    path = tmp_path / meta["files"]["indptr"]
-    indptr = np.load(path)
-    indptr[1], indptr[2] = indptr[2], indptr[1] - 1
-    np.save(path, indptr, allow_pickle=False)
-    with pytest.raises(ValueError, match="indptr"):
-        BM25Scorer.load(tmp_path, meta)
+        arrays["bound_ptr"] = arrays["bound_ptr"][:-1]
+    with pytest.raises(ValueError):
+        FieldPostings.from_arrays(arrays, n_terms_total=len(lexicon))
 
 
 # ------------------------------------------------------------------------- (d) allowed mask

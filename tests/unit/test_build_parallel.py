@@ -20,11 +20,22 @@ from index import (
     read_corpus,
     save_index,
 )
-from index.store import _files, _integrity, _workers
+from index.store import _integrity, _segment, _workers
 
 REPO = Path(__file__).resolve().parents[2]
 
-_SCORER_ARRAYS = ("_indptr", "_indices", "_data", "_max_contrib", "_idf", "_term_hash", "_term_offsets", "_term_bytes")
+
+def _same_arrays(a: IndexData, b: IndexData) -> None:
+    """Two one-segment builds hold the same arrays, byte for byte."""
+    (x,), (y,) = a.segments, b.segments
+    for name in _segment.SEGMENT_ARRAYS:
+        assert x.arrays[name].dtype == y.arrays[name].dtype and np.array_equal(x.arrays[name], y.arrays[name]), name
+    for field in _segment.FIELDS:
+        for name, arr in x.fields[field].arrays().items():
+            assert arr.tobytes() == y.fields[field].arrays()[name].tobytes(), (field, name)
+    for name, arr in a.lexicon.arrays().items():
+        assert arr.tobytes() == b.lexicon.arrays()[name].tobytes(), name
+    assert x.records == y.records and x.acronyms == y.acronyms
 
 
 def _articles() -> list[Article]:
@@ -46,7 +57,7 @@ def _articles() -> list[Article]:
 
 
 def _build(articles: list[Article], workers: int) -> tuple[IndexData, BuildReport]:
-    return build_index(ReadReport(articles=articles), fingerprint="f", digests={}, corpus="c", workers=workers)
+    return build_index(ReadReport(articles=articles), corpus="c", workers=workers)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
@@ -56,14 +67,9 @@ def test_parallel_build_equals_serial(monkeypatch: pytest.MonkeyPatch, batch: in
     monkeypatch.setattr(_workers, "_BATCH_ARTICLES", batch)  # several batches from a few articles
     parallel, parallel_report = _build(articles, workers=2)
     assert parallel_report.workers == 2
-    for name in _files.ARRAYS:
-        a, b = getattr(serial, name), getattr(parallel, name)
-        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    _same_arrays(serial, parallel)
     for which in ("sentences", "headlines"):
         s, p = getattr(serial, which), getattr(parallel, which)
-        for name in _SCORER_ARRAYS:
-            x, y = getattr(s, name), getattr(p, name)
-            assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), (which, name)
         assert (s.n_docs, s.avgdl, s.average_idf, s.total_tokens) == (p.n_docs, p.avgdl, p.average_idf, p.total_tokens)
     assert serial.articles == parallel.articles
     assert list(serial.acronyms.items()) == list(parallel.acronyms.items())
@@ -88,30 +94,31 @@ def _saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
     target = tmp_path / "index"
     save_index(data, target)
-    manifest = json.loads((target / "manifest.json").read_text())
-    assert all(d.startswith("wsum64:") for d in manifest["checksums"].values())
-    return target
+    (segment,) = [p for p in target.iterdir() if p.name.startswith("seg-")]
+    meta = json.loads((segment / "segment.json").read_text())
+    assert all(d.startswith("wsum64:") for d in meta["checksums"].values())
+    return segment
 
 
 @pytest.mark.parametrize("where", [0, 0.5, -1])
 def test_one_flipped_byte_in_a_large_array_is_detected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         where: float) -> None:
-    target = _saved(tmp_path, monkeypatch)
-    load_index(target)
-    path = target / "sentences" / "bm25_data.npy"
+    segment = _saved(tmp_path, monkeypatch)
+    load_index(segment.parent)
+    path = segment / "s_tf.npy"
     raw = bytearray(path.read_bytes())
     raw[int(len(raw) * where) if where >= 0 else -1] ^= 0x10
     path.write_bytes(bytes(raw))
-    with pytest.raises(IndexFileError, match="checksum mismatch in sentences/bm25_data.npy"):
-        load_index(target)
+    with pytest.raises(IndexFileError, match="checksum mismatch in s_tf.npy"):
+        load_index(segment.parent)
 
 
 def test_truncated_array_is_a_size_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = _saved(tmp_path, monkeypatch)
-    path = target / "text_blob.npy"
+    segment = _saved(tmp_path, monkeypatch)
+    path = segment / "text_blob.npy"
     path.write_bytes(path.read_bytes()[:-1])
     with pytest.raises(IndexFileError, match="size mismatch in text_blob.npy"):
-        load_index(target)
+        load_index(segment.parent)
 
 
 def test_word_sum_changes_with_any_byte(tmp_path: Path) -> None:
@@ -129,24 +136,6 @@ def test_word_sum_changes_with_any_byte(tmp_path: Path) -> None:
         assert _integrity._word_sum(path) != reference
 
 
-def test_index_saved_without_sizes_still_loads(tmp_path: Path) -> None:
-    """Manifests from before sizes and word sums (blake2b for every file) are still verified."""
-    data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
-    target = tmp_path / "index"
-    save_index(data, target)
-    manifest = json.loads((target / "manifest.json").read_text())
-    del manifest["sizes"]
-    manifest["checksums"] = {rel: _integrity._checksum(target / rel) for rel in manifest["checksums"]}
-    (target / "manifest.json").write_text(json.dumps(manifest))
-    assert load_index(target).n_chunks == data.n_chunks
-    path = target / "quotable.npy"
-    raw = bytearray(path.read_bytes())
-    raw[-1] ^= 1
-    path.write_bytes(bytes(raw))
-    with pytest.raises(IndexFileError, match="checksum"):
-        load_index(target)
-
-
 def test_failing_worker_processes_fall_back_to_this_process(monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     articles = _articles()
@@ -159,8 +148,7 @@ def test_failing_worker_processes_fall_back_to_this_process(monkeypatch: pytest.
     monkeypatch.setattr(_workers, "ProcessPoolExecutor", no_processes)
     fallen, report = _build(articles, workers=2)
     assert report.workers == 1 and "worker processes failed" in caplog.text
-    for name in _files.ARRAYS:
-        assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
+    _same_arrays(serial, fallen)
     assert serial.sentences.scores(["pen"]).tolist() == fallen.sentences.scores(["pen"]).tolist()
 
 
@@ -179,6 +167,5 @@ def test_workers_dying_midway_the_rest_is_built_here(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(_workers, "_parallel_batches", two_batches_then_broken)
     fallen, report = _build(articles, workers=2)
     assert report.workers == 1
-    for name in _files.ARRAYS:
-        assert np.array_equal(getattr(serial, name), getattr(fallen, name)), name
+    _same_arrays(serial, fallen)
     assert serial.articles == fallen.articles and serial.vocabulary == fallen.vocabulary

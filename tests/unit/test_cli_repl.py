@@ -215,3 +215,28 @@ def test_console_script_matches_module(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], cwd=REPO, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "ask" in result.stdout and "repl" in result.stdout
+
+
+def test_check_reports_skipped_files(corpus_copy: Path, tmp_path: Path) -> None:
+    from bot.cli import health_check
+    from bot.settings import load_settings
+
+    for i, junk in enumerate((b"\xff\xfe", b"", b"   \n", b"Headline only\n")):
+        (corpus_copy / f"junk{i}.txt").write_bytes(junk)
+    out = io.StringIO()
+    health_check(load_settings(_env_file=None, corpus=corpus_copy, cache_dir=tmp_path / "cache"), out=out)
+    lines = out.getvalue().splitlines()
+    skipped = [line for line in lines if "skipped (not indexed)" in line]
+    assert len(skipped) == 1 and skipped[0].startswith("warn  corpus: 4 skipped (not indexed): junk0.txt: not valid")
+    assert "… and 1 more" in skipped[0]
+
+
+def test_repl_history_turns_off_silently_when_it_cannot_be_written(tmp_path: Path) -> None:
+    from bot.repl import quiet_history
+
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    history = quiet_history(blocker / "history")  # its directory is a file: neither readable nor writable
+    assert list(history.load_history_strings()) == []
+    history.store_string("Who won in the north?")  # no error, no output
+    assert quiet_history(None).get_strings() == []

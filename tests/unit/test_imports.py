@@ -94,7 +94,7 @@ def _cycles() -> list[list[str]]:
 
 def test_the_graph_sees_the_packages() -> None:
     assert "index.store._cache" in MODULES and "index" in MODULES and "bot.answer._composer" in MODULES
-    assert ("index.store._build", False) in GRAPH["index.store._cache"]
+    assert ("index.store._writer", False) in GRAPH["index.store._cache"]
     assert ("index.text", False) in GRAPH["index.store._build"]
 
 

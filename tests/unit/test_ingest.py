@@ -166,3 +166,20 @@ def test_missing_and_empty_corpus(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusError, match="empty"):
         read_corpus(tmp_path / "empty")
+
+
+def test_windows_1252_files_are_read_with_a_warning(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "Café owners protest\n\nThe owners of the café in Orléans said the new “tax” was unfair, on Monday.\n"
+    (corpus / "legacy.txt").write_bytes(text.encode("cp1252"))
+    lines = [json.dumps({"id": "u1", "title": "Plain", "text": "A plain UTF-8 line about the harbour."}),
+             json.dumps({"id": "w1", "title": "Naïve", "text": "Señor Núñez’s café reopened."}, ensure_ascii=False)]
+    (corpus / "mixed.jsonl").write_bytes(lines[0].encode() + b"\n" + lines[1].encode("cp1252") + b"\n")
+    report = read_corpus(corpus)
+    by_id = {a.article_id: a for a in report.articles}
+    assert by_id["legacy"].title == "Café owners protest" and "“tax”" in by_id["legacy"].body
+    assert by_id["w1"].body == "Señor Núñez’s café reopened."
+    assert report.skipped == []
+    assert report.warnings == [("legacy.txt", "not valid UTF-8 (byte 3); read as Windows-1252"),
+                               ("mixed.jsonl:2", "not valid UTF-8 (byte 25); read as Windows-1252")]

@@ -1,0 +1,309 @@
+"""The commit point of a cache directory, as Lucene's ``segments_N``: one file says what the index is.
+
+``commit-<N>.json`` (generation N) lists the live segments with the checksum of each one's
+``segment.json`` and its deletion state (which articles are deleted, and the statistics that follow,
+a directory under ``deletes/`` written with the commit, never inside the segment), the term table,
+and every corpus file (name, size, mtimes, inode, content digest, the segment holding its articles,
+what was skipped in it). ``CURRENT.json`` names the commit, with its checksum.
+
+A commit is written whole to a new file, fsync'ed, then the pointer is replaced atomically (written
+beside, fsync'ed, renamed, the directory fsync'ed). A reader reads the pointer, then exactly that
+commit; a process killed anywhere leaves the pointer on the previous complete commit, and what the
+dead writer left (a half-written segment, a commit nobody points to) is removed by the next writer.
+
+Files are kept while the current or the previous commit uses them: a reader that read the pointer
+just before a writer replaced it can still open what it names."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._atomic import atomic_write_json, fsync_dir
+from .._errors import IndexFileError
+
+FORMAT_VERSION = 3
+POINTER = "CURRENT.json"
+SEGMENT_PREFIX = "seg-"
+DELETES = "deletes"
+LEXICON_PREFIX = "lexicon-"
+TMP_PREFIX = "tmp-"
+_COMMIT_RE = re.compile(r"^commit-(\d+)\.json$")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One corpus file as the commit knows it."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    ino: int
+    digest: str
+    segment: str | None  # the segment holding its articles; None when none was indexed
+    skipped: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
+    unindexed: tuple[str, ...] = ()  # ids read but not indexed (nothing quotable): they still shadow duplicates
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "size": self.size, "mtime_ns": self.mtime_ns, "ctime_ns": self.ctime_ns,
+                "ino": self.ino, "digest": self.digest, "segment": self.segment,
+                "skipped": [list(x) for x in self.skipped], "warnings": [list(x) for x in self.warnings],
+                "unindexed": list(self.unindexed)}
+
+    def same_stat(self, st: os.stat_result) -> bool:
+        """Unchanged as far as stat can tell (then the file is not read again)."""
+        return (self.size, self.mtime_ns, self.ctime_ns, self.ino) == (
+            st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+    def with_stat(self, st: os.stat_result) -> FileEntry:
+        return dataclasses.replace(self, size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns,
+                                   ino=st.st_ino)
+
+    def with_segment(self, segment: str | None) -> FileEntry:
+        return dataclasses.replace(self, segment=segment)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> FileEntry:
+        return cls(str(raw["name"]), int(raw["size"]), int(raw["mtime_ns"]), int(raw["ctime_ns"]), int(raw["ino"]),
+                   str(raw["digest"]), None if raw["segment"] is None else str(raw["segment"]),
+                   tuple((str(a), str(b)) for a, b in raw["skipped"]),
+                   tuple((str(a), str(b)) for a, b in raw["warnings"]), tuple(map(str, raw["unindexed"])))
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """A live segment of the commit and its deletion state."""
+
+    name: str
+    checksum: str  # of the segment's segment.json
+    n_chunks: int  # sentences it holds, live or not
+    n_live: int  # live sentences (the merge policy sizes segments by this)
+    deletes: str | None = None  # directory under deletes/; None when nothing is deleted
+    deletes_checksums: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "checksum": self.checksum, "n_chunks": self.n_chunks, "n_live": self.n_live,
+                "deletes": self.deletes, "deletes_checksums": dict(self.deletes_checksums)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> SegmentEntry:
+        return cls(str(raw["name"]), str(raw["checksum"]), int(raw["n_chunks"]), int(raw["n_live"]),
+                   None if raw["deletes"] is None else str(raw["deletes"]),
+                   {str(k): str(v) for k, v in dict(raw["deletes_checksums"]).items()})
+
+
+@dataclass
+class Commit:
+    """What one generation of the index is."""
+
+    generation: int
+    content_id: str  # changes whenever the live articles do (not for a merge or a stat-only update)
+    analyzer: dict[str, Any]
+    bm25: dict[str, Any]
+    corpus: str
+    lexicon: str | None  # directory of the term table
+    lexicon_checksums: dict[str, str]
+    segments: list[SegmentEntry]
+    files: list[FileEntry]  # in name order: the canonical order of the corpus
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # articles shadowed by an earlier id
+    format: int = FORMAT_VERSION
+    built_at: str = ""
+
+    @property
+    def name(self) -> str:
+        return commit_name(self.generation)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
+                "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
+                "lexicon_checksums": dict(self.lexicon_checksums),
+                "segments": [e.to_json() for e in self.segments], "files": [f.to_json() for f in self.files],
+                "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Commit:
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT_VERSION:
+            raise IndexFileError(f"index format is not {FORMAT_VERSION}")
+        try:
+            return cls(
+                generation=int(raw["generation"]), content_id=str(raw["content_id"]), analyzer=dict(raw["analyzer"]),
+                bm25=dict(raw["bm25"]), corpus=str(raw["corpus"]),
+                lexicon=None if raw["lexicon"] is None else str(raw["lexicon"]),
+                lexicon_checksums={str(k): str(v) for k, v in dict(raw["lexicon_checksums"]).items()},
+                segments=[SegmentEntry.from_json(s) for s in raw["segments"]],
+                files=[FileEntry.from_json(f) for f in raw["files"]],
+                duplicates=[(str(a), str(b)) for a, b in raw["duplicates"]],
+                built_at=str(raw.get("built_at", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexFileError(f"commit file has the wrong shape: {exc!r}") from None
+
+    def referenced(self) -> set[str]:
+        """Names (relative to the cache directory) of the directories this commit uses."""
+        names = {s.name for s in self.segments}
+        names |= {f"{DELETES}/{s.deletes}" for s in self.segments if s.deletes}
+        if self.lexicon:
+            names.add(self.lexicon)
+        return names
+
+
+def commit_name(generation: int) -> str:
+    return f"commit-{generation:06d}.json"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_current(cache_dir: Path) -> Commit | None:
+    """The commit the pointer names (checked against its checksum); None when there is no pointer.
+    IndexFileError when the pointer or the commit is unusable."""
+    try:
+        raw_pointer = (cache_dir / POINTER).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexFileError(f"cannot read {cache_dir / POINTER}: {exc.strerror or exc}") from None
+    try:
+        pointer = json.loads(raw_pointer)
+        name, checksum = str(pointer["commit"]), str(pointer["checksum"])
+    except (ValueError, KeyError, TypeError):
+        raise IndexFileError(f"{POINTER} is not a commit pointer (an index from an older newsbot?)") from None
+    if not _COMMIT_RE.match(name):
+        raise IndexFileError(f"{POINTER} names no commit file")
+    try:
+        st = (cache_dir / name).stat()
+    except OSError as exc:
+        raise IndexFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    key = (str(cache_dir / name), f"{checksum}:{st.st_size}:{st.st_mtime_ns}")
+    cached = _parsed.get(key)
+    if cached is not None:  # commit files are never rewritten: the same file, the same commit
+        return cached
+    try:
+        data = (cache_dir / name).read_bytes()
+    except OSError as exc:
+        raise IndexFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if _digest(data) != checksum:
+        raise IndexFileError(f"checksum mismatch in {name}")
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        raise IndexFileError(f"{name} is not JSON") from None
+    commit = Commit.from_json(raw)
+    if len(_parsed) > 8:
+        _parsed.clear()
+    _parsed[key] = commit
+    return commit
+
+
+_parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
+
+
+def current_generation(cache_dir: Path) -> str | None:
+    """What the pointer says now (its raw content), to tell cheaply whether a new commit came."""
+    try:
+        return (cache_dir / POINTER).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def write_commit(cache_dir: Path, commit: Commit) -> None:
+    """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
+    data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with open(cache_dir / f".{commit.name}.tmp", "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(cache_dir / f".{commit.name}.tmp", cache_dir / commit.name)
+    fsync_dir(cache_dir)
+    atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": _digest(data),
+                                            "generation": commit.generation})
+    fsync_dir(cache_dir)
+
+
+def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
+    """The newest readable commit before this one (its files are kept for readers that raced)."""
+    for generation in range(commit.generation - 1, max(0, commit.generation - 4), -1):
+        path = cache_dir / commit_name(generation)
+        try:
+            st = path.stat()
+            key = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
+            if key not in _parsed:
+                if len(_parsed) > 8:
+                    _parsed.clear()
+                _parsed[key] = Commit.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return _parsed[key]
+        except (OSError, ValueError, IndexFileError):
+            continue
+    return None
+
+
+def remove_stale(cache_dir: Path, commit: Commit) -> None:
+    """Remove what neither this commit nor the previous one uses: older commit files, segments,
+    deletion states and term tables, temporary directories of processes that are gone, and indexes
+    of the format before segments. Call with the writer's lock held."""
+    keep = commit.referenced()
+    keep_commits = {commit.name}
+    previous = previous_commit(cache_dir, commit)
+    if previous is not None:
+        keep |= previous.referenced()
+        keep_commits.add(previous.name)
+    for child in cache_dir.iterdir():
+        name = child.name
+        if _COMMIT_RE.match(name) and name not in keep_commits:
+            child.unlink(missing_ok=True)
+        elif child.is_dir() and (name.startswith((SEGMENT_PREFIX, LEXICON_PREFIX, "index-"))) and name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.is_dir() and name.startswith(TMP_PREFIX) and not _owner_alive(name):
+            shutil.rmtree(child, ignore_errors=True)
+        elif name.startswith(".") and name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                child.unlink()
+    deletes = cache_dir / DELETES
+    if deletes.is_dir():
+        for child in deletes.iterdir():
+            if f"{DELETES}/{child.name}" not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def needs_tidying(cache_dir: Path) -> bool:
+    """Something a dead writer left: a temporary directory of a process that is gone, or more commit
+    files than the current and previous ones."""
+    try:
+        names = [p.name for p in cache_dir.iterdir()]
+    except OSError:
+        return False
+    if sum(1 for n in names if _COMMIT_RE.match(n)) > 2:
+        return True
+    return any(n.startswith(TMP_PREFIX) and not _owner_alive(n) for n in names)
+
+
+def tmp_dir_name(token: str) -> str:
+    """A temporary directory for a segment being written, named after this process."""
+    return f"{TMP_PREFIX}{os.getpid()}-{token}"
+
+
+def _owner_alive(name: str) -> bool:
+    try:
+        pid = int(name[len(TMP_PREFIX) :].split("-", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

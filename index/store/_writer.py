@@ -1,0 +1,497 @@
+"""Writing the index: what changed in the corpus, a new segment for it, deletions, and the commit.
+
+Change detection reads no unchanged file: a file whose size, mtimes and inode are the commit's is
+unchanged; only a file whose stat changed is hashed, and only a file whose content digest changed
+(or a new one) is read and indexed, into one new segment. Articles of removed or replaced files are
+deleted: the commit gives the segment holding them a new deletion state.
+
+Which articles are live is a function of the corpus files alone, as in a full read of the corpus:
+an article is live when its file is current and no earlier file (by name) holds the same id.
+
+``Store`` keeps, per cache directory and process, the segments, deletion states and term tables
+already loaded (and verified), so a refresh only loads what a new commit added; a snapshot whose
+commit did not change is handed out again as is."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._atomic import fsync_dir
+from .._errors import CorpusError, IndexFileError
+from ..articles import corpus_files, read_file
+from ..bm25 import Lexicon
+from ..text import analyzer_signature
+from ._commit import (
+    DELETES,
+    LEXICON_PREFIX,
+    SEGMENT_PREFIX,
+    Commit,
+    FileEntry,
+    SegmentEntry,
+    tmp_dir_name,
+    write_commit,
+)
+from ._integrity import Verifier, file_checksum
+from ._model import BM25_PARAMS, BuildReport, Progress
+from ._segment import META, FileArticles, Segment, _load_npy, _save_npy, build_segment
+from ._snapshot import IndexData, LiveSegment, make_snapshot
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    name: str
+    path: Path
+    stat: os.stat_result
+
+
+def scan_corpus(corpus: Path) -> list[ScannedFile]:
+    """The corpus files in name order with their stat (CorpusError when there are none)."""
+    out = []
+    for path in corpus_files(corpus):
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # removed since it was listed: as if it never was
+        out.append(ScannedFile(path.name, path, st))
+    return out
+
+
+def file_digest(path: Path) -> str:
+    """A file's content digest (16 hex digits of SHA-256), or 'unreadable'."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
+def describe_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """'added x.txt', 'edited y.txt', 'removed z.txt' between two file digest maps."""
+    lines = [f"added {n}" for n in sorted(new.keys() - old.keys())]
+    lines += [f"edited {n}" for n in sorted(new.keys() & old.keys()) if new[n] != old[n]]
+    lines += [f"removed {n}" for n in sorted(old.keys() - new.keys())]
+    return lines
+
+
+def mismatch(commit: Commit) -> str | None:
+    """Why a commit cannot be updated, only rebuilt (None when it can)."""
+    if commit.analyzer != analyzer_signature():
+        return "the analyzer changed"
+    if commit.bm25 != BM25_PARAMS:
+        return "the BM25 parameters changed"
+    return None
+
+
+def unchanged(commit: Commit, scanned: list[ScannedFile]) -> bool:
+    """The corpus is the commit's, as far as stat tells (no file is read)."""
+    if len(commit.files) != len(scanned):
+        return False
+    return all(e.name == s.name and e.same_stat(s.stat) for e, s in zip(commit.files, scanned, strict=True))
+
+
+def same_content(commit: Commit, scanned: list[ScannedFile]) -> bool:
+    """The corpus holds the commit's files with the same contents: only files whose stat changed are
+    hashed (a copy, a touch, an image unpacked on another host)."""
+    if [e.name for e in commit.files] != [s.name for s in scanned]:
+        return False
+    return all(e.same_stat(s.stat) or e.digest == file_digest(s.path)
+               for e, s in zip(commit.files, scanned, strict=True))
+
+
+def _token() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+# ---------------------------------------------------------------------------------- the store
+
+
+class Store:
+    """What one process has loaded of one cache directory (None: an index kept in memory only)."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.cache_dir = cache_dir
+        self.lock = threading.RLock()
+        self.segments: dict[str, Segment] = {}
+        self.lives: dict[tuple[str, str | None], LiveSegment] = {}
+        self.lexicons: dict[str | None, Lexicon] = {}
+        self.signatures: dict[str, tuple[tuple[str, int, int, int], ...]] = {}  # loaded directory → its files
+        self.last: tuple[Commit, IndexData] | None = None
+        self.memory: Update | None = None  # the index this process keeps in memory (cache not writable)
+        self.verify = True  # check every file's checksum when loading
+
+    def _drop_changed(self, commit: Commit) -> bool:
+        """Forget what was loaded of the commit's directories if their files changed on disk since
+        (sizes, mtimes, inodes: a corruption, a copy over them), so they are loaded, and verified,
+        again; True when something was dropped."""
+        dropped = False
+        for entry in commit.segments:
+            for name in (entry.name, f"{DELETES}/{entry.deletes}" if entry.deletes else None):
+                if name is None or name not in self.signatures:
+                    continue
+                if self.signatures[name] != _signature(self._dir() / name):
+                    dropped = True
+                    del self.signatures[name]
+                    self.segments.pop(entry.name, None)
+                    self.lives = {k: v for k, v in self.lives.items() if k[0] != entry.name}
+        if commit.lexicon in self.signatures and self.signatures[commit.lexicon] != _signature(
+                self._dir() / commit.lexicon):
+            dropped = True
+            del self.signatures[commit.lexicon]
+            self.lexicons.pop(commit.lexicon, None)
+        return dropped
+
+    def _remember(self, name: str) -> None:
+        self.signatures[name] = _signature(self._dir() / name)
+
+    def _dir(self) -> Path:
+        if self.cache_dir is None:
+            raise IndexFileError("this index is kept in memory only")
+        return self.cache_dir
+
+    def load(self, commit: Commit) -> tuple[dict[str, LiveSegment], Lexicon]:
+        """Every segment of the commit with its deletions, and its term table; IndexFileError when a
+        file is missing, corrupt or does not belong to the commit."""
+        with self.lock:
+            verifiers: list[Verifier] = []
+            for entry in commit.segments:
+                if entry.name in self.segments:
+                    continue
+                directory = self._dir() / entry.name
+                try:
+                    meta_checksum = file_checksum(directory / META, (directory / META).stat().st_size)
+                except OSError as exc:
+                    raise IndexFileError(f"missing segment {entry.name}: {exc.strerror or exc}") from None
+                if meta_checksum != entry.checksum:
+                    raise IndexFileError(f"checksum mismatch in {entry.name}/{META}")
+                segment, verifier = Segment.load(directory, verify=self.verify)
+                if verifier is not None:
+                    verifiers.append(verifier)
+                self.segments[entry.name] = segment
+                self._remember(entry.name)
+            try:
+                for verifier in verifiers:
+                    verifier.result()
+            except IndexFileError:
+                for entry in commit.segments:  # unverified: never reuse them
+                    self.segments.pop(entry.name, None)
+                raise
+            lexicon = self._lexicon(commit)
+            lives = {}
+            for entry in commit.segments:
+                segment = self.segments[entry.name]
+                if segment.n_terms > len(lexicon):
+                    raise IndexFileError(f"segment {entry.name} uses terms the term table lacks")
+                key = (entry.name, entry.deletes)
+                if key not in self.lives:
+                    if entry.deletes is None:
+                        self.lives[key] = LiveSegment.of(segment, None)
+                    else:
+                        self.lives[key] = LiveSegment.load(segment, self._dir() / DELETES / entry.deletes,
+                                                           entry.deletes_checksums)
+                        self._remember(f"{DELETES}/{entry.deletes}")
+                lives[entry.name] = self.lives[key]
+            return lives, lexicon
+
+    def _lexicon(self, commit: Commit) -> Lexicon:
+        if commit.lexicon in self.lexicons:
+            return self.lexicons[commit.lexicon]
+        if commit.lexicon is None:
+            lexicon = Lexicon.empty()
+        else:
+            directory = self._dir() / commit.lexicon
+            meta = {"checksums": commit.lexicon_checksums, "sizes": {}}
+            try:
+                Verifier(directory, meta).result()
+                lexicon = Lexicon.from_arrays({name: _load_npy(directory / f"{name}.npy", dtype)
+                                               for name, dtype in Lexicon.ARRAYS.items()})
+            except IndexFileError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise IndexFileError(f"unreadable term table {commit.lexicon}: {exc}") from None
+            self._remember(commit.lexicon)
+        self.lexicons[commit.lexicon] = lexicon
+        return lexicon
+
+    def snapshot(self, commit: Commit) -> IndexData:
+        """The commit's snapshot (the same object again when it is the last one made)."""
+        with self.lock:
+            if self.cache_dir is not None and self._drop_changed(commit):
+                self.last = None
+            if self.last is not None and self.last[0] == commit:
+                return self.last[1]
+            self.last = None
+            lives, lexicon = self.load(commit)
+            data = make_snapshot(commit, lives, lexicon)
+            self.last = (commit, data)
+            self.forget_unused(commit)
+            return data
+
+    def forget_unused(self, commit: Commit) -> None:
+        """Drop what the commit does not use (snapshots handed out keep their own references)."""
+        names = {s.name for s in commit.segments}
+        keys = {(s.name, s.deletes) for s in commit.segments}
+        self.segments = {k: v for k, v in self.segments.items() if k in names}
+        self.lives = {k: v for k, v in self.lives.items() if k in keys}
+        self.lexicons = {k: v for k, v in self.lexicons.items() if k == commit.lexicon}
+        keep = names | {f"{DELETES}/{s.deletes}" for s in commit.segments if s.deletes} | {commit.lexicon}
+        self.signatures = {k: v for k, v in self.signatures.items() if k in keep}
+
+
+def _signature(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
+    try:
+        return tuple(sorted((p.name, (st := p.stat()).st_size, st.st_mtime_ns, st.st_ino)
+                            for p in directory.iterdir()))
+    except OSError:
+        return ()
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for(cache_dir: Path) -> Store:
+    key = os.path.realpath(cache_dir)
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = Store(cache_dir)
+        return _stores[key]
+
+
+# ---------------------------------------------------------------------------------- liveness
+
+
+def liveness(files: list[FileEntry], segments: dict[str, Segment]
+             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Which articles of each segment are live (bool per local article), and the duplicates: an
+    article is live when the commit maps its file to that segment and no earlier file (by name)
+    read the same id — read_corpus's rule."""
+    live = {name: np.zeros(seg.n_articles, dtype=bool) for name, seg in segments.items()}
+    duplicates: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for entry in files:
+        ids: list[str] = list(entry.unindexed)
+        if entry.segment is not None:
+            segment = segments[entry.segment]
+            sf = segment.file_named(entry.name)
+            if sf is None:
+                raise IndexFileError(f"segment {entry.segment} does not hold {entry.name}")
+            file_ids = segment.records.ids()[sf.lo : sf.hi]
+            mask = live[entry.segment]
+            if seen:
+                origins = segment.records.columns["origin"]
+                for j, article_id in enumerate(file_ids):
+                    if article_id in seen:
+                        duplicates.append((origins[sf.lo + j], f"duplicate article id {article_id!r}"))
+                    else:
+                        mask[sf.lo + j] = True
+            else:
+                mask[sf.lo : sf.hi] = True
+            ids += file_ids
+        seen.update(ids)
+    return live, duplicates
+
+
+# ---------------------------------------------------------------------------------- updates
+
+
+@dataclass
+class Update:
+    """A new commit not yet written: its new segment, deletion states and term table, in memory."""
+
+    commit: Commit
+    lives: dict[str, LiveSegment]  # every segment of the commit with its (new) deletions
+    lexicon: Lexicon
+    new_segment: Segment | None = None
+    new_deletes: dict[str, LiveSegment] = field(default_factory=dict)  # segment → state to write
+    lexicon_changed: bool = False
+    report: BuildReport = field(default_factory=BuildReport)
+
+
+def plan_update(
+    commit: Commit | None, lives: dict[str, LiveSegment], lexicon: Lexicon, scanned: list[ScannedFile], *,
+    corpus: Path, generation: int, progress: Progress | None = None, workers: int | None = None,
+) -> Update:
+    """The commit that brings the index (commit None: nothing) up to the scanned corpus: changed and
+    new files indexed into one new segment, removed and replaced ones deleted."""
+    t0 = time.perf_counter()
+    report = BuildReport(full=commit is None)
+    old = {f.name: f for f in commit.files} if commit is not None else {}
+    entries: dict[str, FileEntry] = {}
+    to_index: list[tuple[ScannedFile, str]] = []
+    for scanned_file in scanned:
+        previous = old.get(scanned_file.name)
+        if previous is not None and previous.same_stat(scanned_file.stat):
+            entries[scanned_file.name] = previous
+            continue
+        digest = file_digest(scanned_file.path)
+        if previous is not None and previous.digest == digest:
+            entries[scanned_file.name] = previous.with_stat(scanned_file.stat)
+            continue
+        to_index.append((scanned_file, digest))
+    if commit is not None:
+        report.changes = describe_changes({n: f.digest for n, f in old.items()},
+                                          {**{n: f.digest for n, f in entries.items()},
+                                           **{s.name: d for s, d in to_index}})
+    content_changed = bool(to_index) or len(entries) + len(to_index) != len(old)
+    groups: list[FileArticles] = []
+    read_reports = {}
+    for scanned_file, digest in to_index:
+        one = read_file(scanned_file.path)
+        read_reports[scanned_file.name] = one
+        if one.articles:
+            groups.append(FileArticles(scanned_file.name, digest, one.articles))
+    report.seconds["read"] = time.perf_counter() - t0
+    new_segment = None
+    build = None
+    if groups:
+        name = f"{SEGMENT_PREFIX}{generation:06d}-{_token()}"
+        new_segment, lexicon_after, build = build_segment(name, groups, lexicon, progress=progress, workers=workers)
+        report.workers = build.workers
+        report.seconds.update(build.seconds)
+    else:
+        lexicon_after = lexicon
+    for scanned_file, digest in to_index:
+        one = read_reports[scanned_file.name]
+        name = scanned_file.name
+        skipped = list(one.skipped) + (build.skipped.get(name, []) if build else [])
+        holds = new_segment is not None and any(f.name == name and f.hi > f.lo for f in new_segment.files)
+        st = scanned_file.stat
+        entries[name] = FileEntry(name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, digest,
+                                  new_segment.name if holds and new_segment is not None else None,
+                                  tuple(skipped), tuple(one.warnings),
+                                  tuple(build.unindexed.get(name, []) if build else []))
+        report.skipped += skipped
+        report.warnings += one.warnings
+    files = [entries[s.name] for s in scanned]
+    segments = {name: live.segment for name, live in lives.items()}
+    if new_segment is not None:
+        segments[new_segment.name] = new_segment
+    used = {f.segment for f in files if f.segment is not None}
+    segments = {name: seg for name, seg in segments.items() if name in used}
+    t_live = time.perf_counter()
+    masks, duplicates = liveness(files, segments)
+    if not any(mask.any() for mask in masks.values()):
+        reasons = "; ".join(f"{name}: {why}" for f in files for name, why in f.skipped[:3])[:300]
+        raise CorpusError(f"no readable article in {corpus}" + (f" ({reasons})" if reasons else ""))
+    report.skipped += duplicates if commit is None else [d for d in duplicates if d not in commit.duplicates]
+    new_lives: dict[str, LiveSegment] = {}
+    new_deletes: dict[str, LiveSegment] = {}
+    for name, segment in segments.items():
+        mask = masks[name]
+        current = lives.get(name)
+        current_live = None if current is None else current.live
+        if _same_mask(current_live, mask) and current is not None:
+            new_lives[name] = current
+            continue
+        state = LiveSegment.of(segment, mask)
+        new_lives[name] = state
+        if state.live is not None:
+            new_deletes[name] = state
+    report.seconds["deletions"] = time.perf_counter() - t_live
+    order = [e.name for e in commit.segments if e.name in segments] if commit is not None else []
+    if new_segment is not None and new_segment.name in segments:
+        order.append(new_segment.name)
+    old_entries = {e.name: e for e in commit.segments} if commit is not None else {}
+    segment_entries = []
+    for name in order:
+        state = new_lives[name]
+        entry = old_entries.get(name)
+        if entry is not None and name not in new_deletes and (state.live is None) == (entry.deletes is None):
+            segment_entries.append(SegmentEntry(entry.name, entry.checksum, entry.n_chunks, state.n_live_chunks(),
+                                                entry.deletes, entry.deletes_checksums))
+        else:
+            segment_entries.append(SegmentEntry(name, entry.checksum if entry else "", segments[name].n_chunks,
+                                                state.n_live_chunks()))
+    content_id = commit.content_id if commit is not None and not content_changed and not new_deletes else _token()
+    new_commit = Commit(
+        generation=generation, content_id=content_id, analyzer=analyzer_signature(), bm25=dict(BM25_PARAMS),
+        corpus=str(corpus), lexicon=commit.lexicon if commit is not None else None,
+        lexicon_checksums=dict(commit.lexicon_checksums) if commit is not None else {},
+        segments=segment_entries, files=files, duplicates=duplicates,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    return Update(new_commit, new_lives, lexicon_after, new_segment, new_deletes,
+                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report)
+
+
+def _same_mask(current: np.ndarray | None, mask: np.ndarray) -> bool:
+    if current is None:
+        return bool(mask.all())
+    return current.shape == mask.shape and bool(np.array_equal(current, mask))
+
+
+def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None = None) -> None:
+    """Write the update's new files, then its commit (and switch the pointer to it). Call with the
+    writer's lock held. The store learns the new segment (memory-mapped from its files). ``tmp``:
+    where the new segment was already saved (a merge saves it before taking the lock)."""
+    t0 = time.perf_counter()
+    commit = update.commit
+    if update.new_segment is not None and any(s.name == update.new_segment.name for s in commit.segments):
+        segment = update.new_segment
+        if tmp is None:
+            tmp = cache_dir / tmp_dir_name(_token())
+            segment.save(tmp)
+        os.replace(tmp, cache_dir / segment.name)
+        fsync_dir(cache_dir)
+        # just written: memory-mapped now (the records are the ones in memory)
+        loaded, _ = Segment.load(cache_dir / segment.name, verify=False, records=segment.records)
+        meta = cache_dir / segment.name / META
+        checksum = file_checksum(meta, meta.stat().st_size)
+        _replace_entry(commit, segment.name, checksum=checksum)
+        store.segments[segment.name] = loaded
+        store._remember(segment.name)
+        old_state = update.lives[segment.name]
+        update.lives[segment.name] = LiveSegment(loaded, old_state.live, old_state.stats)
+        if segment.name in update.new_deletes:
+            update.new_deletes[segment.name] = update.lives[segment.name]
+    for name, state in update.new_deletes.items():
+        directory_name = f"{name}-g{commit.generation:06d}-{_token()}"
+        (cache_dir / DELETES).mkdir(exist_ok=True)
+        checksums = state.save(cache_dir / DELETES / directory_name)
+        _replace_entry(commit, name, deletes=directory_name, deletes_checksums=checksums)
+        store.lives[(name, directory_name)] = state
+        store._remember(f"{DELETES}/{directory_name}")
+    for entry in commit.segments:
+        if entry.deletes is None:
+            store.lives.setdefault((entry.name, None), update.lives[entry.name])
+    if update.lexicon_changed or (commit.lexicon is None and len(update.lexicon)):
+        name = f"{LEXICON_PREFIX}{commit.generation:06d}-{_token()}"
+        directory = cache_dir / name
+        directory.mkdir()
+        for key, arr in update.lexicon.arrays().items():
+            _save_npy(directory / f"{key}.npy", arr, Lexicon.ARRAYS[key])
+        fsync_dir(directory)
+        commit.lexicon = name
+        commit.lexicon_checksums = {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}
+        store._remember(name)
+    store.lexicons[commit.lexicon] = update.lexicon
+    write_commit(cache_dir, commit)
+    update.report.seconds["save"] = time.perf_counter() - t0
+
+
+def _replace_entry(commit: Commit, name: str, **changes: object) -> None:
+    commit.segments = [dataclasses.replace(e, **changes) if e.name == name else e  # type: ignore[arg-type]
+                       for e in commit.segments]
+
+
+def next_generation(cache_dir: Path | None, commit: Commit | None) -> int:
+    """One more than the newest commit file in the directory (or the commit given)."""
+    newest = commit.generation if commit is not None else 0
+    if cache_dir is not None and cache_dir.is_dir():
+        for child in cache_dir.iterdir():
+            name = child.name
+            if name.startswith("commit-") and name.endswith(".json"):
+                try:
+                    newest = max(newest, int(name[len("commit-") : -len(".json")]))
+                except ValueError:
+                    continue
+    return newest + 1

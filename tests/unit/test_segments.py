@@ -1,0 +1,193 @@
+"""An index that grows: after any sequence of adds, edits, removals and merges, the snapshot is a full
+rebuild's, bit for bit — scores, top-k (as article id and position) and tie order — and both are
+rank-bm25's BM25Okapi over the live sentences (and articles) in canonical order."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from index import IndexData, ReadReport, build_index, open_index, read_corpus
+from index.bm25 import _kernels
+from index.store import merge_once, pick_merge, read_current, store_for
+from index.store._commit import SegmentEntry
+
+# a small vocabulary: common words fall in more than half of the sentences (negative idf, the
+# epsilon floor), rarer ones in a few; names give acronym definitions
+WORDS = ("harbour bridge mayor council vote budget river storm police school farmers prices winter "
+         "minister election region party leader court trial fire museum").split()
+NAMES = ["National Front (FN)", "Harbour Authority (HA)", "Farmers Union (FU)"]
+
+
+def _sentence(rng: random.Random) -> str:
+    n = rng.randint(4, 9)
+    words = [rng.choice(WORDS[: rng.choice([4, 8, len(WORDS)])]) for _ in range(n)]
+    if rng.random() < 0.15:
+        words.insert(1, rng.choice(NAMES))
+    return " ".join(words).capitalize() + "."
+
+
+def _article(rng: random.Random, article_id: str) -> dict[str, str]:
+    body = "\n\n".join(" ".join(_sentence(rng) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 3)))
+    return {"id": article_id, "title": " ".join(rng.choice(WORDS) for _ in range(3)).title(), "text": body}
+
+
+def _write(corpus: Path, name: str, seed: int) -> None:
+    rng = random.Random(seed)
+    if name.endswith(".txt"):
+        art = _article(rng, name[:-4])
+        (corpus / name).write_text(f"{art['title']}\n\n{art['text']}\n", encoding="utf-8")
+    else:
+        # ids may repeat across files (the first file by name wins) and within one (the first line wins)
+        ids = [f"j{rng.randint(0, 6)}" for _ in range(rng.randint(1, 3))]
+        (corpus / name).write_text("".join(json.dumps(_article(rng, i)) + "\n" for i in ids), encoding="utf-8")
+
+
+def _canonical(data: IndexData) -> list[tuple[str, int]]:
+    return [(data.articles[int(data.chunk_article[i])].article_id, data.position(i)) for i in range(data.n_chunks)]
+
+
+def _queries(rng: random.Random) -> list[list[str]]:
+    stems = ["harbour", "bridg", "mayor", "council", "vote", "budget", "river", "storm", "polic", "school", "farmer",
+             "price", "winter", "minist", "elect", "region", "parti", "leader", "court", "trial", "fn", "nation"]
+    return [[rng.choice(stems) for _ in range(rng.randint(1, 5))] for _ in range(6)] + [["nope"], []]
+
+
+def _same_as_full_rebuild(data: IndexData, corpus: Path, rng: random.Random) -> None:
+    full, _ = build_index(read_corpus(corpus), workers=1)
+    assert [a.article_id for a in data.articles] == [a.article_id for a in full.articles]
+    assert [a.title for a in data.articles] == [a.title for a in full.articles]
+    assert _canonical(data) == _canonical(full)
+    assert [data.chunk_text(i) for i in range(data.n_chunks)] == [full.chunk_text(i) for i in range(full.n_chunks)]
+    assert np.array_equal(data.quotable, full.quotable)
+    assert data.acronyms == full.acronyms and data.vocabulary == full.vocabulary
+    sentences = [full.chunk_terms(i) for i in range(full.n_chunks)]
+    assert [data.chunk_terms(i) for i in range(data.n_chunks)] == sentences
+    okapi = BM25Okapi(sentences)
+    for which in ("sentences", "headlines"):
+        ours, theirs = getattr(data, which), getattr(full, which)
+        assert (ours.n_docs, ours.avgdl, ours.average_idf, ours.vocabulary_size) == (
+            theirs.n_docs, theirs.avgdl, theirs.average_idf, theirs.vocabulary_size)
+    assert data.sentences.average_idf == okapi.average_idf and data.sentences.avgdl == okapi.avgdl
+    for query in _queries(rng):
+        ref = okapi.get_scores(query)
+        assert np.array_equal(data.sentences.scores(query), ref), query
+        assert np.array_equal(data.headlines.scores(query), full.headlines.scores(query)), query
+        allowed = np.asarray(data.quotable, dtype=bool)
+        for k in (1, 3, 10):
+            want_ids, want_sc = full.sentences.top_k(query, k, allowed=allowed)
+            for backend, prune in (("numpy", None), ("numba", None), ("numba", 0)):
+                data.sentences._backend = backend
+                data.sentences._prune_min_postings = _kernels.PRUNE_MIN_POSTINGS if prune is None else prune
+                ids, sc = data.sentences.top_k(query, k, allowed=allowed)
+                assert ids.tolist() == want_ids.tolist() and np.array_equal(sc, want_sc), (query, k, backend, prune)
+            order = sorted(range(len(ref)), key=lambda i: (-ref[i], i))
+            assert want_ids.tolist() == [i for i in order if ref[i] > 0 and allowed[i]][:k]
+        some = np.arange(data.headlines.n_docs)[::2]
+        assert np.array_equal(data.headlines.scores_of(query, some), full.headlines.scores(query)[some])
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["add", "add", "edit", "remove", "merge"]), st.integers(0, 7),
+                         st.integers(0, 10_000)), min_size=2, max_size=7)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS, seed=st.integers(0, 1000))
+def test_adds_edits_removals_and_merges_equal_a_full_rebuild(tmp_path_factory: pytest.TempPathFactory,
+                                                              ops: list[tuple[str, int, int]], seed: int) -> None:
+    root = tmp_path_factory.mktemp("grow")
+    corpus, cache = root / "corpus", root / "cache"
+    corpus.mkdir()
+    names = [f"{c}{i}.{'txt' if i % 2 else 'jsonl'}" for i, c in enumerate("mdbhkaqz")]
+    _write(corpus, names[0], seed)
+    open_index(corpus, cache, merge=False)
+    rng = random.Random(seed)
+    for op, which, content in ops:
+        name = names[which]
+        present = sorted(p.name for p in corpus.iterdir())
+        if op == "add" or (op == "edit" and name in present):
+            _write(corpus, name, content)
+        elif op == "remove" and name in present and len(present) > 1:
+            (corpus / name).unlink()
+        elif op == "merge":
+            merge_once(cache, store_for(cache), max_per_tier=1)
+        try:
+            data, _ = open_index(corpus, cache, merge=False)
+        except Exception:
+            if not any(a for p in corpus.iterdir() for a in read_corpus(corpus).articles):  # pragma: no cover
+                continue
+            raise
+        _same_as_full_rebuild(data, corpus, rng)
+    shutil.rmtree(root)
+
+
+def test_a_merge_keeps_the_snapshot_exact_and_readers_on_theirs(tmp_path: Path) -> None:
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    for i in range(6):
+        _write(corpus, f"f{i}.txt", i)
+        open_index(corpus, cache, merge=False)
+    before, _ = open_index(corpus, cache, merge=False)
+    commit = read_current(cache)
+    assert commit is not None and len(commit.segments) == 6
+    (corpus / "f2.txt").unlink()  # a deletion in one of the segments to merge
+    after_removal, _ = open_index(corpus, cache, merge=False)
+    assert merge_once(cache, store_for(cache), max_per_tier=2)
+    merged, report = open_index(corpus, cache, merge=False)
+    assert report is None and merged is not after_removal and merged.identity == after_removal.identity
+    commit = read_current(cache)
+    assert commit is not None and len(commit.segments) < 5
+    _same_as_full_rebuild(merged, corpus, random.Random(1))
+    assert len(before.articles) == 6 and before.chunk_text(0)  # the old snapshot still reads its segments
+    while merge_once(cache, store_for(cache), max_per_tier=1):
+        pass
+    commit = read_current(cache)
+    assert commit is not None and pick_merge(commit.segments, 1) is None  # one segment per size tier
+    tiers = [len(str(s.n_live)) for s in commit.segments]
+    assert len(tiers) == len(set(tiers))
+    _same_as_full_rebuild(open_index(corpus, cache, merge=False)[0], corpus, random.Random(2))
+
+
+def test_the_merge_policy() -> None:
+    def seg(name: str, live: int, total: int | None = None) -> SegmentEntry:
+        return SegmentEntry(name, "", total or live, live)
+
+    assert pick_merge([seg(f"s{i}", 5) for i in range(10)]) is None  # ten in tier 0: allowed
+    small = [seg(f"s{i}", 9 - i) for i in range(11)]
+    assert pick_merge(small) == [f"s{i}" for i in range(10, 0, -1)]  # the ten smallest of the tier
+    assert pick_merge([seg("big", 1_000_000), *[seg(f"m{i:02d}", 50_000) for i in range(11)]]) == [
+        f"m{i:02d}" for i in range(10)]
+    assert pick_merge([seg("big", 400, 1000), seg("ok", 500)]) == ["big"]  # more than half deleted: rewritten
+
+
+def test_build_index_equals_open_index(corpus_copy: Path, tmp_path: Path) -> None:
+    opened, _ = open_index(corpus_copy, tmp_path / "cache", merge=False)
+    built, _ = build_index(ReadReport(articles=read_corpus(corpus_copy).articles), workers=1)
+    assert _canonical(opened) == _canonical(built)
+
+
+def test_background_merges_follow_the_policy_and_the_service_sees_them(tmp_path: Path) -> None:
+    from index import refresh_index, wait_for_merges
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    for i in range(12):  # twelve one-article segments: more than ten in the smallest tier
+        _write(corpus, f"g{i:02d}.txt", i)
+        data, _ = open_index(corpus, cache, merge=False)
+    commit = read_current(cache)
+    assert commit is not None and len(commit.segments) == 12
+    data, _ = open_index(corpus, cache)  # nothing to index; merging starts in the background
+    assert wait_for_merges(60)
+    commit = read_current(cache)
+    assert commit is not None and pick_merge(commit.segments) is None and len(commit.segments) < 12
+    merged, report = refresh_index(data)
+    assert report is None and merged is not data and merged.identity == data.identity
+    _same_as_full_rebuild(merged, corpus, random.Random(3))
