@@ -190,16 +190,17 @@ class Retriever:
         pairs = [(tid[a[0]], tid[b[0]]) for a, b in itertools.pairwise(groups)] if w.phrase else []
         score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
         held: dict[int, list[bool]] = {}  # chunk → whether it holds each group (a term or an alternative)
-        pair_hits: dict[int, int] = {}  # chunk → how many of the question's adjacent pairs it keeps adjacent
+        chunk_article = np.asarray(data.chunk_article)
 
-        def look(chunks: list[int]) -> None:
-            tokens, bounds = data.chunk_term_ids_many(np.asarray(chunks, dtype=np.int64))
+        def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps)."""
+            tokens, bounds = data.chunk_term_ids_many(chunks)
             starts, ends = bounds[:-1], bounds[1:]
-            per_group = []
-            for gids in group_ids:
+            holds = np.zeros((chunks.size, len(group_ids)), dtype=bool)
+            for g, gids in enumerate(group_ids):
                 inside = np.concatenate(([0], np.cumsum(np.isin(tokens, gids))))
-                per_group.append((inside[ends] - inside[starts] > 0).tolist())
-            counts = np.zeros(len(chunks), dtype=np.int64)
+                holds[:, g] = inside[ends] - inside[starts] > 0
+            counts = np.zeros(chunks.size, dtype=np.int64)
             if pairs and tokens.size > 1:
                 same = np.ones(tokens.size - 1, dtype=bool)  # position i and i + 1 in one sentence
                 same[ends[ends < tokens.size] - 1] = False
@@ -209,32 +210,39 @@ class Retriever:
                         continue
                     found = np.concatenate(([0], np.cumsum(same & (first == a) & (second == b))))
                     counts += (found[np.maximum(ends - 1, starts)] - found[starts]) > 0
-            for j, chunk in enumerate(chunks):
-                held[chunk] = [g[j] for g in per_group]
-                pair_hits[chunk] = int(counts[j])
+            for j, row in enumerate(holds.tolist()):
+                held[int(chunks[j])] = row
+            return holds, counts
 
-        def evidence(chunk: int, raw: float) -> tuple[float, float, float]:
-            """(score, normalised article score, coverage), computed as a Hit's always were."""
-            art = int(data.chunk_article[chunk])
-            record = data.articles[art]
-            coverage = sum(wt for wt, h in zip(weight, held[chunk], strict=True) if h) / total_weight
-            neighbour = max(
-                (score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
-                 if record.first_chunk <= n < record.first_chunk + record.n_chunks),
-                default=0.0,
-            )
-            art_norm = article_score(art) / best_article
-            lead = 0.5 ** (float(self._story_pos[chunk]) / w.lead_halflife) if w.lead else 0.0
-            score = (raw / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
+        def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(score, normalised article score, coverage) of each chunk, all at once; every sum in the
+            order a single Hit's always was, so the scores are the same to the last bit."""
+            holds, pair_counts = look(chunks)
+            arts = chunk_article[chunks]
+            coverage = np.zeros(chunks.size)
+            for g, wt in enumerate(weight):
+                coverage = coverage + np.where(holds[:, g], wt, 0.0)
+            coverage = coverage / total_weight
+            art_norm = np.fromiter((article_score(a) for a in arts.tolist()), dtype=np.float64,
+                                   count=arts.size) / best_article
+            neighbour = np.zeros(chunks.size)
+            if w.neighbours:
+                starts_of = np.append(np.asarray(data.article_first, dtype=np.int64), data.n_chunks)
+                firsts, lasts = starts_of[arts], starts_of[arts + 1]  # articles are contiguous, in order
+                for j, chunk in enumerate(chunks.tolist()):
+                    neighbour[j] = max((score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
+                                        if firsts[j] <= n < lasts[j]), default=0.0)
+            lead = (0.5 ** (self._story_pos[chunks].astype(np.float64) / w.lead_halflife) if w.lead
+                    else np.zeros(chunks.size))
+            score = (raws / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
             if pairs:
-                score += w.phrase * pair_hits[chunk] / len(pairs)
+                score = score + w.phrase * pair_counts / len(pairs)
             return score, art_norm, coverage
 
-        chunks = ids.tolist()
-        raws = scores.tolist()
-        look(chunks)
-        ranked = [(*evidence(c, raw), c, raw) for c, raw in zip(chunks, raws, strict=True)]
+        scored, art_norms, coverages = evidence(ids.astype(np.int64), scores)
+        ranked = list(zip(scored.tolist(), art_norms.tolist(), coverages.tolist(), ids.tolist(), scores.tolist(),
+                          strict=True))
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
@@ -247,10 +255,11 @@ class Retriever:
                             and n not in added and self._quotable[n]):
                         added[n] = top[0]
             if added:
-                look(sorted(added))
-            for n, parent in sorted(added.items()):
-                score, art_norm, coverage = evidence(n, 0.0)
-                ranked.append((max(score, w.expand_share * parent), art_norm, coverage, n, 0.0))
+                near = np.asarray(sorted(added), dtype=np.int64)
+                near_scores, near_arts, near_cov = evidence(near, np.zeros(near.size))
+                for n, score, art_norm, coverage in zip(near.tolist(), near_scores.tolist(), near_arts.tolist(),
+                                                       near_cov.tolist(), strict=True):
+                    ranked.append((max(score, w.expand_share * added[n]), art_norm, coverage, n, 0.0))
         ranked.sort(key=lambda r: (-r[0], r[3]))
         hits = []
         for score, art_norm, coverage, chunk, raw in ranked[:k]:
