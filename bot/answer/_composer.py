@@ -73,6 +73,8 @@ def clean_question(raw: str) -> str:
     return " ".join(kept.split())
 
 
+_EXACT_TOP = 5  # re-ranked exactly down to here (the answer reads the first four, hit@5 the first five)
+
 # A sentence that only refers to its subject ("He said …", "The party …"): its predecessor names it.
 _REFERS_BACK = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|Those|But he|But she|But they)\b")
 
@@ -92,7 +94,7 @@ class Composer:
         the corrections.
         Raises QueryError for a question that cannot be searched."""
         asked = strip_lead_in(clean_question(raw_question))
-        correction = correct_spelling(asked, self.retriever.document_frequency)
+        correction = correct_spelling(asked, self.retriever.document_frequency, self.retriever.document_frequencies)
         if correction.changes:
             corrected = parse_question(correction.text)
             try:
@@ -182,7 +184,16 @@ class Composer:
     def rerank(self, hits: list[Hit], question: Question, match: Match, *,
                prefer: frozenset[str] = frozenset()) -> list[Ranked]:
         out: list[Ranked] = []
-        for hit in hits:
+        s = self.settings
+        most = s.type_bonus + 5.0 * s.span_weight + s.anchor_bonus + (s.prefer_bonus if prefer else 0.0)
+        tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
+        keys: set[tuple[int, ...] | str] = set()
+        for hit in sorted(hits, key=lambda h: (-h.score, h.chunk)):
+            if len(tops) >= _EXACT_TOP and hit.score + most < tops[_EXACT_TOP - 1]:
+                # no bonus can lift it into the top few (all the answer, the quotes and hit@5 read):
+                # its answer phrase is not looked for, and it keeps its own score
+                out.append(Ranked(hit, hit.score, None))
+                continue
             span = find_answer(question, hit.text, match)
             bonus = 0.0
             typed = span is not None and span.typed and self._confident(span, question)
@@ -194,6 +205,10 @@ class Composer:
             if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
                 bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
             out.append(Ranked(hit, hit.score + bonus, span))
+            sentence = hit.term_ids or hit.text
+            if sentence not in keys:
+                keys.add(sentence)
+                tops = sorted([*tops, hit.score + bonus], reverse=True)[:_EXACT_TOP]
         out.sort(key=lambda r: (-r.score, r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[tuple[int, ...] | str] = set()

@@ -190,6 +190,10 @@ class BM25Scorer:
         tid = self.lexicon.id(term)
         return int(self._df[tid]) if tid is not None else 0
 
+    def document_frequencies(self, terms: Sequence[str]) -> list[int]:
+        """document_frequency of many terms with one look-up (a spelling correction weighs hundreds)."""
+        return [int(self._df[tid]) if tid is not None else 0 for tid in self.lexicon.ids(list(terms))]
+
     def idf(self, term_id: int) -> float:
         """BM25Okapi's idf of a term (after the epsilon floor), as its scores use it."""
         return float(self._idf[term_id])

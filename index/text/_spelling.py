@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._analyzer import STOPWORDS, analyze, fold
+from ._analyzer import STOPWORDS, analyze, fold, token_terms
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*")
@@ -34,8 +34,13 @@ def edits1(word: str) -> set[str]:
     return set(deletes + transposes + replaces + inserts)
 
 
-def correct_spelling(question: str, frequency: Callable[[str], int]) -> Correction:
-    """Each word whose terms the corpus lacks (frequency 0) replaced by its most frequent neighbour."""
+Frequencies = Callable[[list[str]], list[int]]  # the corpus frequency of each term, in one call
+
+
+def correct_spelling(question: str, frequency: Callable[[str], int], frequencies: Frequencies | None = None
+                     ) -> Correction:
+    """Each word whose terms the corpus lacks (frequency 0) replaced by its most frequent neighbour;
+    frequencies, when given, weighs all of a word's neighbours in one call."""
     changes: list[tuple[str, str]] = []
     out: list[str] = []
     pos = 0
@@ -47,7 +52,7 @@ def correct_spelling(question: str, frequency: Callable[[str], int]) -> Correcti
         terms = analyze(word)
         if not terms or any(frequency(t) for t in terms):
             continue
-        fixed = _best_neighbour(folded, frequency)
+        fixed = _best_neighbour(folded, frequencies or (lambda terms: [frequency(t) for t in terms]))
         if fixed is None:
             continue
         if word[:1].isupper():
@@ -61,15 +66,16 @@ def correct_spelling(question: str, frequency: Callable[[str], int]) -> Correcti
     return Correction("".join(out), tuple(changes))
 
 
-def _best_neighbour(word: str, frequency: Callable[[str], int]) -> str | None:
-    best, best_count = None, 0
+def _best_neighbour(word: str, frequencies: Frequencies) -> str | None:
+    candidates: list[tuple[str, str]] = []  # (word, its one term)
     for candidate in sorted(edits1(word)):
         if len(candidate) < 2 or candidate in STOPWORDS:
             continue
-        terms = analyze(candidate)
-        if len(terms) != 1:
-            continue
-        count = frequency(terms[0])
+        terms = token_terms(candidate)
+        if len(terms) == 1:
+            candidates.append((candidate, terms[0]))
+    best, best_count = None, 0
+    for (candidate, _term), count in zip(candidates, frequencies([t for _c, t in candidates]), strict=True):
         if count > best_count:
             best, best_count = candidate, count
     return best
