@@ -21,6 +21,7 @@ from ._errors import (
     QueryTooLongError,
 )
 from ._search import MAX_QUERY_CHARS, Hit, RankingWeights, Retriever, SearchResult
+from ._sqlite import immediate_transaction
 from .articles import (
     ARTICLE_SUFFIXES,
     DATE_SOURCES,
@@ -159,6 +160,7 @@ __all__ = [
     "default_cache_dir",
     "extract_article",
     "fold",
+    "immediate_transaction",
     "load_index",
     "normalize_text",
     "normalize_url",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.answer import Answer, AnswerKind
 from bot.errors import StateError
+from index import immediate_transaction
 
 from ._models import AnswerRecord, FeedbackSummary, QuestionCount, RatedQuestion, Tally, Vote, question_key
 
@@ -116,17 +117,11 @@ class StateStore:
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One transaction under the lock; sqlite errors become StateError naming the file."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StateError(f"state file {self.path}: {exc}") from None
+        try:
+            with immediate_transaction(self._db, self._lock) as db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StateError(f"state file {self.path}: {exc}") from None
 
     # -- answers and the messages that carried them ---------------------------------------------
 

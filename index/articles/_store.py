@@ -30,6 +30,7 @@ import numpy as np
 
 from .._atomic import atomic_write_text
 from .._errors import ArticleError, CorpusError, FeedError
+from .._sqlite import immediate_transaction
 from ..text import fold
 from ._dedupe import NEAR_DUPLICATE_BITS, hamming, normalize_url, simhash
 from ._feeds import FeedItem
@@ -195,16 +196,8 @@ class LiveCorpus:
         self.close()
 
     # -- locking -------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self._db, self._lock)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
