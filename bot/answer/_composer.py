@@ -6,11 +6,14 @@ unrelated, and gives a short answer only when a phrase of the quote fits what wa
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from index import (
     MAX_QUERY_CHARS,
@@ -26,11 +29,13 @@ from index import (
     fold,
 )
 
+from ._dated import answer_in_time, recency_bonus
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
 from ._qtypes import QType, Question, parse_question
 from ._spans import AnswerSpan, Match, find_answer
+from ._when import find_when
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class ComposerSettings:
     answer_first: bool = True  # a second quote that adds the answer phrase the first lacks goes first
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
     prefer_bonus: float = 0.1  # a follow-up's sentences from the story the previous answer cited (`prefer`)
+    recent_bonus: float = 0.5  # "latest …": a sentence of the newest story among the candidates gets this
+    recent_halflife: float = 7.0  # ... one this many days older half of it (bot/answer/_dated.py)
 
 
 def clean_question(raw: str) -> str:
@@ -86,17 +93,18 @@ class Composer:
 
     # ---------------------------------------------------------------------------------- public
 
-    def understand(self, raw_question: str) -> tuple[Question, SearchResult, tuple[tuple[str, str], ...]]:
+    def understand(self, raw_question: str, *, articles: np.ndarray | None = None,
+                   ) -> tuple[Question, SearchResult, tuple[tuple[str, str], ...]]:
         """The question as searched (lead-in off; misspelt words corrected from the corpus vocabulary when
         the corrected words then appear in a sentence that holds most of the question), its search result and
-        the corrections.
+        the corrections. ``articles``: the articles searched (a mask, `Retriever.search`), None for all.
         Raises QueryError for a question that cannot be searched."""
         asked = strip_lead_in(clean_question(raw_question))
         correction = correct_spelling(asked, self.retriever.document_frequency)
         if correction.changes:
             corrected = parse_question(correction.text)
             try:
-                result = self.search(corrected)
+                result = self.search(corrected, articles=articles)
             except QueryError:
                 result = SearchResult(corrected.text, [])
             fixed = {t for _typed, new in correction.changes for t in analyze(new)}
@@ -110,15 +118,18 @@ class Composer:
                     and best.coverage >= self.settings.corrected_support):
                 return corrected, result, correction.changes
         question = parse_question(asked)
-        return question, self.search(question), ()
+        return question, self.search(question, articles=articles), ()
 
-    def search(self, question: Question) -> SearchResult:
+    def search(self, question: Question, *, articles: np.ndarray | None = None) -> SearchResult:
         return self.retriever.search(question.text, k=self.settings.rerank_depth,
-                                     agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION))
+                                     agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION),
+                                     articles=articles)
 
-    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset(),
+               today: dt.date | None = None) -> Answer:
         """The answer to a question. ``prefer``: article ids whose sentences get a small bonus in the
-        re-ranking (a follow-up's previous story); empty for a question asked on its own."""
+        re-ranking (a follow-up's previous story); empty for a question asked on its own. ``today``: the
+        day "yesterday" and "this week" count from (the clock's when None; `bot/answer/_dated.py`)."""
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
@@ -129,8 +140,19 @@ class Composer:
         talk = small_talk(strip_lead_in(question))
         if talk is not None:
             return self._small_talk(question, talk)
+        when = find_when(question, today or dt.date.today())
+        if when is not None:
+            timed = answer_in_time(self, question, when, prefer=prefer)
+            if timed is not None:
+                return timed
+        return self.answer_within(question, prefer=prefer)
+
+    def answer_within(self, question: str, *, prefer: frozenset[str] = frozenset(),
+                      articles: np.ndarray | None = None, recent: bool = False) -> Answer:
+        """The answer to a cleaned question from the articles allowed (a mask; None: all), the newer
+        stories favoured when ``recent``."""
         try:
-            parsed, result, changes = self.understand(question)
+            parsed, result, changes = self.understand(question, articles=articles)
         except EmptyQueryError:
             return self._refuse(question, "Please type a question, for example: " + self._example() + "")
         except NoContentWordsError:
@@ -146,13 +168,14 @@ class Composer:
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
             answer = self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
         else:
-            answer = self.compose(parsed, result, prefer=prefer)
+            answer = self.compose(parsed, result, prefer=prefer, recent=recent)
             answer.question = question
         if changes:
             answer.understood = parsed.text
         return answer
 
-    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset()) -> Answer:
+    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset(),
+                recent: bool = False) -> Answer:
         """Pick the quote(s) among ranked hits and the answer phrase, or abstain."""
         s = self.settings
         hits = result.hits
@@ -161,7 +184,8 @@ class Composer:
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
         support = self._support(result)
-        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer) if support(r.hit) >= s.min_support]
+        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer, recent=recent)
+                  if support(r.hit) >= s.min_support]
         if not ranked:
             return self._no_answer(question.text)
         best = ranked[0]
@@ -180,9 +204,14 @@ class Composer:
         return self._build(question, chosen, hits, match)
 
     def rerank(self, hits: list[Hit], question: Question, match: Match, *,
-               prefer: frozenset[str] = frozenset()) -> list[Ranked]:
+               prefer: frozenset[str] = frozenset(), recent: bool = False) -> list[Ranked]:
+        """The hits with the bonus for holding what is asked (and a follow-up's story, and with ``recent``
+        the newer stories'), best first; with equal scores, the newer article's first."""
         out: list[Ranked] = []
-        for hit in hits:
+        days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
+        newer = recency_bonus(days, self.settings.recent_bonus, self.settings.recent_halflife) if recent else None
+        day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
+        for i, hit in enumerate(hits):
             span = find_answer(question, hit.text, match)
             bonus = 0.0
             typed = span is not None and span.typed and self._confident(span, question)
@@ -193,8 +222,10 @@ class Composer:
                     bonus += self.settings.anchor_bonus
             if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
                 bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
+            if newer is not None:
+                bonus += newer[i]
             out.append(Ranked(hit, hit.score + bonus, span))
-        out.sort(key=lambda r: (-r.score, r.hit.chunk))
+        out.sort(key=lambda r: (-r.score, -day_of[r.hit.chunk], r.hit.chunk))
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[tuple[int, ...] | str] = set()
         distinct: list[Ranked] = []

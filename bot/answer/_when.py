@@ -233,6 +233,8 @@ _RULES = (
           r"(?!\s*\d)", _in_month, strict=False, phrase=False),
     _rule(r"\b(?:in|during)\s+(?:the\s+year\s+)?(?P<year>(?:19|20)\d{2})\b(?![-–]|\s*\w)", _in_year, strict=False,
           phrase=False),
+    _rule(r"\b(?:what(?:['’]s|\s+is)\s+|(?:any|tell\s+me)\s+)?(?:the\s+)?(?:very\s+)?(?:latest|newest|news)"
+          r"\s+(?:news\s+)?(?:on|about|with|from|in|regarding|concerning)\b", None),
     _rule(r"\b(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent(?:ly)?|lately|recently|recent)\b", None),
     _rule(r"\b(?:what(?:['’]s|\s+is)\s+new|anything\s+new)\b", None),
 )
