@@ -29,7 +29,7 @@ from index import (
     fold,
 )
 
-from ._dated import answer_in_time, recency_bonus
+from ._dated import answer_in_time, newest_first
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
@@ -67,8 +67,8 @@ class ComposerSettings:
     answer_first: bool = True  # a second quote that adds the answer phrase the first lacks goes first
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
     prefer_bonus: float = 0.1  # a follow-up's sentences from the story the previous answer cited (`prefer`)
-    recent_bonus: float = 0.5  # "latest …": a sentence of the newest story among the candidates gets this
-    recent_halflife: float = 7.0  # ... one this many days older half of it (bot/answer/_dated.py)
+    recent_share: float = 0.8  # "latest …": the newest story among the sentences holding this share of the
+    # question as well as the best one does comes first (bot/answer/_dated.py)
 
 
 def clean_question(raw: str) -> str:
@@ -209,9 +209,8 @@ class Composer:
         the newer stories'), best first; with equal scores, the newer article's first."""
         out: list[Ranked] = []
         days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
-        newer = recency_bonus(days, self.settings.recent_bonus, self.settings.recent_halflife) if recent else None
         day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
-        for i, hit in enumerate(hits):
+        for hit in hits:
             span = find_answer(question, hit.text, match)
             bonus = 0.0
             typed = span is not None and span.typed and self._confident(span, question)
@@ -222,10 +221,10 @@ class Composer:
                     bonus += self.settings.anchor_bonus
             if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
                 bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
-            if newer is not None:
-                bonus += newer[i]
             out.append(Ranked(hit, hit.score + bonus, span))
         out.sort(key=lambda r: (-r.score, -day_of[r.hit.chunk], r.hit.chunk))
+        if recent:
+            out = newest_first(out, day_of, self.settings.recent_share)
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[tuple[int, ...] | str] = set()
         distinct: list[Ranked] = []

@@ -24,7 +24,7 @@ from ._qtypes import Form, QType, Question
 from ._when import When, format_dates, format_days, only_time
 
 if TYPE_CHECKING:
-    from ._composer import Composer
+    from ._composer import Composer, Ranked
 
 DIGEST_STORIES = 3  # a question that is only a time: the leads of this many newest stories
 LEAD_MIN_WORDS = 8  # a story's lead: its first quotable sentence of this many words (among its first three)
@@ -65,14 +65,17 @@ def answer_in_time(composer: Composer, question: str, when: When, *,
     return answer
 
 
-def recency_bonus(days: np.ndarray, weight: float, halflife: float) -> list[float]:
-    """For each candidate sentence (its article's day): weight for the newest known day among them, half
-    of it for one halflife days older, and so on; 0 for an undated one."""
-    known = days[days != UNDATED]
-    if known.size == 0 or weight == 0:
-        return [0.0] * len(days)
-    newest = int(known.max())
-    return [0.0 if d == UNDATED else weight * 0.5 ** ((newest - d) / halflife) for d in days.tolist()]
+def newest_first(ranked: list[Ranked], day_of: dict[int, int], share: float) -> list[Ranked]:
+    """A wish for the newest ("What's the latest on X?"): the sentences that hold the question (idf-weighted,
+    `Hit.coverage`) at least share as well as the best one does are the newest story's first (by score within a
+    day), then the rest as ranked. Any other sentence keeps its place after them."""
+    if not ranked:
+        return ranked
+    best = max(r.hit.coverage for r in ranked)
+    on_topic = [r for r in ranked if r.hit.coverage >= share * best]
+    rest = [r for r in ranked if r.hit.coverage < share * best]
+    on_topic.sort(key=lambda r: (-day_of[r.hit.chunk], -r.score, r.hit.chunk))
+    return on_topic + rest
 
 
 # --------------------------------------------------------------------------------- the answers
@@ -93,10 +96,10 @@ def _digest(composer: Composer, question: str, when: When, mask: np.ndarray | No
             break
     if not chosen:
         return _notice(composer, question, when, f"My articles from {when.label()} have no sentence I can quote.")
-    from ._composer import Ranked  # here: the composer imports this module
+    from . import _composer  # here: the composer imports this module
 
     parsed = Question(question, QType.GENERAL, Form.SUBJECT)
-    answer = composer._build(parsed, [Ranked(hit, 0.0, None) for hit in chosen], [], lambda _term: False)
+    answer = composer._build(parsed, [_composer.Ranked(hit, 0.0, None) for hit in chosen], [], lambda _term: False)
     answer.question = question
     answer.dates = _dates(when, answer, digest=True)
     return answer
@@ -125,6 +128,9 @@ def _as_events(composer: Composer, question: str, when: When, prefer: frozenset[
         drawn = answer.dates.drawn
         answer.dates.note = f"{why}; this is from " + (
             f"articles of {format_dates([dt.date.fromisoformat(d) for d in drawn])}." if drawn else "undated articles.")
+    elif answer.kind is AnswerKind.NO_ANSWER:
+        answer.notice = f"{why}, and the others don't cover that."
+        answer.dates = _asked(when)
     return answer
 
 
