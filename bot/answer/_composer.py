@@ -376,7 +376,8 @@ class Composer:
         articles = self.retriever.articles
         shown = [a.title for a in articles[:limit]]
         if len(articles) > limit:
-            shown.append(f"and {len(articles) - limit:,} more articles")
+            more = len(articles) - limit
+            shown.append(f"and {more:,} more article{'s' if more != 1 else ''}")
         return shown
 
     def _example(self) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index import UNDATED, Hit, day_number, day_of, parse_day
+from index import UNDATED, Hit, analyze, day_number, day_of, parse_day
 
 from ._models import Answer, AnswerKind, Dates
 from ._qtypes import Form, QType, Question
@@ -121,8 +121,10 @@ def _lead(composer: Composer, art: int) -> Hit | None:
 
 def _as_events(composer: Composer, question: str, when: When, prefer: frozenset[str], why: str) -> Answer:
     """A calendar range no article of which answers: the whole question from every article (the time
-    read as the events'), saying so."""
+    read as the events'), saying so; the first quote must name the time ("on December 6")."""
     answer = composer.answer_within(question, prefer=prefer)
+    if answer.found and not set(analyze(when.expression)) <= set(analyze(answer.quotes[0].text)):
+        answer = Answer(question=question, kind=AnswerKind.NO_ANSWER, topics=composer.topics())  # not that day's
     if answer.found:
         answer.dates = _dates(when, answer)
         drawn = answer.dates.drawn
