@@ -80,7 +80,7 @@ class NewsService:
                  cache_dir: Path | None = None, now: dt.date | None = None) -> None:
         self._composer_settings = composer_settings
         self.now = now  # the day "today", "yesterday" and "this week" count from; None: the clock's
-        self._state = _State(retriever, Composer(retriever, composer_settings), build)
+        self._state = _State(retriever, Composer(retriever, composer_settings, clock=self.today), build)
         self._corpus = corpus
         self._cache_dir = cache_dir if cache_dir is not None or corpus is None else default_cache_dir(corpus)
         self._refreshing = threading.Lock()
@@ -138,7 +138,7 @@ class NewsService:
                 return False
             retriever = Retriever(data)
             same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
-            self._state = _State(retriever, Composer(retriever, self._composer_settings), report,
+            self._state = _State(retriever, Composer(retriever, self._composer_settings, clock=self.today), report,
                                  old.examples if same else None)
             if not same:
                 self.example_questions()  # the new articles' own examples, made now rather than on a question
@@ -148,9 +148,7 @@ class NewsService:
         """The composer's answer; ``prefer`` (article ids) only for a follow-up (`bot.conversation`)."""
         composer = self._state.composer
         # a question asked on its own takes the very path it took before follow-ups existed
-        today = self.today()
-        answer = (composer.answer(question, prefer=prefer, today=today) if prefer
-                  else composer.answer(question, today=today))
+        answer = composer.answer(question, prefer=prefer) if prefer else composer.answer(question)
         if answer.kind in (AnswerKind.SMALL_TALK, AnswerKind.NO_ANSWER) and answer.notice:
             answer.examples = self.example_questions(3)  # what it can answer instead
         return answer

@@ -87,9 +87,11 @@ _REFERS_BACK = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|Thos
 class Composer:
     """Answers questions from one retriever."""
 
-    def __init__(self, retriever: Retriever, settings: ComposerSettings | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: ComposerSettings | None = None, *,
+                 clock: Callable[[], dt.date] = dt.date.today) -> None:
         self.retriever = retriever
         self.settings = settings or ComposerSettings()
+        self.clock = clock  # today, for questions that name a time (NewsService.today: --now, NEWSBOT_NOW)
 
     # ---------------------------------------------------------------------------------- public
 
@@ -129,7 +131,7 @@ class Composer:
                today: dt.date | None = None) -> Answer:
         """The answer to a question. ``prefer``: article ids whose sentences get a small bonus in the
         re-ranking (a follow-up's previous story); empty for a question asked on its own. ``today``: the
-        day "yesterday" and "this week" count from (the clock's when None; `bot/answer/_dated.py`)."""
+        day "yesterday" and "this week" count from (``clock()`` when None; `bot/answer/_dated.py`)."""
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
@@ -140,7 +142,7 @@ class Composer:
         talk = small_talk(strip_lead_in(question))
         if talk is not None:
             return self._small_talk(question, talk)
-        when = find_when(question, today or dt.date.today())
+        when = find_when(question, today or self.clock())
         if when is not None:
             timed = answer_in_time(self, question, when, prefer=prefer)
             if timed is not None:
