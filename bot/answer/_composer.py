@@ -33,7 +33,7 @@ from ._dated import answer_in_time, newest_first
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
-from ._qtypes import QType, Question, parse_question
+from ._qtypes import Form, QType, Question, parse_question
 from ._spans import AnswerSpan, Match, find_answer
 from ._when import find_when
 
@@ -236,6 +236,18 @@ class Composer:
             (repeats if key in seen else distinct).append(item)
             seen.add(key)
         return distinct + repeats
+
+    def cite(self, question: str, hits: list[Hit], limit: int) -> Answer:
+        """The first ``limit`` of the sentences given that say something different, quoted as they are and
+        cited, no short answer (the newest stories' leads, `bot/answer/_dated.py`)."""
+        chosen: list[Hit] = []
+        for hit in hits:
+            if len(chosen) < limit and not any(self._same(hit, other) for other in chosen):
+                chosen.append(hit)
+        answer = self._build(Question(question, QType.GENERAL, Form.SUBJECT), [Ranked(h, 0.0, None) for h in chosen],
+                             [], lambda _term: False)
+        answer.question = question
+        return answer
 
     # --------------------------------------------------------------------------------- helpers
 

@@ -13,24 +13,44 @@ says no article of that range did. A range counted in days or weeks ("yesterday"
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from index import UNDATED, Hit, analyze, day_number, day_of, parse_day
+from index import UNDATED, Hit, Retriever, analyze, day_number, day_of, parse_day
 
 from ._models import Answer, AnswerKind, Dates
-from ._qtypes import Form, QType, Question
 from ._when import When, format_dates, format_days, only_time
-
-if TYPE_CHECKING:
-    from ._composer import Composer, Ranked
 
 DIGEST_STORIES = 3  # a question that is only a time: the leads of this many newest stories
 LEAD_MIN_WORDS = 8  # a story's lead: its first quotable sentence of this many words (among its first three)
 
 
-def answer_in_time(composer: Composer, question: str, when: When, *,
+class Answerer(Protocol):
+    """What answering within a time needs of the composer (`bot.answer.Composer`)."""
+
+    retriever: Retriever
+
+    def answer_within(self, question: str, *, prefer: frozenset[str] = ..., articles: np.ndarray | None = ...,
+                      recent: bool = ...) -> Answer: ...
+
+    def cite(self, question: str, hits: list[Hit], limit: int) -> Answer: ...
+
+    def topics(self, limit: int = 5) -> list[str]: ...
+
+
+class _Scored(Protocol):
+    @property
+    def hit(self) -> Hit: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+R = TypeVar("R", bound=_Scored)
+
+
+def answer_in_time(composer: Answerer, question: str, when: When, *,
                    prefer: frozenset[str] = frozenset()) -> Answer | None:
     """The answer to a question that names a time; None when the time changes nothing (no article has a
     known date and the question asks more than the time: its words are searched as they are)."""
@@ -65,7 +85,7 @@ def answer_in_time(composer: Composer, question: str, when: When, *,
     return answer
 
 
-def newest_first(ranked: list[Ranked], day_of: dict[int, int], share: float) -> list[Ranked]:
+def newest_first(ranked: list[R], day_of: dict[int, int], share: float) -> list[R]:
     """A wish for the newest ("What's the latest on X?"): the sentences that hold the question (idf-weighted,
     `Hit.coverage`) at least share as well as the best one does are the newest story's first (by score within a
     day), then the rest as ranked. Any other sentence keeps its place after them."""
@@ -80,32 +100,21 @@ def newest_first(ranked: list[Ranked], day_of: dict[int, int], share: float) -> 
 
 # --------------------------------------------------------------------------------- the answers
 
-def _digest(composer: Composer, question: str, when: When, mask: np.ndarray | None) -> Answer:
+def _digest(composer: Answerer, question: str, when: When, mask: np.ndarray | None) -> Answer:
     """A question that is only a time: the lead sentences of the newest stories in the range, cited."""
     retriever = composer.retriever
     days = retriever.article_days
     candidates = np.flatnonzero(mask if mask is not None else days != UNDATED)
     order = candidates[np.lexsort((candidates, -days[candidates].astype(np.int64)))]
-    chosen: list[Hit] = []
-    for art in order.tolist():
-        hit = _lead(composer, art)
-        if hit is None or any(composer._same(hit, other) for other in chosen):
-            continue  # no quotable sentence, or the same story filed twice
-        chosen.append(hit)
-        if len(chosen) == DIGEST_STORIES:
-            break
-    if not chosen:
+    leads = [hit for hit in (_lead(composer, art) for art in order[: DIGEST_STORIES * 4].tolist()) if hit]
+    if not leads:
         return _notice(composer, question, when, f"My articles from {when.label()} have no sentence I can quote.")
-    from . import _composer  # here: the composer imports this module
-
-    parsed = Question(question, QType.GENERAL, Form.SUBJECT)
-    answer = composer._build(parsed, [_composer.Ranked(hit, 0.0, None) for hit in chosen], [], lambda _term: False)
-    answer.question = question
+    answer = composer.cite(question, leads, DIGEST_STORIES)  # the same story filed twice counts once
     answer.dates = _dates(when, answer, digest=True)
     return answer
 
 
-def _lead(composer: Composer, art: int) -> Hit | None:
+def _lead(composer: Answerer, art: int) -> Hit | None:
     """An article's lead: its first quotable sentence of at least LEAD_MIN_WORDS words among its first
     three, else its first quotable one."""
     data = composer.retriever.data
@@ -119,7 +128,7 @@ def _lead(composer: Composer, art: int) -> Hit | None:
                tuple(data.chunk_term_ids(chunk).tolist()))
 
 
-def _as_events(composer: Composer, question: str, when: When, prefer: frozenset[str], why: str) -> Answer:
+def _as_events(composer: Answerer, question: str, when: When, prefer: frozenset[str], why: str) -> Answer:
     """A calendar range no article of which answers: the whole question from every article (the time
     read as the events'), saying so; the first quote must name the time ("on December 6")."""
     answer = composer.answer_within(question, prefer=prefer)
@@ -136,7 +145,7 @@ def _as_events(composer: Composer, question: str, when: When, prefer: frozenset[
     return answer
 
 
-def _notice(composer: Composer, question: str, when: When, notice: str) -> Answer:
+def _notice(composer: Answerer, question: str, when: When, notice: str) -> Answer:
     return Answer(question=question, kind=AnswerKind.NO_ANSWER, notice=notice, topics=composer.topics(),
                   dates=_asked(when))
 
