@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bot import NewsService  # noqa: E402
-from index import UNDATED, QueryError, day_number, day_of  # noqa: E402
+from index import UNDATED, QueryError, Retriever, day_number, day_of  # noqa: E402
 
 QUESTIONS = HERE.parent.parent / "shared" / "eval" / "newsqa" / "dev_questions.jsonl"
 
@@ -45,7 +45,7 @@ def main() -> int:
     started = time.perf_counter()
     service = NewsService.open(args.corpus, args.cache_dir)
     opened = time.perf_counter() - started
-    retriever = service.retriever
+    retriever = Retriever(service.retriever.data)  # a fresh one: its articles' days not yet read
     started = time.perf_counter()
     days = retriever.article_days
     days_s = time.perf_counter() - started

@@ -61,10 +61,16 @@ def known_day(record: ArticleRecord) -> dt.date | None:
 
 
 def article_days(articles: Sequence[ArticleRecord]) -> np.ndarray:
-    """Each article's publication day (days since 1970-01-01; UNDATED when unknown), int32."""
-    out = np.full(len(articles), UNDATED, dtype=np.int32)
-    for i, record in enumerate(articles):
-        day = known_day(record)
+    """Each article's publication day (days since 1970-01-01; UNDATED when unknown), int32. A snapshot's
+    article list gives its columns (no record is made); any other sequence its records."""
+    column = getattr(articles, "column", None)
+    if column is not None:
+        published, sources = column("published"), column("date_source")
+    else:
+        published, sources = [a.published for a in articles], [a.date_source for a in articles]
+    out = np.full(len(published), UNDATED, dtype=np.int32)
+    for i, (text, source) in enumerate(zip(published, sources, strict=True)):
+        day = parse_day(text) if source != "file" else None
         if day is not None:
             out[i] = day_number(day)
     return out

@@ -308,3 +308,22 @@ def test_transcript_header_now() -> None:
     assert loads(text.replace("now: 2015-12-14\n", "")).now is None
     with pytest.raises(TranscriptError, match="now: must be a day"):
         loads(text.replace("2015-12-14", "next week"))
+
+
+def test_article_days_from_the_segments_columns_match_the_records(dated_corpus: Path, tmp_path: Path) -> None:
+    """A snapshot's days come from its segments' columns: the same as its records say, after an article file
+    is removed (deletions) and one is added that sorts first (records moved)."""
+    import shutil
+
+    from index import article_days, known_day, open_index, refresh_index
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(dated_corpus, corpus)
+    data, _ = open_index(corpus, tmp_path / "cache")
+    (corpus / "c_storm.md").unlink()
+    (corpus / "0_first.md").write_text("---\npublished: 2015-12-12\n---\nFirst\n\nA first story about a fair.\n",
+                                       encoding="utf-8")
+    data, _ = refresh_index(data)
+    expected = [day_number(d) if (d := known_day(a)) else UNDATED for a in list(data.articles)]
+    assert article_days(data.articles).tolist() == expected
+    assert expected[0] == day_number(dt.date(2015, 12, 12)) and UNDATED in expected
