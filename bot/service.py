@@ -7,6 +7,7 @@ state it started with, so it sees the old corpus or the new one, never half of e
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -76,9 +77,10 @@ class NewsService:
 
     def __init__(self, retriever: Retriever, build: BuildReport | None = None,
                  composer_settings: ComposerSettings | None = None, *, corpus: Path | None = None,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, now: dt.date | None = None) -> None:
         self._composer_settings = composer_settings
-        self._state = _State(retriever, Composer(retriever, composer_settings), build)
+        self.now = now  # the day "today", "yesterday" and "this week" count from; None: the clock's
+        self._state = _State(retriever, Composer(retriever, composer_settings, clock=self.today), build)
         self._corpus = corpus
         self._cache_dir = cache_dir if cache_dir is not None or corpus is None else default_cache_dir(corpus)
         self._refreshing = threading.Lock()
@@ -107,15 +109,17 @@ class NewsService:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
         lock_timeout: float | None = None,
+        now: dt.date | None = None,
     ) -> NewsService:
         """Load the persisted index for corpus, updating it first when the corpus changed (building it
-        when there is none, or it is corrupt); lock_timeout: seconds to wait for another writer."""
+        when there is none, or it is corrupt); lock_timeout: seconds to wait for another writer; now: the
+        day questions about time count from (None: the clock's)."""
         cache = cache_dir if cache_dir is not None else default_cache_dir(corpus)
         retriever, report = Retriever.open(corpus, cache, force=force, progress=progress, warn=warn,
                                            lock_timeout=lock_timeout)
         # numba's import and kernel load (~1 s) in the background, not on the first question
         threading.Thread(target=warm_up, name="bm25-warm-up", daemon=True).start()
-        service = cls(retriever, report, corpus=corpus, cache_dir=cache)
+        service = cls(retriever, report, corpus=corpus, cache_dir=cache, now=now)
         service.example_questions()  # made (and stored beside the index) now, when the index is new
         return service
 
@@ -134,7 +138,7 @@ class NewsService:
                 return False
             retriever = Retriever(data)
             same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
-            self._state = _State(retriever, Composer(retriever, self._composer_settings), report,
+            self._state = _State(retriever, Composer(retriever, self._composer_settings, clock=self.today), report,
                                  old.examples if same else None)
             if not same:
                 self.example_questions()  # the new articles' own examples, made now rather than on a question
@@ -148,6 +152,11 @@ class NewsService:
         if answer.kind in (AnswerKind.SMALL_TALK, AnswerKind.NO_ANSWER) and answer.notice:
             answer.examples = self.example_questions(3)  # what it can answer instead
         return answer
+
+    def today(self) -> dt.date:
+        """The day questions about time count from: ``now`` when fixed (``--now``, NEWSBOT_NOW), else the
+        clock's (local time)."""
+        return self.now if self.now is not None else dt.date.today()
 
     def suggestions(self, answer: Answer, avoid: Sequence[str] = ()) -> list[str]:
         """Up to three follow-up questions about the answer's story, each answered well before it is

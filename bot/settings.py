@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -20,6 +21,21 @@ _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h)?")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+_NOW_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def parse_now(value: str) -> dt.date | None:
+    """NEWSBOT_NOW / --now: a day (2015-12-14, or an ISO date and time: its day); blank = the clock."""
+    value = value.strip()
+    if not value:
+        return None
+    match = _NOW_RE.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise ValueError(f"must be a date such as 2015-12-14 (got {value[:40]!r})") from None
 
 
 class Settings(BaseSettings):
@@ -80,6 +96,15 @@ class Settings(BaseSettings):
     )
     fetch_host_delay: float = Field(default=1.0, ge=0, le=60, description="seconds between requests to one host")
     poll_workers: int = Field(default=8, ge=1, le=64, description="feeds and pages fetched at the same time")
+    now: dt.date | None = Field(
+        default=None, description="the day 'today', 'yesterday' and 'this week' count from (YYYY-MM-DD), for tests "
+        "and evaluation; default: the clock's"
+    )
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _now(cls, value: object) -> object:
+        return parse_now(value) if isinstance(value, str) else value
 
     @field_validator("telegram_token", "state_path", mode="before")
     @classmethod

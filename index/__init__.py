@@ -5,6 +5,7 @@ It knows nothing of chat; `bot` builds answers on top of it. Import from here: t
 """
 
 from ._atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer
+from ._dates import UNDATED, article_days, day_number, day_of, known_day, parse_day
 from ._errors import (
     ArticleError,
     CorpusError,
@@ -101,6 +102,7 @@ __all__ = [
     "NEAR_DUPLICATE_BITS",
     "STATE_FILE",
     "STOPWORDS",
+    "UNDATED",
     "USER_AGENT",
     "AddOutcome",
     "Article",
@@ -146,6 +148,7 @@ __all__ = [
     "add_sources",
     "analyze",
     "analyzer_signature",
+    "article_days",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
@@ -157,14 +160,18 @@ __all__ = [
     "content_words",
     "corpus_stamp",
     "correct_spelling",
+    "day_number",
+    "day_of",
     "default_cache_dir",
     "extract_article",
     "fold",
     "immediate_transaction",
+    "known_day",
     "load_index",
     "normalize_text",
     "normalize_url",
     "open_index",
+    "parse_day",
     "parse_feed",
     "parse_text_article",
     "poll_feeds",

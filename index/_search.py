@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._dates import UNDATED, article_days
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
 from .store import ArticleRecord, BuildReport, IndexData, Progress, open_index
 from .text import analyze
@@ -83,6 +84,7 @@ class Retriever:
         self._quotable = np.asarray(data.quotable, dtype=bool)
         self._story_pos = _story_positions(data, self._quotable)
         self._max_idf = data.sentences.max_idf or 1.0
+        self._days: np.ndarray | None = None
 
     @classmethod
     def open(
@@ -111,6 +113,19 @@ class Retriever:
     def document_frequencies(self, terms: Sequence[str]) -> list[int]:
         """document_frequency of many terms at once."""
         return self.data.sentences.document_frequencies(terms)
+
+    @property
+    def article_days(self) -> np.ndarray:
+        """Each article's publication day (days since 1970-01-01, int32; ``index.UNDATED`` when it has
+        no known date, a file's time being none), read once per snapshot."""
+        if self._days is None:
+            self._days = article_days(self.data.articles)
+        return self._days
+
+    @property
+    def dated(self) -> bool:
+        """Whether any article has a known publication date."""
+        return bool((self.article_days != UNDATED).any())
 
     def document_frequency(self, term: str) -> int:
         """Live sentences holding an analyzed term (0 when none)."""
@@ -166,24 +181,30 @@ class Retriever:
             return 2 * top if proper else top / 2
         return max(scorer.idf(term_id), 0.05)
 
-    def search(self, question: str, k: int = 10, *, agent_nouns: bool = False) -> SearchResult:
+    def search(self, question: str, k: int = 10, *, agent_nouns: bool = False,
+               articles: np.ndarray | None = None) -> SearchResult:
+        """The question's best k sentences; ``articles``: a boolean mask over the snapshot's articles, the
+        only ones searched (a time range: ``article_days``), None for all."""
         groups = self.query_terms(question, agent_nouns=agent_nouns)
         proper = self.proper_terms(question)
-        return SearchResult(question, groups, self.rank(groups, k, proper), proper)
+        return SearchResult(question, groups, self.rank(groups, k, proper, articles=articles), proper)
 
-    def rank(self, groups: list[list[str]], k: int, proper: frozenset[str] = frozenset()) -> list[Hit]:
-        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours.
+    def rank(self, groups: list[list[str]], k: int, proper: frozenset[str] = frozenset(), *,
+             articles: np.ndarray | None = None) -> list[Hit]:
+        """BM25 over sentences, then: article evidence, idf-weighted coverage, neighbours; with equal
+        evidence the newer article's sentence first. ``articles``: see `search`.
 
         The candidates' evidence comes from the terms the index stored for each sentence, looked at
         all at once; a Hit (with its text) is made only for the k returned."""
         data, w = self.data, self.weights
         terms = [t for group in groups for t in group]
-        ids, scores = data.sentences.top_k(terms, w.candidates, allowed=self._quotable)
+        allowed = self._quotable if articles is None else self._quotable & articles[data.chunk_article]
+        ids, scores = data.sentences.top_k(terms, w.candidates, allowed=allowed)
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
         article_score = self._article_scores(terms, ids)
-        best_article = self._best_article(terms)
+        best_article = self._best_article(terms, articles)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         # the question's terms as term ids (a term the index never saw matches nothing)
@@ -247,10 +268,16 @@ class Retriever:
         scored, art_norms, coverages = evidence(ids.astype(np.int64), scores)
         ranked = list(zip(scored.tolist(), art_norms.tolist(), coverages.tolist(), ids.tolist(), scores.tolist(),
                           strict=True))
+        days = self.article_days
+        chunk_article_of = data.chunk_article
+
+        def order(r: tuple[float, float, float, int, float]) -> tuple[float, int, int]:
+            return -r[0], -int(days[chunk_article_of[r[3]]]), r[3]  # equal evidence: the newer article first
+
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
-            ranked.sort(key=lambda r: (-r[0], r[3]))
+            ranked.sort(key=order)
             added: dict[int, float] = {}
             for top in ranked[: w.expand]:
                 record = data.articles[int(data.chunk_article[top[3]])]
@@ -264,7 +291,7 @@ class Retriever:
                 for n, score, art_norm, coverage in zip(near.tolist(), near_scores.tolist(), near_arts.tolist(),
                                                        near_cov.tolist(), strict=True):
                     ranked.append((max(score, w.expand_share * added[n]), art_norm, coverage, n, 0.0))
-        ranked.sort(key=lambda r: (-r[0], r[3]))
+        ranked.sort(key=order)
         hits = []
         for score, art_norm, coverage, chunk, raw in ranked[:k]:
             record = data.articles[int(data.chunk_article[chunk])]
@@ -286,13 +313,16 @@ class Retriever:
 
         return score
 
-    def _best_article(self, terms: list[str]) -> float:
-        """The best article score over the whole index: the top article's, or, in the odd tiny corpus
-        where no article scores above 0, the dense maximum (1.0 when that is 0)."""
-        ids, scores = self.data.headlines.top_k(terms, 1)
+    def _best_article(self, terms: list[str], articles: np.ndarray | None = None) -> float:
+        """The best article score over the whole index (or the articles allowed): the top article's, or,
+        in the odd tiny corpus where no article scores above 0, the dense maximum (1.0 when that is 0)."""
+        ids, scores = self.data.headlines.top_k(terms, 1, allowed=articles)
         if ids.size:
             return float(scores[0])
-        return float(self.data.headlines.scores(terms).max()) or 1.0
+        dense = self.data.headlines.scores(terms)
+        if articles is not None:
+            dense = dense[articles]
+        return float(dense.max(initial=0.0)) or 1.0
 
     def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         """The sentence with its neighbours in the same article, for /sources N."""

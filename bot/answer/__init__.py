@@ -6,10 +6,11 @@ The answer is data (`Answer`); `bot.render` draws it for the terminal, JSON and 
 from ._composer import Composer, ComposerSettings, Ranked, clean_question
 from ._examples import ExampleCandidate, example_candidates, make_examples
 from ._lead import lead_sentence
-from ._models import Answer, AnswerKind, Citation, FollowUp, Highlight, Quote, ShortAnswer, Source
+from ._models import Answer, AnswerKind, Citation, Dates, FollowUp, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
 from ._qtypes import Form, QType, Question, counted_terms, parse_question, preposition_frame, question_type
 from ._spans import AnswerSpan, find_answer
+from ._when import When, find_when, format_dates, format_days
 
 __all__ = [
     "Answer",
@@ -18,6 +19,7 @@ __all__ = [
     "Citation",
     "Composer",
     "ComposerSettings",
+    "Dates",
     "ExampleCandidate",
     "FollowUp",
     "Form",
@@ -29,10 +31,14 @@ __all__ = [
     "ShortAnswer",
     "SmallTalk",
     "Source",
+    "When",
     "clean_question",
     "counted_terms",
     "example_candidates",
     "find_answer",
+    "find_when",
+    "format_dates",
+    "format_days",
     "lead_sentence",
     "make_examples",
     "parse_question",

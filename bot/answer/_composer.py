@@ -6,11 +6,14 @@ unrelated, and gives a short answer only when a phrase of the quote fits what wa
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from index import (
     MAX_QUERY_CHARS,
@@ -26,11 +29,13 @@ from index import (
     fold,
 )
 
+from ._dated import answer_in_time, newest_first
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
-from ._qtypes import QType, Question, parse_question
+from ._qtypes import Form, QType, Question, parse_question
 from ._spans import AnswerSpan, Match, find_answer
+from ._when import find_when
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class ComposerSettings:
     answer_first: bool = True  # a second quote that adds the answer phrase the first lacks goes first
     corrected_support: float = 0.6  # a spelling correction is kept only when a sentence then holds this much
     prefer_bonus: float = 0.1  # a follow-up's sentences from the story the previous answer cited (`prefer`)
+    recent_share: float = 0.8  # "latest …": the newest story among the sentences holding this share of the
+    # question as well as the best one does comes first (bot/answer/_dated.py)
 
 
 def clean_question(raw: str) -> str:
@@ -82,23 +89,26 @@ _REFERS_BACK = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|Thos
 class Composer:
     """Answers questions from one retriever."""
 
-    def __init__(self, retriever: Retriever, settings: ComposerSettings | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: ComposerSettings | None = None, *,
+                 clock: Callable[[], dt.date] = dt.date.today) -> None:
         self.retriever = retriever
         self.settings = settings or ComposerSettings()
+        self.clock = clock  # today, for questions that name a time (NewsService.today: --now, NEWSBOT_NOW)
 
     # ---------------------------------------------------------------------------------- public
 
-    def understand(self, raw_question: str) -> tuple[Question, SearchResult, tuple[tuple[str, str], ...]]:
+    def understand(self, raw_question: str, *, articles: np.ndarray | None = None,
+                   ) -> tuple[Question, SearchResult, tuple[tuple[str, str], ...]]:
         """The question as searched (lead-in off; misspelt words corrected from the corpus vocabulary when
         the corrected words then appear in a sentence that holds most of the question), its search result and
-        the corrections.
+        the corrections. ``articles``: the articles searched (a mask, `Retriever.search`), None for all.
         Raises QueryError for a question that cannot be searched."""
         asked = strip_lead_in(clean_question(raw_question))
         correction = correct_spelling(asked, self.retriever.document_frequency, self.retriever.document_frequencies)
         if correction.changes:
             corrected = parse_question(correction.text)
             try:
-                result = self.search(corrected)
+                result = self.search(corrected, articles=articles)
             except QueryError:
                 result = SearchResult(corrected.text, [])
             fixed = {t for _typed, new in correction.changes for t in analyze(new)}
@@ -112,15 +122,18 @@ class Composer:
                     and best.coverage >= self.settings.corrected_support):
                 return corrected, result, correction.changes
         question = parse_question(asked)
-        return question, self.search(question), ()
+        return question, self.search(question, articles=articles), ()
 
-    def search(self, question: Question) -> SearchResult:
+    def search(self, question: Question, *, articles: np.ndarray | None = None) -> SearchResult:
         return self.retriever.search(question.text, k=self.settings.rerank_depth,
-                                     agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION))
+                                     agent_nouns=question.qtype in (QType.PERSON, QType.DEFINITION),
+                                     articles=articles)
 
-    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset()) -> Answer:
+    def answer(self, raw_question: str, *, prefer: frozenset[str] = frozenset(),
+               today: dt.date | None = None) -> Answer:
         """The answer to a question. ``prefer``: article ids whose sentences get a small bonus in the
-        re-ranking (a follow-up's previous story); empty for a question asked on its own."""
+        re-ranking (a follow-up's previous story); empty for a question asked on its own. ``today``: the
+        day "yesterday" and "this week" count from (``clock()`` when None; `bot/answer/_dated.py`)."""
         question = clean_question(raw_question)
         if len(raw_question) > MAX_QUERY_CHARS * 4 or len(question) > MAX_QUERY_CHARS:
             return self._refuse(
@@ -131,8 +144,19 @@ class Composer:
         talk = small_talk(strip_lead_in(question))
         if talk is not None:
             return self._small_talk(question, talk)
+        when = find_when(question, today or self.clock())
+        if when is not None:
+            timed = answer_in_time(self, question, when, prefer=prefer)
+            if timed is not None:
+                return timed
+        return self.answer_within(question, prefer=prefer)
+
+    def answer_within(self, question: str, *, prefer: frozenset[str] = frozenset(),
+                      articles: np.ndarray | None = None, recent: bool = False) -> Answer:
+        """The answer to a cleaned question from the articles allowed (a mask; None: all), the newer
+        stories favoured when ``recent``."""
         try:
-            parsed, result, changes = self.understand(question)
+            parsed, result, changes = self.understand(question, articles=articles)
         except EmptyQueryError:
             return self._refuse(question, "Please type a question, for example: " + self._example() + "")
         except NoContentWordsError:
@@ -148,13 +172,14 @@ class Composer:
         if self.settings.unknown_name_abstains and self._unknown_names(result.proper):
             answer = self._no_answer(question)  # "capital of Australia", "Who wrote Hamlet?" over French elections
         else:
-            answer = self.compose(parsed, result, prefer=prefer)
+            answer = self.compose(parsed, result, prefer=prefer, recent=recent)
             answer.question = question
         if changes:
             answer.understood = parsed.text
         return answer
 
-    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset()) -> Answer:
+    def compose(self, question: Question, result: SearchResult, *, prefer: frozenset[str] = frozenset(),
+                recent: bool = False) -> Answer:
         """Pick the quote(s) among ranked hits and the answer phrase, or abstain."""
         s = self.settings
         hits = result.hits
@@ -163,7 +188,8 @@ class Composer:
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
         support = self._support(result)
-        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer) if support(r.hit) >= s.min_support]
+        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer, recent=recent)
+                  if support(r.hit) >= s.min_support]
         if not ranked:
             return self._no_answer(question.text)
         best = ranked[0]
@@ -182,16 +208,21 @@ class Composer:
         return self._build(question, chosen, hits, match)
 
     def rerank(self, hits: list[Hit], question: Question, match: Match, *,
-               prefer: frozenset[str] = frozenset()) -> list[Ranked]:
+               prefer: frozenset[str] = frozenset(), recent: bool = False) -> list[Ranked]:
+        """The hits with the bonus for holding what is asked (and a follow-up's story, and with ``recent``
+        the newer stories'), best first; with equal scores, the newer article's first."""
         out: list[Ranked] = []
         s = self.settings
         most = s.type_bonus + 5.0 * s.span_weight + s.anchor_bonus + (s.prefer_bonus if prefer else 0.0)
         tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
         keys: set[tuple[int, ...] | str] = set()
-        for hit in sorted(hits, key=lambda h: (-h.score, h.chunk)):
-            if len(tops) >= _EXACT_TOP and hit.score + most < tops[_EXACT_TOP - 1]:
+        days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
+        day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
+        for hit in sorted(hits, key=lambda h: (-h.score, -day_of[h.chunk], h.chunk)):
+            if not recent and len(tops) >= _EXACT_TOP and hit.score + most < tops[_EXACT_TOP - 1]:
                 # no bonus can lift it into the top few (all the answer, the quotes and hit@5 read):
-                # its answer phrase is not looked for, and it keeps its own score
+                # its answer phrase is not looked for, and it keeps its own score ("latest" reorders by
+                # date, so there every phrase is looked for)
                 out.append(Ranked(hit, hit.score, None))
                 continue
             span = find_answer(question, hit.text, match)
@@ -209,7 +240,9 @@ class Composer:
             if sentence not in keys:
                 keys.add(sentence)
                 tops = sorted([*tops, hit.score + bonus], reverse=True)[:_EXACT_TOP]
-        out.sort(key=lambda r: (-r.score, r.hit.chunk))
+        out.sort(key=lambda r: (-r.score, -day_of[r.hit.chunk], r.hit.chunk))
+        if recent:
+            out = newest_first(out, day_of, self.settings.recent_share)
         # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
         seen: set[tuple[int, ...] | str] = set()
         distinct: list[Ranked] = []
@@ -219,6 +252,18 @@ class Composer:
             (repeats if key in seen else distinct).append(item)
             seen.add(key)
         return distinct + repeats
+
+    def cite(self, question: str, hits: list[Hit], limit: int) -> Answer:
+        """The first ``limit`` of the sentences given that say something different, quoted as they are and
+        cited, no short answer (the newest stories' leads, `bot/answer/_dated.py`)."""
+        chosen: list[Hit] = []
+        for hit in hits:
+            if len(chosen) < limit and not any(self._same(hit, other) for other in chosen):
+                chosen.append(hit)
+        answer = self._build(Question(question, QType.GENERAL, Form.SUBJECT), [Ranked(h, 0.0, None) for h in chosen],
+                             [], lambda _term: False)
+        answer.question = question
+        return answer
 
     # --------------------------------------------------------------------------------- helpers
 
@@ -361,7 +406,8 @@ class Composer:
         articles = self.retriever.articles
         shown = [a.title for a in articles[:limit]]
         if len(articles) > limit:
-            shown.append(f"and {len(articles) - limit:,} more articles")
+            more = len(articles) - limit
+            shown.append(f"and {more:,} more article{'s' if more != 1 else ''}")
         return shown
 
     def _example(self) -> str:

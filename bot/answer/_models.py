@@ -80,6 +80,20 @@ class FollowUp(BaseModel):
     note: str = Field(description="the line every channel shows above the answer")
 
 
+class Dates(BaseModel):
+    """The time a question named and the publication dates the answer drew on (`bot/answer/_dated.py`)."""
+
+    asked: str = Field(description="the time as the question wrote it (\"yesterday\", \"in March 2015\", \"latest\")")
+    start: str | None = Field(default=None, description="the first day of the range asked (YYYY-MM-DD); null for "
+                              "a wish for the newest")
+    end: str | None = Field(default=None, description="its last day")
+    recent: bool = Field(default=False, description="the newer stories were favoured")
+    drawn: list[str] = Field(default_factory=list, description="the publication days of the articles the answer "
+                             "cites (YYYY-MM-DD, oldest first); a file's time is none")
+    note: str = Field(default="", description="the line every channel shows under the quotes (empty when the "
+                      "notice says it)")
+
+
 class Answer(BaseModel):
     """A composed answer: quotes with [n] markers and numbered sources, or a plain notice."""
 
@@ -96,6 +110,7 @@ class Answer(BaseModel):
     follow_up: FollowUp | None = Field(default=None, description="set when the question was read as a follow-up")
     suggestions: list[str] = Field(default_factory=list, description="follow-up questions the corpus answers, "
                                    "each asked before it was offered")
+    dates: Dates | None = Field(default=None, description="set when the question named a time")
 
     @property
     def found(self) -> bool:

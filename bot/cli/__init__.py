@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.settings import Settings
 
 from . import _ask, _eval, _feedback, _index, _live, _telegram, _transcripts
-from ._common import add_common_args, run_command
+from ._common import add_common_args, add_now_arg, run_command
 from ._telegram import health_check
 
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command: the Telegram bot when NEWSBOT_TELEGRAM_TOKEN is set, else the REPL.",
     )
     add_common_args(parser)
+    add_now_arg(parser)  # the REPL or the bot
     parser.set_defaults(func=cmd_default)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _ask.add_parsers(sub)  # ask, repl

@@ -17,12 +17,13 @@ from bot.repl import run_repl
 from bot.settings import Settings
 from bot.transcripts import save_session
 
-from ._common import add_common_args, open_service, say
+from ._common import add_common_args, add_now_arg, open_service, say
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     ask = sub.add_parser("ask", help="answer one question (or one per line of --file)")
     add_common_args(ask)
+    add_now_arg(ask)
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--json", action="store_true", help="print JSON (JSON Lines with --file)")
     ask.add_argument("--file", help="answer each line of FILE ('-' = stdin)")
@@ -33,6 +34,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
 
     repl = sub.add_parser("repl", help="interactive questions and answers in the terminal")
     add_common_args(repl)
+    add_now_arg(repl)
     repl.add_argument("--record", type=Path, help="save the session as a transcript file")
     repl.set_defaults(func=cmd_repl)
 
@@ -87,6 +89,6 @@ def cmd_repl(args: argparse.Namespace, settings: Settings, *, notice: str | None
         updater.stop()
     record = getattr(args, "record", None)
     if record is not None:
-        path = save_session(record, repl.exchanges, settings.corpus)
+        path = save_session(record, repl.exchanges, settings.corpus, settings.now)
         say(f"recorded {len(repl.exchanges)} exchange(s) to {path} (replay: newsbot transcripts check {path})")
     return 0

@@ -12,10 +12,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from bot.errors import NewsbotError, exit_code
+from bot.errors import NewsbotError, SettingsError, exit_code
 from bot.logs import basic_logging
 from bot.service import NewsService
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, parse_now
 
 Command = Callable[[argparse.Namespace, Settings], int]
 """A command: parsed arguments and settings in, exit status out (errors raised as NewsbotError)."""
@@ -32,8 +32,20 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
                         "(default: one directory per corpus under ~/.cache/newsbot, or NEWSBOT_CACHE_DIR)")
 
 
+def add_now_arg(parser: argparse.ArgumentParser) -> None:
+    """--now, on the commands that answer questions."""
+    parser.add_argument("--now", metavar="DATE", default=argparse.SUPPRESS,
+                        help="the day 'today', 'yesterday' and 'this week' count from, e.g. 2015-12-14 "
+                        "(default: NEWSBOT_NOW, else the clock's)")
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
+    if getattr(args, "now", None) is not None:
+        try:
+            overrides["now"] = parse_now(args.now)
+        except ValueError as exc:
+            raise SettingsError(f"--now: {exc}") from None
     if getattr(args, "corpus", None) is not None:
         overrides["corpus"] = args.corpus
     if getattr(args, "cache_dir", None) is not None:
@@ -75,7 +87,7 @@ def open_service(settings: Settings, *, force: bool = False, quiet: bool = False
 
     try:
         service = NewsService.open(settings.corpus, settings.index_dir, force=force, progress=progress, warn=warn,
-                                   lock_timeout=settings.lock_timeout)
+                                   lock_timeout=settings.lock_timeout, now=settings.now)
     finally:
         if progress_bar is not None:
             progress_bar.stop()

@@ -15,12 +15,13 @@ from bot.errors import EvalFileError, SettingsError
 from bot.evaluation import evaluate, parse_questions, render_failures, render_table, report_json, summarize, worst
 from bot.settings import Settings
 
-from ._common import add_common_args, open_service
+from ._common import add_common_args, add_now_arg, open_service
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     parser = sub.add_parser("eval", help="answer quality on a question set with gold answers")
     add_common_args(parser)
+    add_now_arg(parser)
     parser.add_argument("questions", type=Path, help="JSON Lines: id, question, answers, sources, no_answer")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--failures", type=int, default=0, metavar="N", help="list the N worst misses")

@@ -16,12 +16,13 @@ from bot.logs import redact, secrets_of
 from bot.settings import Settings
 from bot.state import StateStore
 
-from ._common import add_common_args
+from ._common import add_common_args, add_now_arg
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     telegram = sub.add_parser("telegram", help="run the Telegram bot (needs NEWSBOT_TELEGRAM_TOKEN)")
     add_common_args(telegram)
+    add_now_arg(telegram)
     telegram.set_defaults(func=cmd_telegram)
 
     check = sub.add_parser("check", help="validate settings, corpus and index (exit status for health checks)")

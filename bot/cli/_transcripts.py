@@ -25,7 +25,7 @@ from bot.transcripts import (
     shown,
 )
 
-from ._common import add_common_args, say
+from ._common import add_common_args, add_now_arg, say
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
@@ -40,6 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     check = actions.add_parser(
         "check", help="replay transcripts; print a diff for each changed answer (exit 1 if any)")
     add_common_args(check)
+    add_now_arg(check)
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                        help="transcript files or directories (default: tests/transcripts)")
     check.set_defaults(func=cmd_transcripts_check)
@@ -47,6 +48,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     record = actions.add_parser(
         "record", help="write a transcript from a list of questions, or re-record one (--update)")
     add_common_args(record)
+    add_now_arg(record)
     record.add_argument("files", nargs="*", type=Path, metavar="FILE",
                         help="the transcript to write; with --update, those to re-record "
                         "(default: every transcript under tests/transcripts)")
@@ -60,7 +62,8 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
 
 def _replayer(args: argparse.Namespace, settings: Settings) -> Replayer:
     corpus = getattr(args, "corpus", None)  # only when given: the header names each transcript's corpus
-    return Replayer(cache_dir=settings.cache_dir, corpus=corpus, say=say)
+    now = settings.now if getattr(args, "now", None) is not None else None  # else each transcript's own
+    return Replayer(cache_dir=settings.cache_dir, corpus=corpus, say=say, now=now)
 
 
 def cmd_transcripts_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -125,6 +125,8 @@ def answer_blocks(answer: Answer, *, limit: int = TELEGRAM_LIMIT, heading: str |
     if answer.kind is AnswerKind.ANSWER and answer.quotes:
         blocks = understood + ([_short_block(answer, limit)] if answer.short else [])
         blocks += [_quote_block(q, limit) for q in answer.quotes if q.text.strip()]
+        if answer.dates is not None and answer.dates.note:  # the dates a time question's answer drew on
+            blocks.append([Atom(f"<i>{esc(_clip(answer.dates.note, 400))}</i>")])
         if answer.sources:
             blocks.append(_sources_block(answer.sources, limit))
         return blocks

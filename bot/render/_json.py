@@ -11,7 +11,8 @@ from bot.answer import Answer
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The `ask --json` object: question, found, the short answer and its citation number, answer (the
     quotes without sources), citations, sources; follow_up (how a follow-up was understood, or null) and
-    suggestions (follow-up questions to offer)."""
+    suggestions (follow-up questions to offer); dates (the time a question named and the publication dates
+    the answer drew on, or null)."""
     short = answer.short
     return {
         "question": answer.question,
@@ -28,6 +29,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "examples": answer.examples,
         "follow_up": answer.follow_up.model_dump() if answer.follow_up else None,
         "suggestions": answer.suggestions,
+        "dates": answer.dates.model_dump() if answer.dates else None,
     }
 
 

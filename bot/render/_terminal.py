@@ -56,6 +56,8 @@ def render_rich(answer: Answer) -> Text:
             cursor = span.end
         out.append(quote.text[cursor:])
         out.append(" " + quote.markers, style="cyan")
+    if answer.dates is not None and answer.dates.note:  # the dates a time question's answer drew on
+        out.append("\n\n" + answer.dates.note, style="italic")
     out.append("\n\nSources:", style="dim")
     for source in answer.sources:
         out.append("\n" + source_text(source), style="dim")

@@ -108,7 +108,8 @@ def api_host(settings: Settings) -> str:
 def load_service(settings: Settings) -> NewsService:
     """Load (or build) the index once, warnings to the log (no terminal: the bot runs as a service);
     raises NewsbotError subclasses with clear messages."""
-    return NewsService.open(settings.corpus, settings.index_dir, warn=log.warning, lock_timeout=settings.lock_timeout)
+    return NewsService.open(settings.corpus, settings.index_dir, warn=log.warning, lock_timeout=settings.lock_timeout,
+                            now=settings.now)
 
 
 def _warm_up(service: Service) -> None:

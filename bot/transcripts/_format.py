@@ -74,7 +74,8 @@ QUESTION_MARK = ">>>"
 MESSAGE_BREAK = "<!-- next message -->"
 BUTTON_LINE = "<!-- button: {label} -->"  # a suggested follow-up button under a Telegram message
 PLAIN_QUESTION_MAX = 500  # longer questions are written in the compact JSON form
-HEADER_KEYS = ("corpus", "channel")
+HEADER_KEYS = ("corpus", "channel")  # required
+OPTIONAL_KEYS = ("now",)  # the day questions about time count from (YYYY-MM-DD)
 _KEY_RE = re.compile(r"^([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 
 DEFAULT_HEADER_COMMENT = (
@@ -126,6 +127,7 @@ class Transcript:
     exchanges: list[Exchange] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # comment and key lines, verbatim
     path: Path | None = None
+    now: str | None = None  # the header's "now:" (a day, YYYY-MM-DD): "today" in its questions
 
     @property
     def questions(self) -> list[str]:
@@ -334,11 +336,14 @@ def loads(text: str, path: Path | str | None = None) -> Transcript:
         if not line.strip() or line.startswith("#"):
             continue
         match = _KEY_RE.match(line)
-        if not match or match.group(1).lower() not in HEADER_KEYS:
+        if not match or match.group(1).lower() not in HEADER_KEYS + OPTIONAL_KEYS:
             raise TranscriptError(
-                f"{where}:{i}: the header holds '# comments' and the keys "
-                f"{', '.join(k + ':' for k in HEADER_KEYS)} (got {line[:60]!r})")
+                f"{where}:{i}: the header holds '# comments', the keys "
+                f"{', '.join(k + ':' for k in HEADER_KEYS)} and optionally "
+                f"{', '.join(k + ':' for k in OPTIONAL_KEYS)} (got {line[:60]!r})")
         values[match.group(1).lower()] = match.group(2)
+    if values.get("now") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", values["now"]):
+        raise TranscriptError(f"{where}: now: must be a day such as 2015-12-14, not {values['now']!r}")
     for key in HEADER_KEYS:
         if not values.get(key):
             raise TranscriptError(f"{where}: the header needs a '{key}:' line before the first '>>>' question")
@@ -354,7 +359,8 @@ def loads(text: str, path: Path | str | None = None) -> Transcript:
         answer = decode_answer(body, where=where, first_line=start + 2)
         exchanges.append(Exchange(step.text, answer, raw=lines[start], line=start + 1, press=step.press,
                                   reply_to=step.reply_to))
-    return Transcript(values["corpus"], values["channel"], exchanges, header, Path(path) if path else None)
+    return Transcript(values["corpus"], values["channel"], exchanges, header, Path(path) if path else None,
+                      values.get("now") or None)
 
 
 def load(path: Path) -> Transcript:

@@ -7,6 +7,7 @@ Application (polling, handlers, rate limiter, HTTP client) against the fake Bot 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import difflib
 import io
 from collections.abc import Callable, Sequence
@@ -168,9 +169,10 @@ class Replayer:
     """Replays transcripts; opens each corpus's index once (cached for every transcript)."""
 
     def __init__(self, cache_dir: Path | None = None, corpus: Path | None = None,
-                 say: Callable[[str], None] | None = None) -> None:
+                 say: Callable[[str], None] | None = None, now: dt.date | None = None) -> None:
         self.cache_dir = cache_dir
         self.corpus = corpus  # when given, every transcript is replayed against this corpus
+        self.now = now  # when given, "today" in every transcript; else each transcript's now:, else the clock's
         self.say = say
         self._services: dict[Path, NewsService] = {}
 
@@ -192,6 +194,7 @@ class Replayer:
     def answers(self, transcript: Transcript, questions: Sequence[str | Step] | None = None) -> list[str]:
         questions = transcript.steps if questions is None else list(questions)
         service = self.service(self.corpus_for(transcript))
+        service.now = self.now or (dt.date.fromisoformat(transcript.now) if transcript.now else None)
         if transcript.channel == "telegram":
             return replay_telegram(service, questions)
         return replay_repl(service, questions)

@@ -65,6 +65,16 @@ class ArticleList(LazyRecords):
             made = self._made[i] = _moved(records[k], int(self._first[i]))
         return made
 
+    def column(self, name: str) -> list[Any]:
+        """One field (``RecordTable.COLUMNS``) of every live article in canonical order, read from the
+        segments' columns without making a record (the articles' dates at every snapshot: 0.4 s saved at
+        170,000 articles)."""
+        out: list[Any] = []
+        for _start, records, lo, n, _lend, local in self._blocks:
+            values = records.columns[name]
+            out.extend(values[lo : lo + n] if local is None else [values[int(j)] for j in local])
+        return out
+
     def __iter__(self) -> Iterator[ArticleRecord]:
         for start, records, lo, n, lend, _local in self._blocks:
             if lend:
