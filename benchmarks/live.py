@@ -117,7 +117,7 @@ def save(part: str, result: dict[str, Any]) -> None:
 def paragraphs(body: str) -> list[str]:
     """The body as a page would show it: each line of the file a paragraph (the seed files hold one
     paragraph a line). A body of one line (the NewsQA sample lost its breaks) is cut into 3-sentence
-    paragraphs at newsbot's own sentence boundaries (pysbd), so the paragraphs add no sentence break
+    paragraphs at newsbot's own sentence boundaries (`index.split_sentences`), so the paragraphs add no sentence break
     of their own."""
     out = [" ".join(line.split()) for line in body.splitlines() if line.strip()]
     if len(out) == 1:
