@@ -64,9 +64,6 @@ class When:
         days = format_days(self.start, self.end)
         return f"{self.phrase} ({days})" if self.phrase else days
 
-    def contains(self, day: dt.date) -> bool:
-        return self.start is not None and self.end is not None and self.start <= day <= self.end
-
 
 def format_days(start: dt.date, end: dt.date) -> str:
     """"13 December 2015", "13–14 December 2015", "30 November – 2 December 2015", "March 2015", "2015"."""

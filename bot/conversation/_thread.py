@@ -78,6 +78,3 @@ class Thread:
         if turn is not None:  # small talk and refusals leave the thread as it was
             self.turn = turn
         return answer
-
-    def forget(self) -> None:
-        self.turn = None

@@ -209,14 +209,6 @@ def read_current(cache_dir: Path) -> Commit | None:
 _parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
 
 
-def current_generation(cache_dir: Path) -> str | None:
-    """What the pointer says now (its raw content), to tell cheaply whether a new commit came."""
-    try:
-        return (cache_dir / POINTER).read_text(encoding="utf-8")
-    except OSError:
-        return None
-
-
 def write_commit(cache_dir: Path, commit: Commit) -> None:
     """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
     data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -27,7 +27,7 @@ from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
 from ..text import resolve_acronyms
-from ._commit import DELETES, Commit
+from ._commit import Commit
 from ._integrity import Verifier, check_sizes, file_checksum
 from ._model import BM25_PARAMS, ArticleRecord, LazyRecords
 from ._segment import FIELDS, RecordTable, Segment, _load_npy, _save_npy, ranges
@@ -228,10 +228,6 @@ class LiveSegment:
 
 def chunk_live(segment: Segment, live_articles: np.ndarray) -> np.ndarray:
     return live_articles[segment.arrays["chunk_article"]]
-
-
-def deletes_dir(cache_dir: Path, name: str) -> Path:
-    return cache_dir / DELETES / name
 
 
 def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon: Lexicon) -> IndexData:

@@ -61,10 +61,6 @@ def join_terms(terms: list[str]) -> str | None:
     return " ".join(terms) if terms else None
 
 
-def split_terms(joined: str | None) -> list[str]:
-    return joined.split(" ") if joined is not None else []
-
-
 @dataclass
 class Batch:
     """What cleaning, splitting and analysis made of a run of consecutive articles (compact, picklable)."""
