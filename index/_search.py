@@ -269,18 +269,21 @@ class Retriever:
         ranked = list(zip(scored.tolist(), art_norms.tolist(), coverages.tolist(), ids.tolist(), scores.tolist(),
                           strict=True))
         days = self.article_days
-        chunk_article_of = data.chunk_article
 
-        def order(r: tuple[float, float, float, int, float]) -> tuple[float, int, int]:
-            return -r[0], -int(days[chunk_article_of[r[3]]]), r[3]  # equal evidence: the newer article first
+        def ordered(rows: list[tuple[float, float, float, int, float]]) -> list[tuple[float, float, float, int, float]]:
+            """Best evidence first; equal evidence: the newer article's, then the earlier sentence."""
+            chunks = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
+            evidence = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+            newer = -days[chunk_article[chunks]].astype(np.int64)
+            return [rows[i] for i in np.lexsort((chunks, newer, -evidence)).tolist()]
 
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
-            ranked.sort(key=order)
+            ranked = ordered(ranked)
             added: dict[int, float] = {}
             for top in ranked[: w.expand]:
-                record = data.articles[int(data.chunk_article[top[3]])]
+                record = data.articles[int(chunk_article[top[3]])]
                 for n in (top[3] - 1, top[3] + 1):
                     if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in score_of
                             and n not in added and self._quotable[n]):
@@ -291,10 +294,10 @@ class Retriever:
                 for n, score, art_norm, coverage in zip(near.tolist(), near_scores.tolist(), near_arts.tolist(),
                                                        near_cov.tolist(), strict=True):
                     ranked.append((max(score, w.expand_share * added[n]), art_norm, coverage, n, 0.0))
-        ranked.sort(key=order)
+        ranked = ordered(ranked)
         hits = []
         for score, art_norm, coverage, chunk, raw in ranked[:k]:
-            record = data.articles[int(data.chunk_article[chunk])]
+            record = data.articles[int(chunk_article[chunk])]
             matched = frozenset(g[0] for g, h in zip(groups, held[chunk], strict=True) if h)
             hits.append(Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
                             coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
