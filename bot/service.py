@@ -137,6 +137,7 @@ class NewsService:
             if data is old.retriever.data:
                 return False
             retriever = Retriever(data)
+            _ = retriever.article_days  # the articles' dates read here, not by the first question after
             same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
             self._state = _State(retriever, Composer(retriever, self._composer_settings, clock=self.today), report,
                                  old.examples if same else None)
