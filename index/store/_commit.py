@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._atomic import atomic_write_json, fsync_dir
+from .._atomic import atomic_write_bytes, atomic_write_json, fsync_dir
 from .._errors import IndexFileError
 
 FORMAT_VERSION = 3
@@ -212,11 +212,7 @@ _parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) 
 def write_commit(cache_dir: Path, commit: Commit) -> None:
     """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
     data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    with open(cache_dir / f".{commit.name}.tmp", "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(cache_dir / f".{commit.name}.tmp", cache_dir / commit.name)
+    atomic_write_bytes(cache_dir / commit.name, data)
     fsync_dir(cache_dir)
     atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": _digest(data),
                                             "generation": commit.generation})
