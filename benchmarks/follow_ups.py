@@ -31,15 +31,11 @@ sys.path.insert(0, str(REPO))
 from bot import Answer, NewsService  # noqa: E402
 from bot.answer import Composer  # noqa: E402
 from bot.conversation import Thread, is_follow_up, suggest_follow_ups  # noqa: E402
+from bot.evaluation import percentile  # noqa: E402
 from bot.transcripts import load  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 BONUSES = (0.05, 0.1, 0.15, 0.25, 0.5)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def stays_alone(service: NewsService, questions: list[str], label: str) -> None:
@@ -137,8 +133,8 @@ def suggestion_cost(service: NewsService, questions: list[str], label: str) -> N
         offered.append(len(made))
     found = len(added_ms)
     print(f"\nsuggestions, {label}: {found} found answers of {len(questions)} questions")
-    print(f"  an answer alone: p50 {percentile(alone_ms, 0.5):.1f} ms, p95 {percentile(alone_ms, 0.95):.1f} ms")
-    print(f"  suggestions add: p50 {percentile(added_ms, 0.5):.1f} ms, p95 {percentile(added_ms, 0.95):.1f} ms, "
+    print(f"  an answer alone: p50 {percentile(alone_ms, 50):.1f} ms, p95 {percentile(alone_ms, 95):.1f} ms")
+    print(f"  suggestions add: p50 {percentile(added_ms, 50):.1f} ms, p95 {percentile(added_ms, 95):.1f} ms, "
           f"max {max(added_ms, default=0):.1f} ms")
     print(f"  questions asked per answer: mean {statistics.fmean(asked_counts or [0]):.2f}, "
           f"max {max(asked_counts, default=0)}; offered: mean {statistics.fmean(offered or [0]):.2f}, "
