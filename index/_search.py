@@ -217,24 +217,37 @@ class Retriever:
         held: dict[int, list[bool]] = {}  # chunk → whether it holds each group (a term or an alternative)
         chunk_article = np.asarray(data.chunk_article)
 
+        # every term id the groups hold, sorted, and which groups each belongs to (an alternative may
+        # serve two groups)
+        known = sorted({int(i) for gids in group_ids for i in gids.tolist()})
+        known_ids = np.asarray(known, dtype=np.int64)
+        member = np.zeros((len(known) + 1, len(group_ids)), dtype=bool)  # last row: a term no group holds
+        for g, gids in enumerate(group_ids):
+            member[np.searchsorted(known_ids, gids), g] = True
+        pair_rows = [(known.index(a), known.index(b)) for a, b in pairs
+                     if a is not None and b is not None and a in known and b in known]
+
         def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps)."""
+            """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps),
+            with a fixed number of array operations however many groups and pairs there are."""
             tokens, bounds = data.chunk_term_ids_many(chunks)
-            starts, ends = bounds[:-1], bounds[1:]
-            holds = np.zeros((chunks.size, len(group_ids)), dtype=bool)
-            for g, gids in enumerate(group_ids):
-                inside = np.concatenate(([0], np.cumsum(np.isin(tokens, gids))))
-                holds[:, g] = inside[ends] - inside[starts] > 0
-            counts = np.zeros(chunks.size, dtype=np.int64)
-            if pairs and tokens.size > 1:
-                same = np.ones(tokens.size - 1, dtype=bool)  # position i and i + 1 in one sentence
-                same[ends[ends < tokens.size] - 1] = False
-                first, second = tokens[:-1], tokens[1:]
-                for a, b in pairs:
-                    if a is None or b is None:
-                        continue
-                    found = np.concatenate(([0], np.cumsum(same & (first == a) & (second == b))))
-                    counts += (found[np.maximum(ends - 1, starts)] - found[starts]) > 0
+            n = chunks.size
+            lengths = np.diff(bounds)
+            sentence = np.repeat(np.arange(n, dtype=np.int64), lengths)  # each token's chunk (row)
+            at = np.minimum(np.searchsorted(known_ids, tokens), len(known))
+            if known:
+                at[known_ids[np.minimum(at, len(known) - 1)] != tokens] = len(known)  # not a question term
+            present = np.zeros((n, len(known) + 1), dtype=bool)
+            present[sentence, at] = True
+            holds = (present[:, :-1].astype(np.uint8) @ member[:-1].astype(np.uint8)) > 0
+            counts = np.zeros(n, dtype=np.int64)
+            if pair_rows and tokens.size > 1:
+                same = sentence[:-1] == sentence[1:]  # position i and i + 1 in one sentence
+                width = len(known) + 1
+                adjacent = np.unique(((sentence[:-1] * width + at[:-1]) * width + at[1:])[same])
+                for a, b in pair_rows:
+                    keys = (np.arange(n, dtype=np.int64) * width + a) * width + b
+                    counts += np.isin(keys, adjacent, assume_unique=True)
             for j, row in enumerate(holds.tolist()):
                 held[int(chunks[j])] = row
             return holds, counts

@@ -31,35 +31,37 @@ class AnswerSpan:
     counted: bool = False  # a number followed by what the question counts ("six million votes")
 
 
-@dataclass
 class _Tok:
-    start: int
-    end: int
-    text: str  # without surrounding punctuation
-    raw: str
-    terms: tuple[str, ...]
-    found: frozenset[str]  # the terms of the question it holds
+    """A whitespace-separated word of the sentence: where it is, its text without surrounding
+    punctuation, its analyzed terms and which of them the question holds. A plain class with slots: a
+    question makes a few hundred of these."""
+
+    __slots__ = ("end", "found", "low", "raw", "start", "terms", "text")
+
+    def __init__(self, start: int, end: int, text: str, raw: str, terms: tuple[str, ...],
+                 found: frozenset[str]) -> None:
+        self.start, self.end, self.text, self.raw, self.terms, self.found = start, end, text, raw, terms, found
+        self.low = text.lower()
 
     @property
     def matched(self) -> bool:
         return bool(self.found)
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
-
 
 _EDGE = "\"'“”‘’()[]{},.;:!?`«»"
+_WORD = re.compile(r"\S+")
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _tokens(text: str, match: Match) -> list[_Tok]:
     out = []
-    for m in re.finditer(r"\S+", text):
+    for m in _WORD.finditer(text):
         raw = m.group()
         core = raw.strip(_EDGE)
         start = m.start() + len(raw) - len(raw.lstrip(_EDGE))
         terms = token_terms(core) if core else ()
-        out.append(_Tok(start, start + len(core), core, raw, terms, frozenset(t for t in terms if match(t))))
+        found = frozenset([t for t in terms if match(t)]) if terms else _NOTHING
+        out.append(_Tok(start, start + len(core), core, raw, terms, found))
     return out
 
 
@@ -206,21 +208,27 @@ _SAYING = frozenset("say says said tell tells told claim claims claimed state st
                     "post posted".split())
 
 
+def wants_phrase(question: Question) -> bool:
+    """Whether the question asks for a phrase at all (decided before any sentence is read)."""
+    words = question.words
+    if question.qtype in (QType.GENERAL, QType.ENTITY) and not words & _WH_WORDS:
+        return False  # a few keywords ("Maréchal", "FN") ask for no particular phrase
+    # "What did Le Pen say?", "How is she related to …?", "Why …?" ask for a statement or a manner or a
+    # reason: the quote is the answer, not a phrase of it
+    return not (question.qtype is QType.GENERAL and (_SAYING & words or "how" in words or "why" in words))
+
+
 def find_answer(question: Question, text: str, match: Match, *, anywhere: bool = False) -> AnswerSpan | None:
     """The phrase of text that best answers question, or None when no phrase fits. With anywhere, a
     sentence without the question's words may still offer a phrase of the asked kind (a neighbour that
     completes the quote: "... the 47-year-old politician wrote")."""
+    if not wants_phrase(question):
+        return None
     toks = _tokens(text, match)
     matched = [i for i, t in enumerate(toks) if t.matched]
     if not matched and not anywhere:
         return None
     question_terms = set(question.terms)
-    words = question.words
-    if question.qtype in (QType.GENERAL, QType.ENTITY) and not words & _WH_WORDS:
-        return None  # a few keywords ("Maréchal", "FN") ask for no particular phrase
-    if question.qtype is QType.GENERAL and (_SAYING & words or "how" in words or "why" in words):
-        return None  # "What did Le Pen say?", "How is she related to …?", "Why …?" ask for a statement or a
-        # manner or a reason: the quote is the answer, not a phrase of it
     negated = None  # "the Front National winning its first region failed to materialize": no winner before it
     if question.qtype in (QType.PERSON, QType.ENTITY) and question.form is Form.SUBJECT:
         verb = _anchor(question, toks)
