@@ -245,27 +245,36 @@ class BM25Scorer:
         if qterms.size == 0:
             return out
         kernels = self._kernels()
+        # the ids sorted by (segment, local id) with one sort, an id asked twice scored once; each
+        # segment's run is then one kernel call over its ascending local ids
         segs = self.seg_of[ids]
-        for s in np.unique(segs).tolist():
-            where = np.flatnonzero(segs == s)
-            local, inverse = np.unique(self.local_of[ids[where]].astype(np.int64), return_inverse=True)
-            seg = self._segments[s]
+        locals_ = self.local_of[ids].astype(np.int64)
+        order = np.lexsort((locals_, segs))
+        s_sorted, l_sorted = segs[order], locals_[order]
+        new = np.ones(order.shape[0], dtype=bool)
+        new[1:] = (s_sorted[1:] != s_sorted[:-1]) | (l_sorted[1:] != l_sorted[:-1])
+        u_segs, u_locals = s_sorted[new], l_sorted[new]
+        got = np.zeros(u_locals.shape[0])
+        edges = (np.flatnonzero(u_segs[1:] != u_segs[:-1]) + 1).tolist()
+        for lo, hi in zip([0, *edges], [*edges, u_locals.shape[0]], strict=True):
+            seg = self._segments[int(u_segs[lo])]
             p = seg.postings
-            got = np.zeros(local.shape[0])
+            local = u_locals[lo:hi]
             if kernels is not None:
                 kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, seg.norm, qterms, qidf, self.k1,
-                                     _readonly(local), got)
-            else:
-                for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
-                    r = int(np.searchsorted(p.terms, t))
-                    if r >= p.n_terms or p.terms[r] != t:
-                        continue
-                    s0, e0 = int(p.indptr[r]), int(p.indptr[r + 1])
-                    row = p.docs[s0:e0]
-                    pos = np.searchsorted(row, local)
-                    hit = (pos < row.shape[0]) & (row[np.minimum(pos, row.shape[0] - 1)] == local)
-                    got[hit] += contributions(p.tf[s0:e0][pos[hit]], seg.norm[local[hit]], idf, self.k1)
-            out[where] = got[inverse]
+                                     _readonly(local), got[lo:hi])
+                continue
+            part = got[lo:hi]
+            for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
+                r = int(np.searchsorted(p.terms, t))
+                if r >= p.n_terms or p.terms[r] != t:
+                    continue
+                s0, e0 = int(p.indptr[r]), int(p.indptr[r + 1])
+                row = p.docs[s0:e0]
+                pos = np.searchsorted(row, local)
+                hit = (pos < row.shape[0]) & (row[np.minimum(pos, row.shape[0] - 1)] == local)
+                part[hit] += contributions(p.tf[s0:e0][pos[hit]], seg.norm[local[hit]], idf, self.k1)
+        out[order] = got[np.cumsum(new) - 1]
         return out
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -139,26 +139,20 @@ class IndexData:
 
     def chunk_term_ids_many(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The terms of many sentences at once, in the order given: (term ids back to back, where
-        each sentence's start, with the end as last entry)."""
-        chunks = np.asarray(chunks, dtype=np.int64)
-        segs = self.sentences.seg_of[chunks]
-        locs = self.sentences.local_of[chunks].astype(np.int64)
-        starts = np.empty(chunks.shape[0], dtype=np.int64)
-        lengths = np.empty(chunks.shape[0], dtype=np.int64)
-        where = []
-        for s in np.unique(segs).tolist():
-            idx = np.flatnonzero(segs == s)
-            ptr = self.segments[s].arrays["tokptr"]
-            starts[idx] = ptr[locs[idx]]
-            lengths[idx] = ptr[locs[idx] + 1] - starts[idx]
-            where.append((s, idx))
-        bounds = np.zeros(chunks.shape[0] + 1, dtype=np.int64)
-        np.cumsum(lengths, out=bounds[1:])
-        out = np.empty(int(bounds[-1]), dtype=np.int32)
-        for s, idx in where:
-            tokens = self.segments[s].arrays["tokens"]
-            out[ranges(bounds[idx], lengths[idx])] = tokens[ranges(starts[idx], lengths[idx])]
-        return out, bounds
+        each sentence's start, with the end as last entry). One slice per sentence: a question's hundred
+        candidates are spread over every segment, and per-segment array passes cost more than that."""
+        segs = self.sentences.seg_of[chunks].tolist()
+        locs = self.sentences.local_of[chunks].tolist()
+        arrays = [segment.arrays for segment in self.segments]
+        parts = []
+        for s, local in zip(segs, locs, strict=True):
+            ptr = arrays[s]["tokptr"]
+            parts.append(arrays[s]["tokens"][ptr[local] : ptr[local + 1]])
+        bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+        if not parts:
+            return np.zeros(0, dtype=np.int32), bounds
+        np.cumsum(np.fromiter((part.shape[0] for part in parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
+        return np.concatenate(parts).astype(np.int32, copy=False), bounds
 
     def chunk_terms(self, i: int) -> list[str]:
         return self.lexicon.terms(self.chunk_term_ids(i).tolist())
