@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import collections
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -226,6 +227,7 @@ class Retriever:
             member[np.searchsorted(known_ids, gids), g] = True
         pair_rows = [(known.index(a), known.index(b)) for a, b in pairs
                      if a is not None and b is not None and a in known and b in known]
+        pair_times = collections.Counter(pair_rows)  # a pair the question repeats counts each time
 
         def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps),
@@ -242,14 +244,13 @@ class Retriever:
             holds = (present[:, :-1].astype(np.uint8) @ member[:-1].astype(np.uint8)) > 0
             counts = np.zeros(n, dtype=np.int64)
             if pair_rows and tokens.size > 1:
-                same = sentence[:-1] == sentence[1:]  # position i and i + 1 in one sentence
-                width = len(known) + 1
-                adjacent = np.unique(((sentence[:-1] * width + at[:-1]) * width + at[1:])[same])
-                for a, b in pair_rows:
-                    keys = (np.arange(n, dtype=np.int64) * width + a) * width + b
-                    counts += np.isin(keys, adjacent, assume_unique=True)
-            for j, row in enumerate(holds.tolist()):
-                held[int(chunks[j])] = row
+                # positions where a question term is followed by another in the same sentence: few
+                term = at < len(known)
+                pos = np.flatnonzero(term[:-1] & term[1:] & (sentence[:-1] == sentence[1:]))
+                adjacent = set(zip(sentence[pos].tolist(), at[pos].tolist(), at[pos + 1].tolist(), strict=True))
+                for row, a, b in adjacent:
+                    counts[row] += pair_times.get((a, b), 0)
+            held.update(zip(chunks.tolist(), holds.tolist(), strict=True))
             return holds, counts
 
         def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -224,6 +224,10 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     completes the quote: "... the 47-year-old politician wrote")."""
     if not wants_phrase(question):
         return None
+    qtype = question.qtype
+    candidates = None if qtype is QType.DEFINITION else _typed_candidates(question, text, [])
+    if candidates == [] and (qtype not in (QType.GENERAL, QType.ENTITY) or question.frame):
+        return None  # no phrase of the asked kind, and none is looked for between the question's words
     toks = _tokens(text, match)
     matched = [i for i, t in enumerate(toks) if t.matched]
     if not matched and not anywhere:
@@ -237,10 +241,11 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     converse = None  # where "lost to" / "trailing" is: the winner comes right after it
     if question.qtype in (QType.PERSON, QType.ENTITY) and question_terms & _WIN:
         converse = next((i for i, t in enumerate(toks) if set(t.terms) & _LOSE), None)
-    qtype = question.qtype
     noun_terms = question.owned
     best: AnswerSpan | None = None
-    for start, end in _typed_candidates(question, text, toks):
+    if candidates is None:
+        candidates = _typed_candidates(question, text, toks)
+    for start, end in candidates:
         rng = _token_range(toks, start, end)
         if rng is None:
             continue

@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 _EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+_KNOWN_MAX = 100_000  # remembered look-ups per table (a few MB), forgotten all at once beyond that
 
 
 def encode(term: str) -> bytes:
@@ -51,6 +52,7 @@ class Lexicon:
         self.hash_order = _readonly(hash_order)
         self._sorted_hash = _readonly(np.ascontiguousarray(self.term_hash[self.hash_order]))
         self._strings: list[str] | None = None
+        self._known: dict[str, int | None] = {}  # looked-up terms (the table never changes: see `extended`)
 
     @classmethod
     def empty(cls) -> Lexicon:
@@ -91,7 +93,17 @@ class Lexicon:
     # ------------------------------------------------------------------------------ look-ups
 
     def ids(self, terms: Sequence[str]) -> list[int | None]:
-        """The id of each term, None for a term the table does not hold."""
+        """The id of each term, None for a term the table does not hold; remembered per table, as a
+        question's terms are looked up several times over."""
+        known = self._known
+        if len(known) > _KNOWN_MAX:
+            known = self._known = {}  # replaced, not cleared: another thread may be reading the old one
+        missing = [t for t in dict.fromkeys(terms) if t not in known]
+        if missing:
+            known.update(zip(missing, self._look_up(missing), strict=True))
+        return [known[t] for t in terms]
+
+    def _look_up(self, terms: Sequence[str]) -> list[int | None]:
         if not terms:
             return []
         encoded = [encode(t) for t in terms]
