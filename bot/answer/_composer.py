@@ -34,7 +34,7 @@ from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
 from ._qtypes import Form, QType, Question, parse_question
-from ._spans import AnswerSpan, Match, find_answer
+from ._spans import AnswerSpan, Match, find_answer, wants_phrase
 from ._when import find_when
 
 
@@ -213,7 +213,10 @@ class Composer:
         the newer stories'), best first; with equal scores, the newer article's first."""
         out: list[Ranked] = []
         s = self.settings
-        most = s.type_bonus + 5.0 * s.span_weight + s.anchor_bonus + (s.prefer_bonus if prefer else 0.0)
+        # the most any bonus can add: none for a phrase a question does not look for, no count's bonus
+        # for a question that counts nothing
+        phrase = s.type_bonus + 5.0 * s.span_weight + (s.anchor_bonus if question.counted else 0.0)
+        most = (phrase if wants_phrase(question) else 0.0) + (s.prefer_bonus if prefer else 0.0)
         tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
         keys: set[tuple[int, ...] | str] = set()
         days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
