@@ -322,6 +322,7 @@ class BM25Scorer:
         hs = np.empty(k, dtype=np.float64)
         hi = np.empty(k, dtype=np.int64)
         hn = np.zeros(1, dtype=np.int64)
+        prune_min = self._prune_min_postings * max(k, 10) // 10  # see PRUNE_MIN_POSTINGS
         acc, seen, touched = self._scratch()
         try:
             for j in self._search_order:
@@ -330,7 +331,7 @@ class BM25Scorer:
                 kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, seg.norm, seg.canon,
                              qterms, qidf,
                              self.k1, self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn,
-                             self._prune_min_postings)
+                             prune_min)
         except BaseException:
             # the scratch may be left dirty: drop it, the next query allocates a clean one
             self._local.scratch = None
