@@ -167,7 +167,7 @@ class Lexicon:
         appended in the order given."""
         if not len(self):  # a first build: every term is new
             return self.extended(terms), np.arange(len(terms), dtype=np.int64)
-        found = self.ids(terms)
+        found = self._look_up(terms)  # a segment's whole vocabulary: not worth remembering
         new = [t for t, tid in zip(terms, found, strict=True) if tid is None]
         lexicon = self.extended(new)
         next_id = len(self)
