@@ -83,6 +83,7 @@ class Retriever:
         self.data = data
         self.weights = weights or RankingWeights()
         self._quotable = np.asarray(data.quotable, dtype=bool)
+        self._quotable_mask = data.sentences.prepare(self._quotable)  # what every unrestricted search allows
         self._story_pos = _story_positions(data, self._quotable)
         self._max_idf = data.sentences.max_idf or 1.0
         self._days: np.ndarray | None = None
@@ -199,7 +200,7 @@ class Retriever:
         all at once; a Hit (with its text) is made only for the k returned."""
         data, w = self.data, self.weights
         terms = [t for group in groups for t in group]
-        allowed = self._quotable if articles is None else self._quotable & articles[data.chunk_article]
+        allowed = self._quotable_mask if articles is None else self._quotable & articles[data.chunk_article]
         ids, scores = data.sentences.top_k(terms, w.candidates, allowed=allowed)
         if ids.size == 0:
             return []

@@ -6,6 +6,8 @@ corpus-wide statistics and the multi-segment scorer (_scorer), and the query ker
 from ._kernels import warm_up
 from ._lexicon import Lexicon
 from ._postings import FieldPostings, LiveStats
-from ._scorer import BM25Scorer, ScoredSegment, check_params
+from ._scorer import AllowedMask, BM25Scorer, ScoredSegment, check_params
 
-__all__ = ["BM25Scorer", "FieldPostings", "Lexicon", "LiveStats", "ScoredSegment", "check_params", "warm_up"]
+__all__ = [
+    "AllowedMask", "BM25Scorer", "FieldPostings", "Lexicon", "LiveStats", "ScoredSegment", "check_params", "warm_up",
+]

@@ -1,11 +1,15 @@
 """The query kernels, one segment at a time: numba when importable (optional), numpy otherwise;
 identical results.
 
-A segment stores raw term frequencies; a contribution is computed when a posting is read, with
-rank-bm25's expression and operand order, ``idf * (tf * (k1 + 1) / (tf + norm[d]))``, where
-``norm[d] = k1 * (1 - b + b * dl / avgdl)`` was computed (with numpy, as rank-bm25 does) when the
-snapshot opened. Deleted documents (``canon[d] < 0``) are skipped; live ones are reported by their
-canonical id (their place in a full rebuild of the corpus), which also breaks ties.
+A segment stores raw term frequencies and document lengths; a contribution is computed when a posting
+is read, with rank-bm25's expression and operand order, ``idf * (tf * (k1 + 1) / (tf + norm))``, where
+``norm = k1 * (1 - b + b * dl / avgdl)`` is worked out from the document's length then and there, with
+the operations numpy applies to rank-bm25's length array (the same double-precision steps, so the same
+bits). Reading a 4-byte length where the document's other data is read anyway costs less than a
+per-snapshot array of norms: at 1M sentences in twelve segments those random reads were most of a
+query's time. Documents whose ``ok`` flag is off (deleted, or outside a prepared mask) are skipped; the
+others are reported by their canonical id (their place in a full rebuild of the corpus), which also
+breaks ties.
 
 Top k over several segments: one bounded heap of (score, canonical id) is carried from segment to
 segment (largest segment first), so the k-th best score found so far prunes the next segments.
@@ -150,27 +154,32 @@ def _find(indices, lo, hi, d):
     return -1
 
 
+def _norm(k1, b, avgdl, dl):
+    """rank-bm25's length normalisation of one document: k1 * (1 - b + b * dl / avgdl)."""
+    return k1 * (1 - b + b * dl / avgdl)
+
+
 def _contribution(idf, f, nrm, k1p1):
     """rank-bm25's term score, same operations in the same order: idf * (tf * (k1 + 1) / (tf + norm))."""
     return idf * (f * k1p1 / (f + nrm))
 
 
-def _add_row(indptr, docs, tf, norm, canon, r, idf, w, k1p1, acc, seen, touched, n_touched):
-    """acc += w x row r's contributions (live documents), documents met for the first time appended to
+def _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_touched):
+    """acc += w x row r's contributions (documents ok), documents met for the first time appended to
     touched; returns the new number of touched documents. (w = 1.0 adds the contributions exactly.)"""
     for p in range(indptr[r], indptr[r + 1]):
         d = docs[p]
-        if canon[d] < 0:
+        if not ok[d]:
             continue
         if seen[d] == 0:
             seen[d] = 1
             touched[n_touched] = d
             n_touched += 1
-        acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
+        acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
     return n_touched
 
 
-def _add_row_to_listed(indptr, docs, tf, norm, r, idf, w, k1p1, acc, seen, touched, n_list):
+def _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_list):
     """acc += w x row r's contributions, for the documents touched[:n_list] only (those marked in
     seen): a binary search per document when that is cheaper than a scan of the row."""
     s0 = indptr[r]
@@ -181,12 +190,12 @@ def _add_row_to_listed(indptr, docs, tf, norm, r, idf, w, k1p1, acc, seen, touch
             d = touched[jj]
             p = _find(docs, s0, e0, d)
             if p >= 0:
-                acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
+                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
     else:
         for p in range(s0, e0):  # cheaper to scan the row
             d = docs[p]
             if seen[d] != 0:
-                acc[d] += w * _contribution(idf, float(tf[p]), norm[d], k1p1)
+                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
 
 
 def _sum_bounds(ub, order, start, nu):
@@ -226,10 +235,11 @@ def _kth_largest(acc, touched, n, canon, allowed, use_allowed, k):
     return hs[0] if m == k else 0.0
 
 
-def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm, canon, qterms, qidf, k1, b, avgdl,
-                  acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
-    """Offer this segment's live documents with a positive score to the heap hs/hi (hn[0] entries,
-    room for k = hs.shape[0]), by canonical id; the scratch (acc, seen) is left zeroed."""
+def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengths, canon, ok, qterms, qidf, k1, b,
+                  avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
+    """Offer this segment's documents that are ok (live, and in a prepared mask) and also allowed (a
+    corpus-wide mask, when use_allowed) with a positive score to the heap hs/hi (hn[0] entries, room for
+    k = hs.shape[0]), by canonical id; the scratch (acc, seen) is left zeroed."""
     k = hs.shape[0]
     k1p1 = k1 + 1
     nq = qterms.shape[0]
@@ -273,8 +283,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
         # exhaustive and exact: query order, duplicates included, like rank-bm25
         for qi in range(nq):
             if rows[qi] >= 0:
-                n_touched = _add_row(indptr, docs, tf, norm, canon, rows[qi], qidf[qi], 1.0, k1p1, acc, seen,
-                                     touched, n_touched)
+                n_touched = _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, rows[qi], qidf[qi], 1.0, k1p1,
+                                     acc, seen, touched, n_touched)
         n_list = n_touched
     else:
         # MaxScore-style: take terms by decreasing upper bound (rarest first, usually); once the
@@ -288,7 +298,7 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
             r = urow[j]
             best = 0.0
             for q in range(bound_ptr[r], bound_ptr[r + 1]):
-                nrm = k1 * (1 - b + b * bound_len[q] / avgdl)
+                nrm = _norm(k1, b, avgdl, bound_len[q])
                 best = max(best, _contribution(uidf[j], float(bound_tf[q]), nrm, k1p1))
             ub[j] = umult[j] * best
             order[j] = j
@@ -323,8 +333,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
                     stopped = oj
                     break
             done_ub += ub[j]
-            n_touched = _add_row(indptr, docs, tf, norm, canon, r, uidf[j], float(umult[j]), k1p1, acc, seen,
-                                 touched, n_touched)
+            n_touched = _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, r, uidf[j], float(umult[j]), k1p1,
+                                 acc, seen, touched, n_touched)
             rest_post -= indptr[r + 1] - indptr[r]
         if stopped == nu:
             theta = max(theta, _kth_largest(acc, touched, n_touched, canon, allowed, use_allowed, k))
@@ -335,8 +345,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
         for oj in range(stopped, nu + 1):
             if oj > stopped:
                 j = order[oj - 1]
-                _add_row_to_listed(indptr, docs, tf, norm, urow[j], uidf[j], float(umult[j]), k1p1, acc, seen,
-                                   touched, n_list)
+                _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, urow[j], uidf[j], float(umult[j]), k1p1,
+                                   acc, seen, touched, n_list)
                 if n_list > k:
                     theta = max(theta, _kth_largest(acc, touched, n_list, canon, allowed, use_allowed, k))
             rest = _sum_bounds(ub, order, oj, nu)
@@ -356,8 +366,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
             acc[touched[jj]] = 0.0
         for qi in range(nq):
             if rows[qi] >= 0:
-                _add_row_to_listed(indptr, docs, tf, norm, rows[qi], qidf[qi], 1.0, k1p1, acc, seen, touched,
-                                   n_list)
+                _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, rows[qi], qidf[qi], 1.0, k1p1, acc, seen,
+                                   touched, n_list)
 
     # offer the survivors to the carried heap; the scratch of these documents is reset on the way
     n = hn[0]
@@ -366,8 +376,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
         s = acc[d]
         acc[d] = 0.0
         seen[d] = 0
-        if not s > 0.0:
-            continue
+        if not s > 0.0 or (n == k and s < hs[0]):
+            continue  # (a full heap takes no lower score: the canonical id is not even read)
         cd = canon[d]
         if use_allowed and not allowed[cd]:
             continue
@@ -375,7 +385,7 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, norm,
     hn[0] = n
 
 
-def _score_listed(terms, indptr, docs, tf, norm, qterms, qidf, k1, listed, out):
+def _score_listed(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, listed, out):
     """out[j] = exact score of local document listed[j] (ascending, distinct), query order."""
     k1p1 = k1 + 1
     n = terms.shape[0]
@@ -391,7 +401,7 @@ def _score_listed(terms, indptr, docs, tf, norm, qterms, qidf, k1, listed, out):
             for j in range(m):
                 p = _find(docs, s0, e0, listed[j])
                 if p >= 0:
-                    out[j] += _contribution(idf, float(tf[p]), norm[listed[j]], k1p1)
+                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[listed[j]]), k1p1)
         else:  # merge the row with the (ascending) list
             j = 0
             for p in range(s0, e0):
@@ -401,7 +411,7 @@ def _score_listed(terms, indptr, docs, tf, norm, qterms, qidf, k1, listed, out):
                 if j == m:
                     break
                 if listed[j] == d:
-                    out[j] += _contribution(idf, float(tf[p]), norm[d], k1p1)
+                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
 
 
 def _compile_numba_kernels() -> Kernels:
@@ -431,8 +441,8 @@ def _compile_numba_kernels() -> Kernels:
     def rw(dtype: Any) -> Any:
         return types.Array(dtype, 1, "C")
 
-    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _contribution, _add_row, _add_row_to_listed,
-                   _sum_bounds):
+    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _norm, _contribution, _add_row,
+                   _add_row_to_listed, _sum_bounds):
         jit(helper, inline=True)
     jit(_rows_of, rw(types.int64)(ro(types.int32), ro(types.int64)))
     jit(_kth_largest, types.float64(
@@ -447,8 +457,9 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64),  # bound_ptr
         ro(types.int32),  # bound_tf
         ro(types.int32),  # bound_len
-        ro(types.float64),  # norm
+        ro(types.int32),  # lengths
         ro(types.int32),  # canon
+        ro(types.boolean),  # ok
         ro(types.int64),  # qterms
         ro(types.float64),  # qidf
         types.float64,  # k1
@@ -465,13 +476,22 @@ def _compile_numba_kernels() -> Kernels:
         types.int64,  # prune_min
     )
     score_sig = types.void(
-        ro(types.int32), ro(types.int64), ro(types.int32), ro(types.int32), ro(types.float64),
-        ro(types.int64), ro(types.float64), types.float64, ro(types.int64), rw(types.float64),
+        ro(types.int32), ro(types.int64), ro(types.int32), ro(types.int32), ro(types.int32),
+        ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64, ro(types.int64),
+        rw(types.float64),
     )
     return Kernels(topk=jit(_topk_segment, topk_sig), score_listed=jit(_score_listed, score_sig))
 
 
 # ---------------------------------------------------------------------------------------- numpy
+
+
+def norms(lengths: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
+    """rank-bm25's length normalisation of these documents, as it computes it over its length array
+    (zeros in an index without a single token, where rank-bm25 would divide by zero)."""
+    if not avgdl:
+        return np.zeros(lengths.shape[0])
+    return k1 * (1 - b + b * lengths.astype(np.int64) / avgdl)
 
 
 def contributions(tf: np.ndarray, norm_of_docs: np.ndarray, idf: float, k1: float) -> np.ndarray:
@@ -480,7 +500,7 @@ def contributions(tf: np.ndarray, norm_of_docs: np.ndarray, idf: float, k1: floa
     return idf * (q_freq * (k1 + 1) / (q_freq + norm_of_docs))
 
 
-def topk_numpy_segment(terms, indptr, docs, tf, norm, canon, qterms, qidf, k1, allowed):
+def topk_numpy_segment(terms, indptr, docs, tf, lengths, canon, qterms, qidf, k1, b, avgdl, allowed):
     """(canonical ids, exact scores) of this segment's live documents with a positive score (and
     allowed), unordered: every posting of the query's rows, in query order."""
     parts_docs = []
@@ -492,7 +512,7 @@ def topk_numpy_segment(terms, indptr, docs, tf, norm, canon, qterms, qidf, k1, a
         s0, e0 = int(indptr[r]), int(indptr[r + 1])
         d = docs[s0:e0]
         parts_docs.append(d)
-        parts_contrib.append(contributions(tf[s0:e0], norm[d], idf, k1))
+        parts_contrib.append(contributions(tf[s0:e0], norms(lengths[d], k1, b, avgdl), idf, k1))
     if not parts_docs:
         return np.empty(0, np.int64), np.empty(0, np.float64)
     touched = np.unique(np.concatenate(parts_docs))

@@ -10,7 +10,8 @@ segments' live statistics:
 * the average idf, summed *sequentially* over the vocabulary in order of first appearance in the
   documents (rank-bm25's dict order) — the order is the one of the corpus's canonical document order,
   given by each segment's ``first_key`` per term — and the epsilon floor for negative idfs;
-* each document's length norm ``k1 * (1 - b + b * dl / avgdl)``, with numpy as rank-bm25 does.
+* each document's length norm ``k1 * (1 - b + b * dl / avgdl)``, worked out from its length when a posting
+  of it is read, in the order of operations numpy applies to rank-bm25's length array.
 
 A score is then ``0.0 + c(q1, d) + c(q2, d) + ...`` in query order, where ``c`` is computed when
 the posting is read (see ``_kernels``); a document lacking a term gets nothing from it, which adds
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import PRUNE_MIN_POSTINGS, Kernels, contributions, numba_kernels, topk_numpy_segment
+from ._kernels import PRUNE_MIN_POSTINGS, Kernels, contributions, norms, numba_kernels, topk_numpy_segment
 from ._lexicon import Lexicon
 from ._postings import FieldPostings, LiveStats
 
@@ -113,18 +114,13 @@ class BM25Scorer:
         seg_of = np.empty(self.n_docs, dtype=np.int32)
         local_of = np.empty(self.n_docs, dtype=np.int32)
         for i, seg in enumerate(segments):
-            lengths = seg.postings.lengths.astype(np.int64)
-            if self.total_tokens:
-                # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), doc_len an int64 array
-                norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
-            else:
-                norm = np.zeros(lengths.shape[0])
             canon = np.ascontiguousarray(seg.canon, dtype=np.int32)
-            locals_ = np.flatnonzero(canon >= 0)
+            live = canon >= 0
+            locals_ = np.flatnonzero(live)
             seg_of[canon[locals_]] = i
             local_of[canon[locals_]] = locals_
             postings = FieldPostings(**{name: _readonly(a) for name, a in seg.postings.arrays().items()})
-            self._segments.append(_Segment(postings, _readonly(norm), _readonly(canon), seg.live.n_docs))
+            self._segments.append(_Segment(postings, _readonly(canon), _readonly(live), seg.live.n_docs))
         self.seg_of = _readonly(seg_of)
         self.local_of = _readonly(local_of)
         # largest first: the k-th best score found early prunes the smaller segments
@@ -230,7 +226,7 @@ class BM25Scorer:
                 docs = p.docs[s0:e0]
                 canon = seg.canon[docs]
                 live = canon >= 0
-                out[canon[live]] += contributions(p.tf[s0:e0][live], seg.norm[docs[live]], idf, self.k1)
+                out[canon[live]] += contributions(p.tf[s0:e0][live], self._norms(p.lengths[docs[live]]), idf, self.k1)
         return out
 
     def scores_of(self, query_tokens: Sequence[str], ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -261,8 +257,8 @@ class BM25Scorer:
             p = seg.postings
             local = u_locals[lo:hi]
             if kernels is not None:
-                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, seg.norm, qterms, qidf, self.k1,
-                                     _readonly(local), got[lo:hi])
+                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b,
+                                     self.avgdl, _readonly(local), got[lo:hi])
                 continue
             part = got[lo:hi]
             for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
@@ -273,7 +269,7 @@ class BM25Scorer:
                 row = p.docs[s0:e0]
                 pos = np.searchsorted(row, local)
                 hit = (pos < row.shape[0]) & (row[np.minimum(pos, row.shape[0] - 1)] == local)
-                part[hit] += contributions(p.tf[s0:e0][pos[hit]], seg.norm[local[hit]], idf, self.k1)
+                part[hit] += contributions(p.tf[s0:e0][pos[hit]], self._norms(p.lengths[local[hit]]), idf, self.k1)
         out[order] = got[np.cumsum(new) - 1]
         return out
 
@@ -298,27 +294,46 @@ class BM25Scorer:
     def _use_numba(self) -> bool:
         return self._kernels() is not None
 
-    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
+    def prepare(self, allowed: np.ndarray) -> AllowedMask:
+        """A mask over canonical ids made ready for many queries (the quotable sentences, say): each
+        segment gets its own view of it, so the kernels skip a document by a flag read beside its other
+        data instead of a look-up in a corpus-wide array."""
+        allowed = self._check_allowed(allowed)
+        local = tuple(_readonly(allowed[np.maximum(seg.canon, 0)] & seg.live) for seg in self._segments)
+        return AllowedMask(_readonly(allowed), local, self)
+
+    def _check_allowed(self, allowed: np.ndarray) -> np.ndarray:
+        allowed = np.asarray(allowed)
+        if allowed.dtype != np.bool_ or allowed.shape != (self.n_docs,):
+            raise ValueError(
+                f"allowed must be a boolean array of shape ({self.n_docs},), got {allowed.dtype} {allowed.shape}"
+            )
+        return allowed
+
+    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | AllowedMask | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best live documents with score > 0: (canonical ids int64, scores float64), best
         first, ties broken by lower id. Work is proportional to the query terms' postings.
 
-        ``allowed``: optional boolean mask over canonical ids; documents where it is False are skipped.
+        ``allowed``: optional boolean mask over canonical ids (or one made ready with `prepare`, faster
+        when it serves many queries); documents where it is False are skipped.
         """
         k = int(k)
-        if allowed is not None:
-            allowed = np.asarray(allowed)
-            if allowed.dtype != np.bool_ or allowed.shape != (self.n_docs,):
-                raise ValueError(
-                    f"allowed must be a boolean array of shape ({self.n_docs},), got {allowed.dtype} {allowed.shape}"
-                )
+        prepared: tuple[np.ndarray, ...] | None = None
+        if isinstance(allowed, AllowedMask):
+            if allowed.scorer is not self:
+                raise ValueError("the mask was prepared for another scorer")
+            prepared, allowed = allowed.local, allowed.mask
+        elif allowed is not None:
+            allowed = self._check_allowed(allowed)
         qterms, qidf = self._query(query_tokens)
         if k <= 0 or qterms.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         kernels = self._kernels()
         if kernels is None:
             return self._top_k_numpy(qterms, qidf, k, allowed)
-        mask, use_mask = (_EMPTY_MASK, False) if allowed is None else (_readonly(allowed), True)
+        # a prepared mask is checked through each segment's own flags; a plain one per document found
+        mask, use_mask = (_EMPTY_MASK, False) if allowed is None or prepared else (_readonly(allowed), True)
         hs = np.empty(k, dtype=np.float64)
         hi = np.empty(k, dtype=np.int64)
         hn = np.zeros(1, dtype=np.int64)
@@ -328,8 +343,8 @@ class BM25Scorer:
             for j in self._search_order:
                 seg = self._segments[j]
                 p = seg.postings
-                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, seg.norm, seg.canon,
-                             qterms, qidf,
+                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, p.lengths,
+                             seg.canon, seg.live if prepared is None else prepared[j], qterms, qidf,
                              self.k1, self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn,
                              prune_min)
         except BaseException:
@@ -340,13 +355,16 @@ class BM25Scorer:
         order = np.lexsort((hi[:n], -hs[:n]))
         return hi[:n][order], hs[:n][order]
 
+    def _norms(self, lengths: np.ndarray) -> np.ndarray:
+        return norms(lengths, self.k1, self.b, self.avgdl)
+
     def _top_k_numpy(self, qterms: np.ndarray, qidf: np.ndarray, k: int, allowed: np.ndarray | None
                      ) -> tuple[np.ndarray, np.ndarray]:
         ids_parts, score_parts = [], []
         for seg in self._segments:
             p = seg.postings
-            ids, sc = topk_numpy_segment(p.terms, p.indptr, p.docs, p.tf, seg.norm, seg.canon, qterms, qidf, self.k1,
-                                         allowed)
+            ids, sc = topk_numpy_segment(p.terms, p.indptr, p.docs, p.tf, p.lengths, seg.canon, qterms, qidf, self.k1,
+                                         self.b, self.avgdl, allowed)
             ids_parts.append(ids)
             score_parts.append(sc)
         ids = np.concatenate(ids_parts) if ids_parts else np.empty(0, np.int64)
@@ -356,10 +374,19 @@ class BM25Scorer:
 
 
 @dataclass(frozen=True)
+class AllowedMask:
+    """A boolean mask over a scorer's canonical ids with each segment's local view of it (`BM25Scorer.prepare`)."""
+
+    mask: np.ndarray
+    local: tuple[np.ndarray, ...]  # per segment: allowed and live, by local document
+    scorer: BM25Scorer
+
+
+@dataclass(frozen=True)
 class _Segment:
     postings: FieldPostings
-    norm: np.ndarray  # float64 per local document
     canon: np.ndarray  # int32 per local document, -1 deleted
+    live: np.ndarray  # bool per local document: canon >= 0
     n_live: int
 
 

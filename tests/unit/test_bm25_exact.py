@@ -314,6 +314,28 @@ def test_top_k_with_allowed_mask(small_corpus: list[list[str]]) -> None:
     assert scorer.top_k(["t0"], 0)[0].size == 0
 
 
+def test_a_prepared_mask_gives_what_the_plain_mask_gives(small_corpus: list[list[str]]) -> None:
+    scorer = BM25Scorer.build(small_corpus)
+    rng = np.random.default_rng(12)
+    for density in (0.0, 0.3, 1.0):
+        allowed = rng.random(len(small_corpus)) < density
+        prepared = scorer.prepare(allowed)
+        for backend in ("numba", "numpy"):
+            scorer._backend = backend
+            for prune in (0, 10**9):
+                scorer._prune_min_postings = prune
+                for query in (["t0", "t1"], ["t2", "t7", "t2"], ["t30", "t0", "t4", "t9"]):
+                    for k in (1, 10, 1000):
+                        want_ids, want_sc = scorer.top_k(query, k, allowed=allowed)
+                        ids, sc = scorer.top_k(query, k, allowed=prepared)
+                        assert ids.tolist() == want_ids.tolist() and np.array_equal(sc, want_sc)
+                        assert all(allowed[i] for i in ids.tolist())
+    with pytest.raises(ValueError, match="another scorer"):
+        BM25Scorer.build(small_corpus).top_k(["t0"], 3, allowed=prepared)
+    with pytest.raises(ValueError, match="allowed"):
+        scorer.prepare(np.ones(len(small_corpus) - 1, dtype=bool))
+
+
 # ------------------------------------------------------------------------- (e) numba and numpy paths
 
 

@@ -82,12 +82,15 @@ def _same_as_full_rebuild(data: IndexData, corpus: Path, rng: random.Random) -> 
         assert np.array_equal(data.sentences.scores(query), ref), query
         assert np.array_equal(data.headlines.scores(query), full.headlines.scores(query)), query
         allowed = np.asarray(data.quotable, dtype=bool)
+        prepared = data.sentences.prepare(allowed)
         for k in (1, 3, 10):
             want_ids, want_sc = full.sentences.top_k(query, k, allowed=allowed)
             for backend, prune in (("numpy", None), ("numba", None), ("numba", 0)):
                 data.sentences._backend = backend
                 data.sentences._prune_min_postings = _kernels.PRUNE_MIN_POSTINGS if prune is None else prune
                 ids, sc = data.sentences.top_k(query, k, allowed=allowed)
+                assert ids.tolist() == want_ids.tolist() and np.array_equal(sc, want_sc), (query, k, backend, prune)
+                ids, sc = data.sentences.top_k(query, k, allowed=prepared)  # the same mask, made ready
                 assert ids.tolist() == want_ids.tolist() and np.array_equal(sc, want_sc), (query, k, backend, prune)
             order = sorted(range(len(ref)), key=lambda i: (-ref[i], i))
             assert want_ids.tolist() == [i for i in order if ref[i] > 0 and allowed[i]][:k]
