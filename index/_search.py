@@ -263,8 +263,7 @@ class Retriever:
             for g, wt in enumerate(weight):
                 coverage = coverage + np.where(holds[:, g], wt, 0.0)
             coverage = coverage / total_weight
-            art_norm = np.fromiter((article_score(a) for a in arts.tolist()), dtype=np.float64,
-                                   count=arts.size) / best_article
+            art_norm = article_score(arts) / best_article
             neighbour = np.zeros(chunks.size)
             if w.neighbours:
                 starts_of = np.append(np.asarray(data.article_first, dtype=np.int64), data.n_chunks)
@@ -287,8 +286,9 @@ class Retriever:
 
         def ordered(rows: list[tuple[float, float, float, int, float]]) -> list[tuple[float, float, float, int, float]]:
             """Best evidence first; equal evidence: the newer article's, then the earlier sentence."""
-            chunks = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
-            evidence = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+            columns = list(zip(*rows, strict=True))
+            chunks = np.asarray(columns[3], dtype=np.int64)
+            evidence = np.asarray(columns[0], dtype=np.float64)
             newer = -days[chunk_article[chunks]].astype(np.int64)
             return [rows[i] for i in np.lexsort((chunks, newer, -evidence)).tolist()]
 
@@ -318,16 +318,25 @@ class Retriever:
                             coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
         return hits
 
-    def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[int], float]:
-        """The article-level BM25 score of the candidates' articles (exact, computed for them only)."""
-        arts = np.unique(np.asarray(self.data.chunk_article)[chunks])
-        values = dict(zip(arts.tolist(), self.data.headlines.scores_of(terms, arts).tolist(), strict=True))
+    def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """The article-level BM25 score of the candidates' articles (exact, computed for them only), as a
+        function of an array of articles (others, should any come, are scored when asked)."""
         headlines = self.data.headlines
+        known = np.unique(np.asarray(self.data.chunk_article)[chunks])
+        values = headlines.scores_of(terms, known)
 
-        def score(art: int) -> float:
-            if art not in values:
-                values[art] = float(headlines.scores_of(terms, [art])[0])
-            return values[art]
+        def score(arts: np.ndarray) -> np.ndarray:
+            nonlocal known, values
+            at = np.minimum(np.searchsorted(known, arts), known.size - 1)
+            missing = known[at] != arts
+            if missing.any():
+                more = np.unique(arts[missing])
+                known = np.concatenate([known, more])
+                values = np.concatenate([values, headlines.scores_of(terms, more)])
+                order = np.argsort(known, kind="stable")
+                known, values = known[order], values[order]
+                at = np.searchsorted(known, arts)
+            return values[at]
 
         return score
 

@@ -73,6 +73,8 @@ class ComposerSettings:
 
 def clean_question(raw: str) -> str:
     """Control characters out, whitespace folded; everything else (emoji, RTL, tags) kept as text."""
+    if raw.isascii() and raw.isprintable():
+        return " ".join(raw.split())  # nothing to normalise or take out (the usual question)
     kept = "".join(
         ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " "
         for ch in unicodedata.normalize("NFC", raw)

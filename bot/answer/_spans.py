@@ -54,14 +54,18 @@ _NOTHING: frozenset[str] = frozenset()
 
 
 def _tokens(text: str, match: Match) -> list[_Tok]:
-    out = []
+    out: list[_Tok] = []
+    append = out.append
     for m in _WORD.finditer(text):
         raw = m.group()
         core = raw.strip(_EDGE)
-        start = m.start() + len(raw) - len(raw.lstrip(_EDGE))
-        terms = token_terms(core) if core else ()
-        found = frozenset([t for t in terms if match(t)]) if terms else _NOTHING
-        out.append(_Tok(start, start + len(core), core, raw, terms, found))
+        start = m.start() if raw[0] not in _EDGE else m.start() + len(raw) - len(raw.lstrip(_EDGE))
+        if core:
+            terms = token_terms(core)
+            hit = [t for t in terms if match(t)]
+            append(_Tok(start, start + len(core), core, raw, terms, frozenset(hit) if hit else _NOTHING))
+        else:
+            append(_Tok(start, start, core, raw, (), _NOTHING))
     return out
 
 
