@@ -93,7 +93,8 @@ UNIT_WORDS = frozenset(
     "year years month months week weeks day days hour hours minute minutes second seconds mile miles kilometer "
     "kilometers km meter meters metres feet foot inch inches pound pounds kilogram kilograms kg ton tons tonnes "
     "barrel barrels gallon gallons liter liters litres people person persons men women children dollars euros yuan "
-    "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees".split())
+    "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees mph kmh "
+    "knots".split())
 _COMPOUND = re.compile(r"-[a-z]+\b")  # "25-year", "36-carat"
 _PAREN_AMOUNT = re.compile(r"\s?\(\s?[$€£#]?\s?[\d,.]+\s?(?:million|billion|[a-z]+)?\s?\)")  # "# 38 ( $58 )"
 _NEXT_WORD = re.compile(r"\s([a-z][a-z'-]*)\b")
@@ -115,8 +116,27 @@ def number_spans(text: str) -> list[tuple[int, int]]:
         if unit and (unit.group(1) in UNIT_WORDS or (unit.group(1).endswith("s") and len(unit.group(1)) > 3
                                                      and unit.group(1) not in _NOT_UNITS)):
             end = unit.end()
-        out.append((m.start(), end))
+        start = m.start()
+        if start and text[start - 1] in "$€£#":
+            start -= 1  # "$875 million": the sign is the amount's (no word boundary before it)
+        out.append((start, end))
     return out
+
+
+_MEASURES = {
+    "money": re.compile(r"[$€£#¥]|\b(?:dollars?|euros?|yuan|yen|rupees?|cents?|pence|francs?|pesos?)\b", re.IGNORECASE),
+    "time": re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century|"
+                       r"nights?)\b", re.IGNORECASE),
+    "distance": re.compile(r"\b(?:miles?|kilometers?|kilometres?|km|meters?|metres?|feet|foot|yards?|inches?|"
+                           r"nautical)\b", re.IGNORECASE),
+    "speed": re.compile(r"\b(?:mph|kmh|km/h|knots?|miles per hour|kilometers per hour)\b", re.IGNORECASE),
+}
+
+
+def measures(phrase: str) -> frozenset[str]:
+    """The kinds of amount a number phrase states: "$875 million" money, "12 to 18 months" time, "25-year"
+    time, "200 miles ( 320 km )" distance."""
+    return frozenset(kind for kind, pattern in _MEASURES.items() if pattern.search(phrase))
 
 
 def age_spans(text: str) -> list[tuple[int, int]]:

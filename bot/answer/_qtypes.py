@@ -61,6 +61,12 @@ _WH_NOUN = re.compile(r"\b(what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|a\
                       r"([a-z][\w-]*)(?:\s+([a-z][\w-]*))?(?:\s+([a-z][\w-]*))?")
 _DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(.+?)\s*[?.!]*\s*$", re.IGNORECASE)
 _CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]*\s*){1,4}")
+_MONEY_WORDS = frozenset(
+    "cost costs costing pay pays paid paying spend spends spent sell sells sold buy buys bought earn earns earned "
+    "make makes made take takes took raise raises raised worth price money fine fined bail salary budget revenue "
+    "profit loss debt fee fees wage wages pension bid offer offered invest invested owe owes owed gross grossed "
+    "donate donated charge charged award awarded compensation damages settlement fund funding loan turnover "
+    "income deficit".split())
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
 
 _PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
@@ -80,6 +86,7 @@ class Question:
     subject: str | None = None  # DEFINITION: the name to define
     counted: frozenset[str] = frozenset()  # "how many votes": the terms of what is counted
     frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("with", "charg")
+    measure: frozenset[str] = frozenset()  # NUMBER: the kinds of amount that answer it ("how far" → distance)
 
     @cached_property
     def terms(self) -> tuple[str, ...]:
@@ -118,8 +125,9 @@ def parse_question(question: str) -> Question:
         return Question(question, QType.PERCENT, form, counted=counted, frame=frame)
     if _AGE.search(q):
         return Question(question, QType.AGE, form, frame=frame)
-    if _HOW.search(q):
-        return Question(question, QType.NUMBER, form, counted=counted, frame=frame)
+    if how := _HOW.search(q):
+        return Question(question, QType.NUMBER, form, counted=counted, frame=frame,
+                        measure=_measure(how.group(1), re.findall(r"[a-z]+", q)))
     if _WHEN.search(q):
         return Question(question, QType.DATE, form, frame=frame)
     if _WHERE.search(q):
@@ -141,12 +149,27 @@ def parse_question(question: str) -> Question:
             for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
                                  (NUMBER_NOUNS, QType.NUMBER), (DATE_NOUNS, QType.DATE)):
                 if word in nouns or single in nouns:
-                    return Question(question, qtype, form, noun=word, frame=frame)
+                    measure = _measure(None, [single]) if qtype is QType.NUMBER else frozenset()
+                    return Question(question, qtype, form, noun=word, frame=frame, measure=measure)
             if word in ROLE_NOUNS and (name := _name_in(question)):
                 return Question(question, QType.DEFINITION, Form.OBJECT, subject=name)
         if not noun.endswith("ing") and frame is None:  # with a preposition frame, the phrase after it
             return Question(question, QType.ENTITY, form, noun=noun, frame=frame)
     return Question(question, QType.GENERAL, form, frame=frame)
+
+
+def _measure(how: str | None, words: list[str]) -> frozenset[str]:
+    """What kind of amount answers a number question: "how long" a time or a length, "how far" a distance,
+    "how fast" a speed, "how much did it cost" money; empty when any number may."""
+    if how == "long" or "length" in words:
+        return frozenset({"time", "distance"})
+    if how == "far" or "distance" in words:
+        return frozenset({"distance"})
+    if how == "fast":
+        return frozenset({"speed"})
+    if how in ("much", None) and _MONEY_WORDS.intersection(words):
+        return frozenset({"money"})
+    return frozenset()
 
 
 def _name_in(question: str) -> str | None:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from index import analyze, fold, token_terms
 
-from ._phrases import TITLES, age_spans, date_spans, frame_spans, name_spans, number_spans, place_spans
+from ._phrases import (
+    TITLES,
+    age_spans,
+    date_spans,
+    frame_spans,
+    measures,
+    name_spans,
+    number_spans,
+    place_spans,
+)
 from ._qtypes import AUX, Form, QType, Question
 
 Match = Callable[[str], bool]  # is this analyzed term one of the question's (or an alternative)?
@@ -267,6 +276,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
                 score += 0.5
             typed = any(t.text[:1].isupper() for t in toks[lo:hi])  # "in the brain" is a place of sorts, weakly
+        if question.measure and not measures(text[start:end]) & question.measure:
+            typed = False  # "How much did it cost?" is no count of weeks, "How long …?" no sum of money
         if qtype is QType.PERSON and hi - lo == 1 and not (lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
             # a lone capitalised word ("Republicans", "Convicted") may be no one: a weak candidate
             score -= 0.5 if lo else 1.5

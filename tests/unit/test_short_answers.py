@@ -62,6 +62,10 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("What did Kaka deserve?", "Brazilian genius Kaka fully deserves the 2007 World Footballer of the Year award.",
          "2007 World Footballer of the Year award"),
         ("Who won in the south?", "Marion Marechal-Le Pen lost to Christian Estrosi in the south.", "Christian Estrosi"),
+        # the kind of amount asked for: money for "how much did it earn", a duration for "how long"
+        ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
+         "$45 million"),
+        ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
     ],
 )
 def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
