@@ -197,7 +197,9 @@ def _typed_candidates(question: Question, text: str, toks: list[_Tok]) -> list[t
     if qtype is QType.DATE:
         return date_spans(text)
     if qtype is QType.PLACE:
-        return list(dict.fromkeys(place_spans(text) + name_spans(text)))
+        if question.noun is None:  # "Where …?": a place is said with in/at/near/from, a bare name is anyone's
+            return place_spans(text)
+        return list(dict.fromkeys(place_spans(text) + name_spans(text)))  # "Which countries …?" names them
     if qtype in (QType.PERSON, QType.ENTITY):
         return name_spans(text)
     if qtype is QType.DEFINITION:

@@ -66,6 +66,9 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
          "$45 million"),
         ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
+        # "where": a place said with in/at/near/from, not the name of whoever said it
+        ("Where did the kite come down?", "The kite came down in the neighbour's garden, said Henderson.",
+         "the neighbour's garden"),
     ],
 )
 def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
@@ -82,6 +85,7 @@ def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
         ("How many regions did the party win?", "It failed to win any of France's 13 regions."),  # all, not won
         ("What is Liu charged with?", "He was with friends when he was charged."),
         ("How old is Marine Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost."),  # another
+        ("Where were the 40 villagers killed?", "Rebel forces killed 40 villagers, Sudanese officials said."),  # no place
     ],
 )
 def test_no_phrase_rather_than_a_guess(question: str, sentence: str) -> None:
