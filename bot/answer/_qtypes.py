@@ -141,7 +141,8 @@ def parse_question(question: str) -> Question:
     if _WHO.search(q):
         return Question(question, QType.PERSON, form, frame=frame)
     noun_match = _WH_NOUN.search(q)
-    if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS:
+    if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS and not _verb_or_name(
+            question, noun_match):
         noun = noun_match.group(2)
         # the first of the next words that names a kind of answer ("what was the latest turnover")
         for word in (w for w in noun_match.groups()[1:] if w):
@@ -170,6 +171,24 @@ def _measure(how: str | None, words: list[str]) -> frozenset[str]:
     if how in ("much", None) and _MONEY_WORDS.intersection(words):
         return frozenset({"money"})
     return frozenset()
+
+
+_OBJECT_STARTS = frozenset("the a an to his her their its this that these those".split())
+
+
+def _verb_or_name(question: str, match: re.Match[str]) -> bool:
+    """Is the word after "what" no kind of thing asked for, but the question's verb ("What caused the
+    crash?", "What is banned …?", "What causes the flu to spread?") or the name it asks about after "is"
+    ("What is Benoit believed to have done?", "What was the FAA's response?")?"""
+    word, following = match.group(2), match.group(3)
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return True
+    if word.endswith("s") and not word.endswith("ss") and following in _OBJECT_STARTS:
+        return True
+    if not re.match(r"\w+\s+(?:is|was|are|were)\s", match.group(0)):
+        return False  # "What Ricky Martin song …", "Which Beatle …": the name says what kind
+    written = re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w-])", question, re.IGNORECASE)
+    return written is not None and written.start() > 0 and written.group()[:1].isupper()
 
 
 def _name_in(question: str) -> str | None:

@@ -36,6 +36,12 @@ def phrase(text: str, question: str) -> str | None:
         ("Which countries does Clinton expect to visit?", QType.PLACE, Form.OBJECT),
         ("What was the latest turnover of the company?", QType.NUMBER, Form.SUBJECT),
         ("What job did Kerik formerly have?", QType.DEFINITION, Form.OBJECT),
+        # the word after "what" is the question's verb or the name it asks about, no kind of thing
+        ("What caused the blackout?", QType.GENERAL, Form.SUBJECT),
+        ("What causes the disease to spread?", QType.GENERAL, Form.SUBJECT),
+        ("What is Smith believed to have done?", QType.GENERAL, Form.OBJECT),
+        ("What shows won awards?", QType.ENTITY, Form.SUBJECT),  # a plural noun, then its verb
+        ("Which Beatle left the band?", QType.PERSON, Form.SUBJECT),
     ],
 )
 def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
