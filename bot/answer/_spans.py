@@ -103,6 +103,7 @@ _CLAUSE_WORDS = frozenset("said says say told tells according who which where wh
                           "after before since if whose".split())
 _BREAK = re.compile(r"[;:()\[\]\"“”]|--|—")
 _FUNCTION = _LEAD_WORDS | AUX | frozenset("his her their its".split())
+_ADVERBS = frozenset("first also later then now still never already just once again recently reportedly".split())
 
 
 def _gaps(toks: list[_Tok]) -> list[tuple[int, int, bool, bool]]:
@@ -167,7 +168,7 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
         if toks[k].matched:
             right = True
             break
-        if toks[k].low not in _FUNCTION:
+        if toks[k].low not in _FUNCTION and toks[k].low not in _ADVERBS:  # "Hans Asperger first described"
             break
         k, steps = k + 1, steps + 1
     if not right and toks[hi - 1].raw.endswith(","):
@@ -263,6 +264,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue  # mostly the question's own words ("How many regions … 13 regions")
         if negated is not None and hi <= negated:
             continue
+        if qtype is QType.PERSON and _placed(toks, lo):
+            continue  # "in Hollywood", "at the University of Michigan": a place, not a person
         if qtype is QType.AGE and _someone_else(toks, lo, question):
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
@@ -304,6 +307,15 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
 
 
 _GAP_MAX_WORDS = 12
+_IN_PLACE = frozenset("in at near inside outside across into".split())
+
+
+def _placed(toks: list[_Tok], lo: int) -> bool:
+    """Does the name at lo follow "in", "at", "near" … (with "the" between allowed)?"""
+    k = lo - 1
+    if k >= 0 and toks[k].low == "the":
+        k -= 1
+    return k >= 0 and toks[k].low in _IN_PLACE and not re.search(r"[,;:.]$", toks[k].raw)
 
 
 def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from bot import AnswerKind, answer_json, render_text
 from bot.answer import (
+    ComposerSettings,
     Form,
     QType,
     SmallTalk,
@@ -72,6 +73,9 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
          "$45 million"),
         ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
+        # a name after "in", "at", "near" is a place, not a person
+        ("Who opened the new library?", "The new library was opened in Green Valley by the town's oldest resident, "
+         "Ann Smith.", "Ann Smith"),
         # "where": a place said with in/at/near/from, not the name of whoever said it
         ("Where did the kite come down?", "The kite came down in the neighbour's garden, said Henderson.",
          "the neighbour's garden"),
@@ -79,6 +83,15 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
 )
 def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
     assert phrase(sentence, question) == expected
+
+
+def test_an_adverb_between_a_name_and_the_question_verb() -> None:
+    """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
+    question = "Who spotted the comet in 1997?"
+    text = "Amateur stargazer Jane Doe first spotted the faint object that now carries her name in 1997."
+    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    assert span is not None and text[span.start:span.end] == "Jane Doe"
+    assert span.score >= ComposerSettings().short_min_score
 
 
 @pytest.mark.parametrize(
