@@ -45,6 +45,13 @@ PERSON_NOUNS = frozenset(
 NUMBER_NOUNS = frozenset("number amount sum size range price cost rate total figure length height weight distance "
                          "score salary toll pension fine bail budget worth value revenue turnover profit loss debt "
                          "bill fee wage wages population".split())
+NAMED_KINDS = frozenset(  # kinds of things that go by a name of their own ("the name of the restaurant")
+    "company firm corporation business brand label team club band group party organization organisation agency "
+    "network channel newspaper magazine station show series program programme film movie song album book "
+    "novel play musical opera game product car vehicle model airline ship boat plane hotel restaurant bar cafe "
+    "school university college church court embassy award prize trophy tournament event festival law act bill "
+    "treaty operation website site app language religion store shop chain bank studio publisher building street "
+    "road bridge park city town village country island river mountain lake".split())
 ROLE_NOUNS = frozenset("job title position role post profession occupation".split())
 DATE_NOUNS = frozenset("year date day month time decade century season".split())
 _NOT_NOUNS = frozenset("happened happens happen if about else kind type sort".split())
@@ -138,14 +145,14 @@ def parse_question(question: str) -> Question:
     if subject and _CAPITALISED_NAME.fullmatch(subject) and (subject == named or subject.isupper()):
         # "Who is Brian Cowen?", "What is the FN?" (an acronym): what the name stands for
         return Question(question, QType.DEFINITION, Form.OBJECT, subject=subject.strip())
-    if _WHO.search(q):
+    if (who := _WHO.search(q)) and not _named_thing(q, who):
         return Question(question, QType.PERSON, form, frame=frame)
     noun_match = _WH_NOUN.search(q)
     if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS and not _verb_or_name(
             question, noun_match):
         noun = noun_match.group(2)
         # the first of the next words that names a kind of answer ("what was the latest turnover")
-        for word in (w for w in noun_match.groups()[1:] if w):
+        for word in _before_verb(noun_match.groups()[1:]):
             single = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
             for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
                                  (NUMBER_NOUNS, QType.NUMBER), (DATE_NOUNS, QType.DATE)):
@@ -173,7 +180,31 @@ def _measure(how: str | None, words: list[str]) -> frozenset[str]:
     return frozenset()
 
 
+_IRREGULAR_PAST = frozenset("made took gave led brought sent sold held built bought became began came drove fell grew "
+                            "knew met paid ran rose saw sought spent stood stole struck taught threw told went wore "
+                            "wrote".split())
 _OBJECT_STARTS = frozenset("the a an to his her their its this that these those".split())
+
+
+_NAME_OF = re.compile(r"\bname of (?:the |a |an )?((?:[a-z][\w-]*\s*){1,3})")
+
+
+def _named_thing(q: str, who: re.Match[str]) -> bool:
+    """"What is the name of the restaurant?" asks for the name of a thing, not of a person."""
+    if who.group(1) or (of := _NAME_OF.search(q)) is None:
+        return False
+    return any(w in NAMED_KINDS or w.removesuffix("s") in NAMED_KINDS for w in of.group(1).split())
+
+
+def _before_verb(words: tuple[str | None, ...]) -> list[str]:
+    """The words after "what" up to an auxiliary: "What phrase do presidents add?" asks for a phrase (the
+    presidents are who adds it), "What was the latest turnover?" for a turnover."""
+    out = []
+    for word in words:
+        if not word or word in AUX:
+            break
+        out.append(word)
+    return out
 
 
 def _verb_or_name(question: str, match: re.Match[str]) -> bool:
@@ -181,7 +212,7 @@ def _verb_or_name(question: str, match: re.Match[str]) -> bool:
     crash?", "What is banned …?", "What causes the flu to spread?") or the name it asks about after "is"
     ("What is Benoit believed to have done?", "What was the FAA's response?")?"""
     word, following = match.group(2), match.group(3)
-    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+    if (len(word) > 4 and word.endswith("ed") and not word.endswith("eed")) or word in _IRREGULAR_PAST:
         return True
     if word.endswith("s") and not word.endswith("ss") and following in _OBJECT_STARTS:
         return True

@@ -43,6 +43,10 @@ def phrase(text: str, question: str) -> str | None:
         ("What is Smith believed to have done?", QType.GENERAL, Form.OBJECT),
         ("What shows won awards?", QType.ENTITY, Form.SUBJECT),  # a plural noun, then its verb
         ("Which Beatle left the band?", QType.PERSON, Form.SUBJECT),
+        ("What made the crowd cheer?", QType.GENERAL, Form.SUBJECT),  # an irregular past
+        ("What phrase do presidents add to the oath?", QType.ENTITY, Form.OBJECT),  # not a president: a phrase
+        ("What is the name of the hotel?", QType.ENTITY, Form.SUBJECT),  # a thing's name, not a person's
+        ("What is the name of the singer's daughter?", QType.PERSON, Form.SUBJECT),
     ],
 )
 def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
