@@ -145,7 +145,8 @@ def parse_question(question: str) -> Question:
     if subject and _CAPITALISED_NAME.fullmatch(subject) and (subject == named or subject.isupper()):
         # "Who is Brian Cowen?", "What is the FN?" (an acronym): what the name stands for
         return Question(question, QType.DEFINITION, Form.OBJECT, subject=subject.strip())
-    if (who := _WHO.search(q)) and not _named_thing(q, who):
+    if (who := _WHO.search(q)) and not _named_thing(q, who) and not (
+            who.group(1) and re.search(r"\b(?:what|which)\b", q[:who.start()])):  # "What number of people who …"
         return Question(question, QType.PERSON, form, frame=frame)
     noun_match = _WH_NOUN.search(q)
     if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS and not _verb_or_name(

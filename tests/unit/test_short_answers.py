@@ -47,6 +47,7 @@ def phrase(text: str, question: str) -> str | None:
         ("What phrase do presidents add to the oath?", QType.ENTITY, Form.OBJECT),  # not a president: a phrase
         ("What is the name of the hotel?", QType.ENTITY, Form.SUBJECT),  # a thing's name, not a person's
         ("What is the name of the singer's daughter?", QType.PERSON, Form.SUBJECT),
+        ("What is the number of people who voted?", QType.NUMBER, Form.SUBJECT),  # "who" of a relative clause
     ],
 )
 def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
