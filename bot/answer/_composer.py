@@ -330,7 +330,7 @@ class Composer:
         s = self.settings
         if span is None or (not span.typed and question.qtype not in (QType.GENERAL, QType.ENTITY)):
             return False
-        return span.score >= (s.short_min_score if span.typed else s.gap_min_score)
+        return span.sole or span.score >= (s.short_min_score if span.typed else s.gap_min_score)
 
     def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match) -> Answer:
         sources: list[Source] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index import analyze, fold, token_terms
 
@@ -38,6 +38,7 @@ class AnswerSpan:
     score: float  # the question's words around it; higher is closer
     typed: bool  # a phrase of the asked kind (a name, a date, a number), not just the words next to them
     counted: bool = False  # a number followed by what the question counts ("six million votes")
+    sole: bool = False  # the only phrase of the asked kind (a date, an amount, an age) in the sentence
 
 
 @dataclass
@@ -244,6 +245,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     qtype = question.qtype
     noun_terms = question.owned
     best: AnswerSpan | None = None
+    kinds = 0  # phrases of the asked kind that fit
     for start, end in _typed_candidates(question, text, toks):
         rng = _token_range(toks, start, end)
         if rng is None:
@@ -299,14 +301,18 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             t in question.counted for tok in toks[hi - 1:hi + 2] for t in tok.terms)
         if counted:
             score += 2.0  # "six million votes" for "how many votes"
+        kinds += typed
         if best is None or (typed, score) > (best.typed, best.score):
             best = AnswerSpan(start, end, score, typed, counted)
+    if best is not None and best.typed and kinds == 1 and qtype in _COUNTABLE:
+        best = replace(best, sole=True)  # the only date (amount, age) the sentence gives: no choice to get wrong
     if best is not None or qtype not in (QType.GENERAL, QType.ENTITY) or question.frame:
         return best  # (a question ending in a preposition says where its answer is: after it, or nowhere)
     return _best_gap(question, toks, matched)
 
 
 _GAP_MAX_WORDS = 12
+_COUNTABLE = frozenset({QType.DATE, QType.NUMBER, QType.AGE, QType.PERCENT})
 _IN_PLACE = frozenset("in at near inside outside across into".split())
 
 

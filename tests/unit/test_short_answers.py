@@ -90,6 +90,19 @@ def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
     assert phrase(sentence, question) == expected
 
 
+def test_the_only_date_of_a_sentence_is_its_answer() -> None:
+    """A sentence that gives one date (amount, age) leaves no choice: it is the answer however far from the
+    question's words it stands; with two dates, nearness decides as before."""
+    question = "When was Tom Baker last seen?"
+    one = "Tom Baker left his house in Leeds on March 3, and his neighbours have heard nothing from him."
+    two = "Tom Baker left his house in Leeds on March 3, and his neighbours called the police on March 9."
+    span = find_answer(parse_question(question), one, set(analyze(question)).__contains__)
+    assert span is not None and one[span.start:span.end] == "March 3" and span.sole
+    assert span.score < ComposerSettings().short_min_score  # not near enough on its own
+    span = find_answer(parse_question(question), two, set(analyze(question)).__contains__)
+    assert span is not None and not span.sole
+
+
 def test_an_adverb_between_a_name_and_the_question_verb() -> None:
     """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
     question = "Who spotted the comet in 1997?"
