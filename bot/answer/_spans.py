@@ -253,8 +253,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         lo, hi = rng
         if qtype in (QType.PERSON, QType.PLACE, QType.ENTITY) and text[start:start + 1].isupper():
             # "Buffalo Mayor Byron W. Brown": titles before a name, and the question's words before a title,
-            # are not the answer
-            while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and (
+            # are not the answer (an abbreviated rank is written as part of the name: "Lt. Gen. Ann Dunwoody")
+            while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and not toks[lo].raw.endswith(".") and (
                     _is_title(toks[lo]) or (toks[lo].matched and _is_title(toks[lo + 1]))):
                 lo += 1
             if any(t.found - noun_terms for t in toks[lo:hi]):

@@ -58,9 +58,10 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
-        ("Who was nominated to serve as head of the supply arm?",
-         "President Bush nominated Lt. Gen. Ann E. Dunwoody to serve as head of the Army's supply arm.",
-         "Ann E. Dunwoody"),
+        # an abbreviated rank is written as part of the name; a role word ("Mayor") describes it
+        ("Who was nominated to lead the supply command?",
+         "The president nominated Lt. Gen. Jane Q. Public to lead the supply command.",
+         "Lt. Gen. Jane Q. Public"),
         ("Who is the mayor of Buffalo?", "Buffalo Mayor Byron W. Brown said the city would recover.", "Byron W. Brown"),
         ("Where is Incirlik?", "A tanker lands at Incirlik Air Base in southern Turkey in 2003.", "southern Turkey"),
         ("How long was the sentence?", "His co-defendant received a 25-year prison sentence for his role.",
