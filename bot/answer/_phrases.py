@@ -8,6 +8,8 @@ import re
 
 from index import analyze, fold
 
+from ._qtypes import PLACE_NOUNS
+
 # ------------------------------------------------------------------------------------------ names
 _CAP = r"(?:[dl]['’])?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"  # "d'Azur" carries on a name
 _JOIN = r"(?:d'|de|du|la|le|van|von|der|den|al|bin|of|the|and|&|y)"
@@ -167,7 +169,7 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _DATE.finditer(text)]
 
 
-_AFTER_LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across|into|of|to)\s+(?:the\s+)?"
+_AFTER_LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across|into|to)\s+(?:the\s+)?"
                              r"((?:northern|southern|eastern|western|central|north|south|east|west|mid)\s+)?$",
                              re.IGNORECASE)
 _LOCATIVE_PHRASE = re.compile(
@@ -176,16 +178,32 @@ _LOCATIVE_PHRASE = re.compile(
     r"[\w'’.-]+){0,6})")
 
 
+_PLACE_OF = re.compile(r"([A-Za-z]+)\s+of\s+(?:the\s+)?$")
+_PLACE_WORDS = PLACE_NOUNS | frozenset("section outskirts suburb suburbs part heart center centre coast shore shores "
+                                       "north south east west northeast northwest southeast southwest".split())
+
+
+
+def _place_of(text: str, a: int) -> bool:
+    """Is the name at a said after "of" and a word for a place: "the city of Karbala", "north of Beirut"
+    (not "supporters of President Robert Mugabe")?"""
+    if text.rfind(" of ", max(0, a - 30), a) < 0:
+        return False
+    of = _PLACE_OF.search(text, max(0, a - 30), a)
+    return of is not None and of.group(1).lower() in _PLACE_WORDS
+
+
 def place_spans(text: str) -> list[tuple[int, int]]:
-    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California"), then locative phrases."""
+    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California") or after "the city of",
+    "north of", then locative phrases."""
     names = name_spans(text)
     out = []
     starts = {a: b for a, b in names}
     for a, b in names:
         before = _AFTER_LOCATIVE.search(text, max(0, a - 30), a)
-        if before is None:
+        if before is None and not _place_of(text, a):
             continue
-        if before.group(1):
+        if before is not None and before.group(1):
             a = before.start(1)  # "southern Turkey"
         out.append((a, b))
         second = starts.get(b + 2) if text[b:b + 2] == ", " else None

@@ -85,6 +85,8 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         # "where": a place said with in/at/near/from, not the name of whoever said it
         ("Where did the kite come down?", "The kite came down in the neighbour's garden, said Henderson.",
          "the neighbour's garden"),
+        ("Where were the pilgrims heading?", "The pilgrims were heading for the city of Springfield when the storm hit.",
+         "Springfield"),  # "of" after a word for a place
     ],
 )
 def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
@@ -124,6 +126,7 @@ def test_an_adverb_between_a_name_and_the_question_verb() -> None:
         ("What is Liu charged with?", "He was with friends when he was charged."),
         ("How old is Marine Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost."),  # another
         ("Where were the 40 villagers killed?", "Rebel forces killed 40 villagers, Sudanese officials said."),  # no place
+        ("Where were the supporters killed?", "Two supporters of Mayor John Smith were killed, police said."),  # "of" a person
     ],
 )
 def test_no_phrase_rather_than_a_guess(question: str, sentence: str) -> None:
