@@ -312,6 +312,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
 
 
 _GAP_MAX_WORDS = 12
+_PHRASE_BREAKS = frozenset("on in at as during after before since while until".split())
 _COUNTABLE = frozenset({QType.DATE, QType.NUMBER, QType.AGE, QType.PERCENT})
 _IN_PLACE = frozenset("in at near inside outside across into".split())
 
@@ -360,6 +361,8 @@ def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> Answe
     for a, b, after, before in _gaps(toks):
         if not (after or before):
             continue
+        if b - a > _GAP_MAX_WORDS:  # "… all-time leading try scorer | on Thursday as …": a long phrase ends
+            b = next((k for k in range(a + 2, b) if toks[k].low in _PHRASE_BREAKS), b)  # where a time or place begins
         score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before
         if anchor is not None:
             if question.form is Form.SUBJECT:

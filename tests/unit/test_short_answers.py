@@ -106,6 +106,14 @@ def test_the_only_date_of_a_sentence_is_its_answer() -> None:
     assert span is not None and not span.sole
 
 
+def test_a_long_object_ends_where_a_time_or_place_begins() -> None:
+    question = "What did Tom Smith become?"
+    text = ("Striker Tom Smith became the club's all-time leading scorer on Saturday as his team beat the visitors "
+            "3-0 at home in front of a record crowd.")
+    found = phrase(text, question)
+    assert found is not None and found.endswith("the club's all-time leading scorer")
+
+
 def test_an_adverb_between_a_name_and_the_question_verb() -> None:
     """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
     question = "Who spotted the comet in 1997?"
