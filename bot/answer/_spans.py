@@ -162,6 +162,8 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
             left = True
             break
         if toks[k].low not in _FUNCTION or re.search(r"[.;:]$", toks[k].raw):
+            if toks[k].text[:1].isupper() and _in_matched_name(toks, k):
+                left = True  # "Incirlik Air Base in southern Turkey": after the question's name, all of it
             break
         k, steps = k - 1, steps + 1
     k, steps = hi, 0
@@ -175,6 +177,18 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
     if not right and toks[hi - 1].raw.endswith(","):
         right = any(t.matched for t in toks[hi:hi + 4])  # an appositive: "Robert McNamara, a key architect …"
     return left, right
+
+
+def _in_matched_name(toks: list[_Tok], k: int) -> bool:
+    """Is toks[k] the end of a run of capitalised words that holds a question word ("Incirlik Air Base")?"""
+    j = k
+    while j >= 0 and toks[j].text[:1].isupper() and k - j < 5:
+        if toks[j].matched:
+            return True
+        if j and re.search(r"[.;:,]$", toks[j - 1].raw):
+            break
+        j -= 1
+    return False
 
 
 def _is_title(tok: _Tok) -> bool:

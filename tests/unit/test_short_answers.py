@@ -114,6 +114,15 @@ def test_a_long_object_ends_where_a_time_or_place_begins() -> None:
     assert found is not None and found.endswith("the club's all-time leading scorer")
 
 
+def test_the_question_name_runs_on_to_its_last_capitalised_word() -> None:
+    """"Zedville Air Base in southern Ruritania": the place comes right after the question's name, all of it."""
+    question = "Where is Zedville?"
+    text = "A supply plane lands at Zedville Air Base in southern Ruritania in 2003."
+    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    assert span is not None and text[span.start:span.end] == "southern Ruritania"
+    assert span.score >= ComposerSettings().short_min_score
+
+
 def test_an_adverb_between_a_name_and_the_question_verb() -> None:
     """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
     question = "Who spotted the comet in 1997?"
