@@ -11,7 +11,8 @@ from index import analyze, fold
 from ._qtypes import PLACE_NOUNS
 
 # ------------------------------------------------------------------------------------------ names
-_CAP = r"(?:[dl]['’])?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"  # "d'Azur" carries on a name
+_CAP = r"(?:[dl]['’]|(?:al|el|ad|as|ash|an|ar|at|az|bin|ibn|abu|abd|ul)-)?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"
+# "d'Azur", "Omar el-Bashir", "Abdul al-Zubaidi" carry on a name
 _JOIN = r"(?:d'|de|du|la|le|van|von|der|den|al|bin|of|the|and|&|y)"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CAP}|{_JOIN}(?=\s+[A-Z])))*")
 _NOT_NAMES = frozenset(fold(w) for w in (
@@ -25,7 +26,7 @@ _NOT_NAMES = frozenset(fold(w) for w in (
 TITLES = frozenset(fold(w) for w in (
     "Mr Mrs Ms Dr President Minister Prime Mayor Governor Gov Senator Sen Rep Judge Gen Lt Col Sgt Capt King Queen "
     "Prince Princess Pope Chancellor Secretary General Sir Lord Lady Rev Justice Chief Former".split()))
-_LIST_GAP = re.compile(r",\s|,?\s(?:and|or)\s")
+_LIST_GAP = re.compile(r"(?:,\s|,?\s(?:and|or)\s)(?:the\s)?")  # "China and the United States"
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
