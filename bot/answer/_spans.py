@@ -375,6 +375,9 @@ def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> Answe
     for a, b, after, before in _gaps(toks):
         if not (after or before):
             continue
+        if a and toks[a - 1].raw.endswith(",") and toks[a - 1].matched and any(
+                toks[j].raw.endswith(",") for j in range(b - 1, min(len(toks), b + 2))):
+            continue  # "Egypt's grand mufti, the country's highest religious official,": who he is, not the answer
         if b - a > _GAP_MAX_WORDS:  # "… all-time leading try scorer | on Thursday as …": a long phrase ends
             b = next((k for k in range(a + 2, b) if toks[k].low in _PHRASE_BREAKS), b)  # where a time or place begins
         score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before

@@ -79,6 +79,9 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
          "$45 million"),
         ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
+        # an appositive between commas says who the question's subject is, not what is asked about it
+        ("What is Jane Doe's mother facing?", "Jane's mother, Mary Ann Doe, has been charged with fraud and other "
+         "offenses.", "charged with fraud and other offenses"),
         # names as the news writes them: a lowercase Arabic article joined by a hyphen, "and the" in a list
         ("Who is the Ruritanian president?", "Ruritanian President Omar el-Zedani spoke on Tuesday.", "Omar el-Zedani"),
         ("Which two countries signed the pact?", "Freedonia and the United States signed the pact on Monday.",
