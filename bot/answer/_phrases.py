@@ -122,6 +122,8 @@ def number_spans(text: str) -> list[tuple[int, int]]:
         start = m.start()
         if start and text[start - 1] in "$€£#":
             start -= 1  # "$875 million": the sign is the amount's (no word boundary before it)
+        elif start > 1 and text[start - 1] == " " and text[start - 2] in "$€£#":
+            start -= 2  # "# 41.6 million" (a pound sign written apart)
         out.append((start, end))
     return out
 

@@ -79,6 +79,9 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
          "$45 million"),
         ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
+        ("What was the latest turnover of Zed Holdings?",  # a pound sign written apart is the amount's
+         "Zed Holdings reported a drop in annual turnover from # 12.5 million to # 9 million in the year to May.",
+         "# 12.5 million to # 9 million"),
         # an appositive between commas says who the question's subject is, not what is asked about it
         ("What is Jane Doe's mother facing?", "Jane's mother, Mary Ann Doe, has been charged with fraud and other "
          "offenses.", "charged with fraud and other offenses"),
