@@ -228,7 +228,8 @@ def frame_spans(text: str, frame: tuple[str, str]) -> list[tuple[int, int]]:
     preposition ("What is Liu charged with?"), when the question's verb comes shortly before it."""
     prep, verb = frame
     spans = []
-    for m in re.finditer(rf"\b{prep}\s+((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
+    for m in re.finditer(rf"\b{prep}(?:,(?:\s+[\w'-]+){{1,4}},)?\s+"  # "for, among other things, failing …"
+                         rf"((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
                          re.IGNORECASE):
         before = text[: m.start()].split()[-_PREP_WINDOW:]
         if verb not in analyze(" ".join(before)):

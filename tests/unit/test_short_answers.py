@@ -82,6 +82,10 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("What was the latest turnover of Zed Holdings?",  # a pound sign written apart is the amount's
          "Zed Holdings reported a drop in annual turnover from # 12.5 million to # 9 million in the year to May.",
          "# 12.5 million to # 9 million"),
+        # an aside right after the question's preposition is skipped
+        ("What is Smith being investigated for?",
+         "Smith is being investigated for, among other things, failing to file tax returns on time.",
+         "failing to file tax returns"),
         # an appositive between commas says who the question's subject is, not what is asked about it
         ("What is Jane Doe's mother facing?", "Jane's mother, Mary Ann Doe, has been charged with fraud and other "
          "offenses.", "charged with fraud and other offenses"),
