@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from ._dated import answer_in_time, newest_first
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
-from ._qtypes import Form, QType, Question, parse_question
+from ._qtypes import AUX, Form, QType, Question, parse_question
 from ._spans import AnswerSpan, Match, find_answer, wants_phrase
 from ._when import find_when
 
@@ -319,6 +319,12 @@ class Composer:
             joined = f"{before} {text}"
             if len(joined.split()) <= s.max_quote_words:
                 return joined, find_answer(question, joined, match)
+        if before is not None and _names_again(text, before):  # "The strategy …" after the one naming it
+            joined = f"{before} {text}"
+            if len(joined.split()) <= s.max_quote_words:
+                shift = len(before) + 1
+                return joined, (replace(span, start=span.start + shift, end=span.end + shift) if span is not None
+                                else find_answer(question, joined, match))
         return text, span
 
     def _neighbour(self, hit: Hit, step: int) -> str | None:
@@ -335,7 +341,7 @@ class Composer:
         s = self.settings
         if span is None or (not span.typed and question.qtype not in (QType.GENERAL, QType.ENTITY)):
             return False
-        return span.score >= (s.short_min_score if span.typed else s.gap_min_score)
+        return span.sole or span.score >= (s.short_min_score if span.typed else s.gap_min_score)
 
     def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match) -> Answer:
         sources: list[Source] = []
@@ -418,6 +424,18 @@ class Composer:
     def _example(self) -> str:
         articles = self.retriever.articles
         return f"“What happened in {articles[0].title.split(':')[0]}?”" if articles else "“Who won?”"
+
+
+_THE_NOUN = re.compile(r"^The ([a-z][a-z-]+) (?:also |now |still )?([a-z]+)\b")
+
+
+def _names_again(text: str, before: str) -> bool:
+    """Does text open with "The strategy acts …", "The illness may …" (the noun, then its verb) after a
+    sentence that named the strategy: the same thing again, which the sentence before introduces?"""
+    m = _THE_NOUN.match(text)
+    if m is None or not (m.group(2) in AUX or m.group(2).endswith(("s", "ed"))):
+        return False  # "The party chief …" is someone else
+    return bool(set(analyze(m.group(1))) & set(analyze(before)))
 
 
 def _matcher(result: SearchResult) -> Match:

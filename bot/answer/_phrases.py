@@ -8,8 +8,11 @@ import re
 
 from index import analyze, fold
 
+from ._qtypes import PLACE_NOUNS
+
 # ------------------------------------------------------------------------------------------ names
-_CAP = r"(?:[dl]['’])?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"  # "d'Azur" carries on a name
+_CAP = r"(?:[dl]['’]|(?:al|el|ad|as|ash|an|ar|at|az|bin|ibn|abu|abd|ul)-)?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"
+# "d'Azur", "Omar el-Bashir", "Abdul al-Zubaidi" carry on a name
 _JOIN = r"(?:d'|de|du|la|le|van|von|der|den|al|bin|of|the|and|&|y)"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CAP}|{_JOIN}(?=\s+[A-Z])))*")
 _NOT_NAMES = frozenset(fold(w) for w in (
@@ -23,7 +26,7 @@ _NOT_NAMES = frozenset(fold(w) for w in (
 TITLES = frozenset(fold(w) for w in (
     "Mr Mrs Ms Dr President Minister Prime Mayor Governor Gov Senator Sen Rep Judge Gen Lt Col Sgt Capt King Queen "
     "Prince Princess Pope Chancellor Secretary General Sir Lord Lady Rev Justice Chief Former".split()))
-_LIST_GAP = re.compile(r",\s|,?\s(?:and|or)\s")
+_LIST_GAP = re.compile(r"(?:,\s|,?\s(?:and|or)\s)(?:the\s)?")  # "China and the United States"
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -93,7 +96,8 @@ UNIT_WORDS = frozenset(
     "year years month months week weeks day days hour hours minute minutes second seconds mile miles kilometer "
     "kilometers km meter meters metres feet foot inch inches pound pounds kilogram kilograms kg ton tons tonnes "
     "barrel barrels gallon gallons liter liters litres people person persons men women children dollars euros yuan "
-    "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees".split())
+    "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees mph kmh "
+    "knots".split())
 _COMPOUND = re.compile(r"-[a-z]+\b")  # "25-year", "36-carat"
 _PAREN_AMOUNT = re.compile(r"\s?\(\s?[$€£#]?\s?[\d,.]+\s?(?:million|billion|[a-z]+)?\s?\)")  # "# 38 ( $58 )"
 _NEXT_WORD = re.compile(r"\s([a-z][a-z'-]*)\b")
@@ -115,8 +119,29 @@ def number_spans(text: str) -> list[tuple[int, int]]:
         if unit and (unit.group(1) in UNIT_WORDS or (unit.group(1).endswith("s") and len(unit.group(1)) > 3
                                                      and unit.group(1) not in _NOT_UNITS)):
             end = unit.end()
-        out.append((m.start(), end))
+        start = m.start()
+        if start and text[start - 1] in "$€£#":
+            start -= 1  # "$875 million": the sign is the amount's (no word boundary before it)
+        elif start > 1 and text[start - 1] == " " and text[start - 2] in "$€£#":
+            start -= 2  # "# 41.6 million" (a pound sign written apart)
+        out.append((start, end))
     return out
+
+
+_MEASURES = {
+    "money": re.compile(r"[$€£#¥]|\b(?:dollars?|euros?|yuan|yen|rupees?|cents?|pence|francs?|pesos?)\b", re.IGNORECASE),
+    "time": re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century|"
+                       r"nights?)\b", re.IGNORECASE),
+    "distance": re.compile(r"\b(?:miles?|kilometers?|kilometres?|km|meters?|metres?|feet|foot|yards?|inches?|"
+                           r"nautical)\b", re.IGNORECASE),
+    "speed": re.compile(r"\b(?:mph|kmh|km/h|knots?|miles per hour|kilometers per hour)\b", re.IGNORECASE),
+}
+
+
+def measures(phrase: str) -> frozenset[str]:
+    """The kinds of amount a number phrase states: "$875 million" money, "12 to 18 months" time, "25-year"
+    time, "200 miles ( 320 km )" distance."""
+    return frozenset(kind for kind, pattern in _MEASURES.items() if pattern.search(phrase))
 
 
 def age_spans(text: str) -> list[tuple[int, int]]:
@@ -147,7 +172,7 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _DATE.finditer(text)]
 
 
-_AFTER_LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across|into|of|to)\s+(?:the\s+)?"
+_AFTER_LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across|into|to)\s+(?:the\s+)?"
                              r"((?:northern|southern|eastern|western|central|north|south|east|west|mid)\s+)?$",
                              re.IGNORECASE)
 _LOCATIVE_PHRASE = re.compile(
@@ -156,16 +181,32 @@ _LOCATIVE_PHRASE = re.compile(
     r"[\w'’.-]+){0,6})")
 
 
+_PLACE_OF = re.compile(r"([A-Za-z]+)\s+of\s+(?:the\s+)?$")
+_PLACE_WORDS = PLACE_NOUNS | frozenset("section outskirts suburb suburbs part heart center centre coast shore shores "
+                                       "north south east west northeast northwest southeast southwest".split())
+
+
+
+def _place_of(text: str, a: int) -> bool:
+    """Is the name at a said after "of" and a word for a place: "the city of Karbala", "north of Beirut"
+    (not "supporters of President Robert Mugabe")?"""
+    if text.rfind(" of ", max(0, a - 30), a) < 0:
+        return False
+    of = _PLACE_OF.search(text, max(0, a - 30), a)
+    return of is not None and of.group(1).lower() in _PLACE_WORDS
+
+
 def place_spans(text: str) -> list[tuple[int, int]]:
-    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California"), then locative phrases."""
+    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California") or after "the city of",
+    "north of", then locative phrases."""
     names = name_spans(text)
     out = []
     starts = {a: b for a, b in names}
     for a, b in names:
         before = _AFTER_LOCATIVE.search(text, max(0, a - 30), a)
-        if before is None:
+        if before is None and not _place_of(text, a):
             continue
-        if before.group(1):
+        if before is not None and before.group(1):
             a = before.start(1)  # "southern Turkey"
         out.append((a, b))
         second = starts.get(b + 2) if text[b:b + 2] == ", " else None
@@ -187,7 +228,8 @@ def frame_spans(text: str, frame: tuple[str, str]) -> list[tuple[int, int]]:
     preposition ("What is Liu charged with?"), when the question's verb comes shortly before it."""
     prep, verb = frame
     spans = []
-    for m in re.finditer(rf"\b{prep}\s+((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
+    for m in re.finditer(rf"\b{prep}(?:,(?:\s+[\w'-]+){{1,4}},)?\s+"  # "for, among other things, failing …"
+                         rf"((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
                          re.IGNORECASE):
         before = text[: m.start()].split()[-_PREP_WINDOW:]
         if verb not in analyze(" ".join(before)):

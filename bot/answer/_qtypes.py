@@ -45,6 +45,13 @@ PERSON_NOUNS = frozenset(
 NUMBER_NOUNS = frozenset("number amount sum size range price cost rate total figure length height weight distance "
                          "score salary toll pension fine bail budget worth value revenue turnover profit loss debt "
                          "bill fee wage wages population".split())
+NAMED_KINDS = frozenset(  # kinds of things that go by a name of their own ("the name of the restaurant")
+    "company firm corporation business brand label team club band group party organization organisation agency "
+    "network channel newspaper magazine station show series program programme film movie song album book "
+    "novel play musical opera game product car vehicle model airline ship boat plane hotel restaurant bar cafe "
+    "school university college church court embassy award prize trophy tournament event festival law act bill "
+    "treaty operation website site app language religion store shop chain bank studio publisher building street "
+    "road bridge park city town village country island river mountain lake".split())
 ROLE_NOUNS = frozenset("job title position role post profession occupation".split())
 DATE_NOUNS = frozenset("year date day month time decade century season".split())
 _NOT_NOUNS = frozenset("happened happens happen if about else kind type sort".split())
@@ -61,6 +68,12 @@ _WH_NOUN = re.compile(r"\b(what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|a\
                       r"([a-z][\w-]*)(?:\s+([a-z][\w-]*))?(?:\s+([a-z][\w-]*))?")
 _DEFINITION = re.compile(r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+(.+?)\s*[?.!]*\s*$", re.IGNORECASE)
 _CAPITALISED_NAME = re.compile(r"(?:[A-Z][\w'’.-]*\s*){1,4}")
+_MONEY_WORDS = frozenset(
+    "cost costs costing pay pays paid paying spend spends spent sell sells sold buy buys bought earn earns earned "
+    "make makes made take takes took raise raises raised worth price money fine fined bail salary budget revenue "
+    "profit loss debt fee fees wage wages pension bid offer offered invest invested owe owes owed gross grossed "
+    "donate donated charge charged award awarded compensation damages settlement fund funding loan turnover "
+    "income deficit".split())
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
 
 _PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
@@ -80,6 +93,7 @@ class Question:
     subject: str | None = None  # DEFINITION: the name to define
     counted: frozenset[str] = frozenset()  # "how many votes": the terms of what is counted
     frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("with", "charg")
+    measure: frozenset[str] = frozenset()  # NUMBER: the kinds of amount that answer it ("how far" → distance)
 
     @cached_property
     def terms(self) -> tuple[str, ...]:
@@ -118,8 +132,9 @@ def parse_question(question: str) -> Question:
         return Question(question, QType.PERCENT, form, counted=counted, frame=frame)
     if _AGE.search(q):
         return Question(question, QType.AGE, form, frame=frame)
-    if _HOW.search(q):
-        return Question(question, QType.NUMBER, form, counted=counted, frame=frame)
+    if how := _HOW.search(q):
+        return Question(question, QType.NUMBER, form, counted=counted, frame=frame,
+                        measure=_measure(how.group(1), re.findall(r"[a-z]+", q)))
     if _WHEN.search(q):
         return Question(question, QType.DATE, form, frame=frame)
     if _WHERE.search(q):
@@ -130,23 +145,82 @@ def parse_question(question: str) -> Question:
     if subject and _CAPITALISED_NAME.fullmatch(subject) and (subject == named or subject.isupper()):
         # "Who is Brian Cowen?", "What is the FN?" (an acronym): what the name stands for
         return Question(question, QType.DEFINITION, Form.OBJECT, subject=subject.strip())
-    if _WHO.search(q):
+    if (who := _WHO.search(q)) and not _named_thing(q, who) and not (
+            who.group(1) and re.search(r"\b(?:what|which)\b", q[:who.start()])):  # "What number of people who …"
         return Question(question, QType.PERSON, form, frame=frame)
     noun_match = _WH_NOUN.search(q)
-    if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS:
+    if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS and not _verb_or_name(
+            question, noun_match):
         noun = noun_match.group(2)
         # the first of the next words that names a kind of answer ("what was the latest turnover")
-        for word in (w for w in noun_match.groups()[1:] if w):
+        for word in _before_verb(noun_match.groups()[1:]):
             single = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
             for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
                                  (NUMBER_NOUNS, QType.NUMBER), (DATE_NOUNS, QType.DATE)):
                 if word in nouns or single in nouns:
-                    return Question(question, qtype, form, noun=word, frame=frame)
+                    measure = _measure(None, [single]) if qtype is QType.NUMBER else frozenset()
+                    return Question(question, qtype, form, noun=word, frame=frame, measure=measure)
             if word in ROLE_NOUNS and (name := _name_in(question)):
                 return Question(question, QType.DEFINITION, Form.OBJECT, subject=name)
         if not noun.endswith("ing") and frame is None:  # with a preposition frame, the phrase after it
             return Question(question, QType.ENTITY, form, noun=noun, frame=frame)
     return Question(question, QType.GENERAL, form, frame=frame)
+
+
+def _measure(how: str | None, words: list[str]) -> frozenset[str]:
+    """What kind of amount answers a number question: "how long" a time or a length, "how far" a distance,
+    "how fast" a speed, "how much did it cost" money; empty when any number may."""
+    if how == "long" or "length" in words:
+        return frozenset({"time", "distance"})
+    if how == "far" or "distance" in words:
+        return frozenset({"distance"})
+    if how == "fast":
+        return frozenset({"speed"})
+    if how in ("much", None) and _MONEY_WORDS.intersection(words):
+        return frozenset({"money"})
+    return frozenset()
+
+
+_IRREGULAR_PAST = frozenset("made took gave led brought sent sold held built bought became began came drove fell grew "
+                            "knew met paid ran rose saw sought spent stood stole struck taught threw told went wore "
+                            "wrote".split())
+_OBJECT_STARTS = frozenset("the a an to his her their its this that these those".split())
+
+
+_NAME_OF = re.compile(r"\bname of (?:the |a |an )?((?:[a-z][\w-]*\s*){1,3})")
+
+
+def _named_thing(q: str, who: re.Match[str]) -> bool:
+    """"What is the name of the restaurant?" asks for the name of a thing, not of a person."""
+    if who.group(1) or (of := _NAME_OF.search(q)) is None:
+        return False
+    return any(w in NAMED_KINDS or w.removesuffix("s") in NAMED_KINDS for w in of.group(1).split())
+
+
+def _before_verb(words: tuple[str | None, ...]) -> list[str]:
+    """The words after "what" up to an auxiliary: "What phrase do presidents add?" asks for a phrase (the
+    presidents are who adds it), "What was the latest turnover?" for a turnover."""
+    out = []
+    for word in words:
+        if not word or word in AUX:
+            break
+        out.append(word)
+    return out
+
+
+def _verb_or_name(question: str, match: re.Match[str]) -> bool:
+    """Is the word after "what" no kind of thing asked for, but the question's verb ("What caused the
+    crash?", "What is banned …?", "What causes the flu to spread?") or the name it asks about after "is"
+    ("What is Benoit believed to have done?", "What was the FAA's response?")?"""
+    word, following = match.group(2), match.group(3)
+    if (len(word) > 4 and word.endswith("ed") and not word.endswith("eed")) or word in _IRREGULAR_PAST:
+        return True
+    if word.endswith("s") and not word.endswith("ss") and following in _OBJECT_STARTS:
+        return True
+    if not re.match(r"\w+\s+(?:is|was|are|were)\s", match.group(0)):
+        return False  # "What Ricky Martin song …", "Which Beatle …": the name says what kind
+    written = re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w-])", question, re.IGNORECASE)
+    return written is not None and written.start() > 0 and written.group()[:1].isupper()
 
 
 def _name_in(question: str) -> str | None:

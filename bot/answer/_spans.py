@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index import analyze, fold, token_terms
 
-from ._phrases import TITLES, age_spans, date_spans, frame_spans, name_spans, number_spans, place_spans
+from ._phrases import (
+    TITLES,
+    age_spans,
+    date_spans,
+    frame_spans,
+    measures,
+    name_spans,
+    number_spans,
+    place_spans,
+)
 from ._qtypes import AUX, Form, QType, Question
 
 Match = Callable[[str], bool]  # is this analyzed term one of the question's (or an alternative)?
@@ -29,6 +38,7 @@ class AnswerSpan:
     score: float  # the question's words around it; higher is closer
     typed: bool  # a phrase of the asked kind (a name, a date, a number), not just the words next to them
     counted: bool = False  # a number followed by what the question counts ("six million votes")
+    sole: bool = False  # the only phrase of the asked kind (a date, an amount, an age) in the sentence
 
 
 class _Tok:
@@ -100,6 +110,7 @@ _CLAUSE_WORDS = frozenset("said says say told tells according who which where wh
                           "after before since if whose".split())
 _BREAK = re.compile(r"[;:()\[\]\"“”]|--|—")
 _FUNCTION = _LEAD_WORDS | AUX | frozenset("his her their its".split())
+_ADVERBS = frozenset("first also later then now still never already just once again recently reportedly".split())
 
 
 def _gaps(toks: list[_Tok]) -> list[tuple[int, int, bool, bool]]:
@@ -157,6 +168,8 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
             left = True
             break
         if toks[k].low not in _FUNCTION or re.search(r"[.;:]$", toks[k].raw):
+            if toks[k].text[:1].isupper() and _in_matched_name(toks, k):
+                left = True  # "Incirlik Air Base in southern Turkey": after the question's name, all of it
             break
         k, steps = k - 1, steps + 1
     k, steps = hi, 0
@@ -164,12 +177,24 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
         if toks[k].matched:
             right = True
             break
-        if toks[k].low not in _FUNCTION:
+        if toks[k].low not in _FUNCTION and toks[k].low not in _ADVERBS:  # "Hans Asperger first described"
             break
         k, steps = k + 1, steps + 1
     if not right and toks[hi - 1].raw.endswith(","):
         right = any(t.matched for t in toks[hi:hi + 4])  # an appositive: "Robert McNamara, a key architect …"
     return left, right
+
+
+def _in_matched_name(toks: list[_Tok], k: int) -> bool:
+    """Is toks[k] the end of a run of capitalised words that holds a question word ("Incirlik Air Base")?"""
+    j = k
+    while j >= 0 and toks[j].text[:1].isupper() and k - j < 5:
+        if toks[j].matched:
+            return True
+        if j and re.search(r"[.;:,]$", toks[j - 1].raw):
+            break
+        j -= 1
+    return False
 
 
 def _is_title(tok: _Tok) -> bool:
@@ -194,7 +219,9 @@ def _typed_candidates(question: Question, text: str, toks: list[_Tok]) -> list[t
     if qtype is QType.DATE:
         return date_spans(text)
     if qtype is QType.PLACE:
-        return list(dict.fromkeys(place_spans(text) + name_spans(text)))
+        if question.noun is None:  # "Where …?": a place is said with in/at/near/from, a bare name is anyone's
+            return place_spans(text)
+        return list(dict.fromkeys(place_spans(text) + name_spans(text)))  # "Which countries …?" names them
     if qtype in (QType.PERSON, QType.ENTITY):
         return name_spans(text)
     if qtype is QType.DEFINITION:
@@ -247,6 +274,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         converse = next((i for i, t in enumerate(toks) if set(t.terms) & _LOSE), None)
     noun_terms = question.owned
     best: AnswerSpan | None = None
+    kinds = 0  # phrases of the asked kind that fit
     if candidates is None:
         candidates = _typed_candidates(question, text, toks)
     for start, end in candidates:
@@ -256,8 +284,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         lo, hi = rng
         if qtype in (QType.PERSON, QType.PLACE, QType.ENTITY) and text[start:start + 1].isupper():
             # "Buffalo Mayor Byron W. Brown": titles before a name, and the question's words before a title,
-            # are not the answer
-            while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and (
+            # are not the answer (an abbreviated rank is written as part of the name: "Lt. Gen. Ann Dunwoody")
+            while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and not toks[lo].raw.endswith(".") and (
                     _is_title(toks[lo]) or (toks[lo].matched and _is_title(toks[lo + 1]))):
                 lo += 1
             if any(t.found - noun_terms for t in toks[lo:hi]):
@@ -269,6 +297,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue  # mostly the question's own words ("How many regions … 13 regions")
         if negated is not None and hi <= negated:
             continue
+        if qtype is QType.PERSON and _placed(toks, lo):
+            continue  # "in Hollywood", "at the University of Michigan": a place, not a person
         if qtype is QType.AGE and _someone_else(toks, lo, question):
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
@@ -284,6 +314,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
                 score += 0.5
             typed = any(t.text[:1].isupper() for t in toks[lo:hi])  # "in the brain" is a place of sorts, weakly
+        if question.measure and not measures(text[start:end]) & question.measure:
+            typed = False  # "How much did it cost?" is no count of weeks, "How long …?" no sum of money
         if qtype is QType.PERSON and hi - lo == 1 and not (lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
             # a lone capitalised word ("Republicans", "Convicted") may be no one: a weak candidate
             score -= 0.5 if lo else 1.5
@@ -300,14 +332,28 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             t in question.counted for tok in toks[hi - 1:hi + 2] for t in tok.terms)
         if counted:
             score += 2.0  # "six million votes" for "how many votes"
+        kinds += typed
         if best is None or (typed, score) > (best.typed, best.score):
             best = AnswerSpan(start, end, score, typed, counted)
+    if best is not None and best.typed and kinds == 1 and qtype in _COUNTABLE:
+        best = replace(best, sole=True)  # the only date (amount, age) the sentence gives: no choice to get wrong
     if best is not None or qtype not in (QType.GENERAL, QType.ENTITY) or question.frame:
         return best  # (a question ending in a preposition says where its answer is: after it, or nowhere)
     return _best_gap(question, toks, matched)
 
 
 _GAP_MAX_WORDS = 12
+_PHRASE_BREAKS = frozenset("on in at as during after before since while until".split())
+_COUNTABLE = frozenset({QType.DATE, QType.NUMBER, QType.AGE, QType.PERCENT})
+_IN_PLACE = frozenset("in at near inside outside across into".split())
+
+
+def _placed(toks: list[_Tok], lo: int) -> bool:
+    """Does the name at lo follow "in", "at", "near" … (with "the" between allowed)?"""
+    k = lo - 1
+    if k >= 0 and toks[k].low == "the":
+        k -= 1
+    return k >= 0 and toks[k].low in _IN_PLACE and not re.search(r"[,;:.]$", toks[k].raw)
 
 
 def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:
@@ -346,6 +392,11 @@ def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> Answe
     for a, b, after, before in _gaps(toks):
         if not (after or before):
             continue
+        if a and toks[a - 1].raw.endswith(",") and toks[a - 1].matched and any(
+                toks[j].raw.endswith(",") for j in range(b - 1, min(len(toks), b + 2))):
+            continue  # "Egypt's grand mufti, the country's highest religious official,": who he is, not the answer
+        if b - a > _GAP_MAX_WORDS:  # "… all-time leading try scorer | on Thursday as …": a long phrase ends
+            b = next((k for k in range(a + 2, b) if toks[k].low in _PHRASE_BREAKS), b)  # where a time or place begins
         score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before
         if anchor is not None:
             if question.form is Form.SUBJECT:

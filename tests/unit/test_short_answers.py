@@ -6,6 +6,7 @@ import pytest
 
 from bot import AnswerKind, answer_json, render_text
 from bot.answer import (
+    ComposerSettings,
     Form,
     QType,
     SmallTalk,
@@ -36,6 +37,17 @@ def phrase(text: str, question: str) -> str | None:
         ("Which countries does Clinton expect to visit?", QType.PLACE, Form.OBJECT),
         ("What was the latest turnover of the company?", QType.NUMBER, Form.SUBJECT),
         ("What job did Kerik formerly have?", QType.DEFINITION, Form.OBJECT),
+        # the word after "what" is the question's verb or the name it asks about, no kind of thing
+        ("What caused the blackout?", QType.GENERAL, Form.SUBJECT),
+        ("What causes the disease to spread?", QType.GENERAL, Form.SUBJECT),
+        ("What is Smith believed to have done?", QType.GENERAL, Form.OBJECT),
+        ("What shows won awards?", QType.ENTITY, Form.SUBJECT),  # a plural noun, then its verb
+        ("Which Beatle left the band?", QType.PERSON, Form.SUBJECT),
+        ("What made the crowd cheer?", QType.GENERAL, Form.SUBJECT),  # an irregular past
+        ("What phrase do presidents add to the oath?", QType.ENTITY, Form.OBJECT),  # not a president: a phrase
+        ("What is the name of the hotel?", QType.ENTITY, Form.SUBJECT),  # a thing's name, not a person's
+        ("What is the name of the singer's daughter?", QType.PERSON, Form.SUBJECT),
+        ("What is the number of people who voted?", QType.NUMBER, Form.SUBJECT),  # "who" of a relative clause
     ],
 )
 def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
@@ -46,9 +58,10 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
-        ("Who was nominated to serve as head of the supply arm?",
-         "President Bush nominated Lt. Gen. Ann E. Dunwoody to serve as head of the Army's supply arm.",
-         "Ann E. Dunwoody"),
+        # an abbreviated rank is written as part of the name; a role word ("Mayor") describes it
+        ("Who was nominated to lead the supply command?",
+         "The president nominated Lt. Gen. Jane Q. Public to lead the supply command.",
+         "Lt. Gen. Jane Q. Public"),
         ("Who is the mayor of Buffalo?", "Buffalo Mayor Byron W. Brown said the city would recover.", "Byron W. Brown"),
         ("Where is Incirlik?", "A tanker lands at Incirlik Air Base in southern Turkey in 2003.", "southern Turkey"),
         ("How long was the sentence?", "His co-defendant received a 25-year prison sentence for his role.",
@@ -62,10 +75,75 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
         ("What did Kaka deserve?", "Brazilian genius Kaka fully deserves the 2007 World Footballer of the Year award.",
          "2007 World Footballer of the Year award"),
         ("Who won in the south?", "Marion Marechal-Le Pen lost to Christian Estrosi in the south.", "Christian Estrosi"),
+        # the kind of amount asked for: money for "how much did it earn", a duration for "how long"
+        ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
+         "$45 million"),
+        ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
+        ("What was the latest turnover of Zed Holdings?",  # a pound sign written apart is the amount's
+         "Zed Holdings reported a drop in annual turnover from # 12.5 million to # 9 million in the year to May.",
+         "# 12.5 million to # 9 million"),
+        # an aside right after the question's preposition is skipped
+        ("What is Smith being investigated for?",
+         "Smith is being investigated for, among other things, failing to file tax returns on time.",
+         "failing to file tax returns"),
+        # an appositive between commas says who the question's subject is, not what is asked about it
+        ("What is Jane Doe's mother facing?", "Jane's mother, Mary Ann Doe, has been charged with fraud and other "
+         "offenses.", "charged with fraud and other offenses"),
+        # names as the news writes them: a lowercase Arabic article joined by a hyphen, "and the" in a list
+        ("Who is the Ruritanian president?", "Ruritanian President Omar el-Zedani spoke on Tuesday.", "Omar el-Zedani"),
+        ("Which two countries signed the pact?", "Freedonia and the United States signed the pact on Monday.",
+         "Freedonia and the United States"),
+        # a name after "in", "at", "near" is a place, not a person
+        ("Who opened the new library?", "The new library was opened in Green Valley by the town's oldest resident, "
+         "Ann Smith.", "Ann Smith"),
+        # "where": a place said with in/at/near/from, not the name of whoever said it
+        ("Where did the kite come down?", "The kite came down in the neighbour's garden, said Henderson.",
+         "the neighbour's garden"),
+        ("Where were the pilgrims heading?", "The pilgrims were heading for the city of Springfield when the storm hit.",
+         "Springfield"),  # "of" after a word for a place
     ],
 )
 def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
     assert phrase(sentence, question) == expected
+
+
+def test_the_only_date_of_a_sentence_is_its_answer() -> None:
+    """A sentence that gives one date (amount, age) leaves no choice: it is the answer however far from the
+    question's words it stands; with two dates, nearness decides as before."""
+    question = "When was Tom Baker last seen?"
+    one = "Tom Baker left his house in Leeds on March 3, and his neighbours have heard nothing from him."
+    two = "Tom Baker left his house in Leeds on March 3, and his neighbours called the police on March 9."
+    span = find_answer(parse_question(question), one, set(analyze(question)).__contains__)
+    assert span is not None and one[span.start:span.end] == "March 3" and span.sole
+    assert span.score < ComposerSettings().short_min_score  # not near enough on its own
+    span = find_answer(parse_question(question), two, set(analyze(question)).__contains__)
+    assert span is not None and not span.sole
+
+
+def test_a_long_object_ends_where_a_time_or_place_begins() -> None:
+    question = "What did Tom Smith become?"
+    text = ("Striker Tom Smith became the club's all-time leading scorer on Saturday as his team beat the visitors "
+            "3-0 at home in front of a record crowd.")
+    found = phrase(text, question)
+    assert found is not None and found.endswith("the club's all-time leading scorer")
+
+
+def test_the_question_name_runs_on_to_its_last_capitalised_word() -> None:
+    """"Zedville Air Base in southern Ruritania": the place comes right after the question's name, all of it."""
+    question = "Where is Zedville?"
+    text = "A supply plane lands at Zedville Air Base in southern Ruritania in 2003."
+    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    assert span is not None and text[span.start:span.end] == "southern Ruritania"
+    assert span.score >= ComposerSettings().short_min_score
+
+
+def test_an_adverb_between_a_name_and_the_question_verb() -> None:
+    """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
+    question = "Who spotted the comet in 1997?"
+    text = "Amateur stargazer Jane Doe first spotted the faint object that now carries her name in 1997."
+    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    assert span is not None and text[span.start:span.end] == "Jane Doe"
+    assert span.score >= ComposerSettings().short_min_score
 
 
 @pytest.mark.parametrize(
@@ -78,6 +156,8 @@ def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
         ("How many regions did the party win?", "It failed to win any of France's 13 regions."),  # all, not won
         ("What is Liu charged with?", "He was with friends when he was charged."),
         ("How old is Marine Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost."),  # another
+        ("Where were the 40 villagers killed?", "Rebel forces killed 40 villagers, Sudanese officials said."),  # no place
+        ("Where were the supporters killed?", "Two supporters of Mayor John Smith were killed, police said."),  # "of" a person
     ],
 )
 def test_no_phrase_rather_than_a_guess(question: str, sentence: str) -> None:
