@@ -24,7 +24,7 @@ from ._commit import Commit, needs_tidying, read_current, remove_stale
 from ._lock import CacheNotWritableError, WriterLock
 from ._merge import start_merging
 from ._model import BuildReport, Progress
-from ._snapshot import IndexData, LiveSegment, make_snapshot
+from ._snapshot import IndexData, LiveSegment, snapshot_of
 from ._writer import (
     ScannedFile,
     Store,
@@ -194,7 +194,8 @@ def _write(
 
 def _publish(store: Store, update: Update, previous: Commit | None) -> tuple[IndexData, BuildReport | None]:
     with store.lock:
-        data = make_snapshot(update.commit, update.lives, update.lexicon)
+        prior = store.last[1] if store.last is not None else None
+        data = snapshot_of(update.commit, update.lives, update.lexicon, prior)
         store.last = (update.commit, data)
         if store.cache_dir is not None and store.memory is None:
             store.forget_unused(update.commit)

@@ -43,7 +43,7 @@ from ._commit import (
 from ._integrity import Verifier, file_checksum
 from ._model import BM25_PARAMS, BuildReport, Progress
 from ._segment import META, FileArticles, Segment, _load_npy, _save_npy, build_segment
-from ._snapshot import IndexData, LiveSegment, make_snapshot
+from ._snapshot import IndexData, LiveSegment, snapshot_of
 
 
 @dataclass(frozen=True)
@@ -228,9 +228,10 @@ class Store:
                 self.last = None
             if self.last is not None and self.last[0] == commit:
                 return self.last[1]
+            previous = self.last[1] if self.last is not None else None
             self.last = None
             lives, lexicon = self.load(commit)
-            data = make_snapshot(commit, lives, lexicon)
+            data = snapshot_of(commit, lives, lexicon, previous)
             self.last = (commit, data)
             self.forget_unused(commit)
             return data
