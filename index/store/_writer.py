@@ -42,7 +42,7 @@ from ._commit import (
 )
 from ._integrity import Verifier, file_checksum
 from ._model import BM25_PARAMS, BuildReport, Progress
-from ._segment import META, FileArticles, Segment, _load_npy, _save_npy, build_segment
+from ._segment import META, FileArticles, Segment, _load_npy, build_segment, load_npz, save_npz
 from ._snapshot import IndexData, LiveSegment, snapshot_of
 
 
@@ -211,8 +211,12 @@ class Store:
             meta = {"checksums": commit.lexicon_checksums, "sizes": {}}
             try:
                 Verifier(directory, meta).result()
-                lexicon = Lexicon.from_arrays({name: _load_npy(directory / f"{name}.npy", dtype)
-                                               for name, dtype in Lexicon.ARRAYS.items()})
+                if LEXICON_PACK in commit.lexicon_checksums:
+                    arrays = load_npz(directory / LEXICON_PACK, Lexicon.ARRAYS)
+                else:  # one file per array, as before packing
+                    arrays = {name: _load_npy(directory / f"{name}.npy", dtype)
+                              for name, dtype in Lexicon.ARRAYS.items()}
+                lexicon = Lexicon.from_arrays(arrays)
             except IndexFileError:
                 raise
             except (OSError, ValueError) as exc:
@@ -245,6 +249,9 @@ class Store:
         self.lexicons = {k: v for k, v in self.lexicons.items() if k == commit.lexicon}
         keep = names | {f"{DELETES}/{s.deletes}" for s in commit.segments if s.deletes} | {commit.lexicon}
         self.signatures = {k: v for k, v in self.signatures.items() if k in keep}
+
+
+LEXICON_PACK = "lexicon.npz"  # the term table's arrays, in one file
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
@@ -468,8 +475,8 @@ def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None =
         name = f"{LEXICON_PREFIX}{commit.generation:06d}-{_token()}"
         directory = cache_dir / name
         directory.mkdir()
-        for key, arr in update.lexicon.arrays().items():
-            _save_npy(directory / f"{key}.npy", arr, Lexicon.ARRAYS[key])
+        save_npz(directory / LEXICON_PACK, {key: np.ascontiguousarray(arr, dtype=Lexicon.ARRAYS[key])
+                                            for key, arr in update.lexicon.arrays().items()})
         fsync_dir(directory)
         commit.lexicon = name
         commit.lexicon_checksums = {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}
