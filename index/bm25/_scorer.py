@@ -136,10 +136,13 @@ class BM25Scorer:
         # idf exactly as BM25Okapi._calc_idf: math.log, sequential sum in first-appearance order
         idf_raw = np.zeros(n_lex, dtype=np.float64)
         if live_terms.size:
-            values, inverse = np.unique(df[live_terms], return_inverse=True)
+            live_df = df[live_terms]
+            present = np.bincount(live_df)  # the distinct frequencies, without sorting the terms
+            values = np.flatnonzero(present)
             n = self.n_docs
-            logs = np.array([math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()], dtype=np.float64)
-            idf_raw[live_terms] = logs[inverse]
+            logs = np.zeros(present.shape[0], dtype=np.float64)
+            logs[values] = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()]
+            idf_raw[live_terms] = logs[live_df]
             idf_sum = float(np.cumsum(idf_raw[order])[-1])  # cumsum adds one after the other
             self.average_idf = idf_sum / self.vocabulary_size
         else:
@@ -161,7 +164,10 @@ class BM25Scorer:
                     renumber[j] = i
             seg_of = np.empty(self.n_docs, dtype=np.int32)
             local_of = np.empty(self.n_docs, dtype=np.int32)
-            seg_of[:n_old] = renumber[previous.seg_of]
+            if np.array_equal(renumber, np.arange(renumber.shape[0], dtype=np.int32)):
+                seg_of[:n_old] = previous.seg_of  # segments appended only: nobody's index changed
+            else:
+                seg_of[:n_old] = renumber[previous.seg_of]
             local_of[:n_old] = previous.local_of
         else:
             seg_of = np.empty(self.n_docs, dtype=np.int32)

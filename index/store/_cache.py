@@ -185,8 +185,10 @@ def _write(
     if reason:
         warn(reason)
     update = plan_update(commit, lives, lexicon, scanned, corpus=corpus,
-                         generation=next_generation(cache_dir, commit), progress=progress, workers=workers)
+                         generation=next_generation(cache_dir, commit), progress=progress, workers=workers,
+                         seen=store.ids_read(commit))
     persist(update, cache_dir, store)
+    store.learn_ids(update)
     with contextlib.suppress(OSError):
         remove_stale(cache_dir, update.commit)
     return _publish(store, update, commit)

@@ -178,7 +178,7 @@ def _commit_merge(cache_dir: Path, store: Store, latest: Commit, names: list[str
     files = [f.with_segment(merged.name) if f.segment in names else f for f in latest.files]
     segments = {n: live.segment for n, live in lives.items() if n not in names}
     segments[merged.name] = merged
-    masks, duplicates = liveness(files, segments)
+    masks, duplicates, _ = liveness(files, segments)
     new_lives = {n: live for n, live in lives.items() if n not in names}
     state = LiveSegment.of(merged, masks[merged.name])
     new_lives[merged.name] = state

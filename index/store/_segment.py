@@ -18,6 +18,7 @@ listing every file's size and checksum; it is written under a temporary name and
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -188,6 +189,24 @@ class Segment:
                 nxt = int(tokptr[first_chunks[j]])
             out[j] = nxt
         return out
+
+    def frozen(self, directory: Path) -> Segment:
+        """This segment, just saved in directory, as loading it would give it: its arrays in their
+        saved dtypes and read-only (the records are the ones in memory)."""
+
+        def saved(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+            out = np.ascontiguousarray(arr, dtype=dtype).view(np.ndarray)
+            out.flags.writeable = False
+            return out
+
+        arrays = {name: saved(self.arrays[name], dtype) for name, dtype in SEGMENT_ARRAYS.items()}
+        fields = {name: FieldPostings(**{key: saved(arr, FieldPostings.ARRAYS[key])
+                                         for key, arr in postings.arrays().items()})
+                  for name, postings in self.fields.items()}
+        records = RecordTable(self.records.columns, saved(self.records.first_chunks, np.dtype(np.int64)),
+                              saved(self.records.chunk_counts, np.dtype(np.int64)))
+        records._made = self.records._made
+        return dataclasses.replace(self, arrays=arrays, fields=fields, records=records, directory=directory)
 
     # ------------------------------------------------------------------------------ persistence
 

@@ -91,7 +91,7 @@ class IndexData:
     article order), and the two BM25 scorers over them. Immutable: a new commit is a new snapshot,
     and a question keeps the snapshot it started with."""
 
-    manifest: dict[str, Any]  # the commit this snapshot is
+    commit: Commit  # the commit this snapshot is
     identity: str  # changes whenever the live articles do
     articles: Sequence[ArticleRecord]
     article_first: np.ndarray  # int64, each article's first sentence (canonical)
@@ -109,6 +109,12 @@ class IndexData:
     _vocabulary: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _basis: Basis | None = field(default=None, repr=False, compare=False)  # what derive_snapshot starts from
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The commit as its file says it (made when asked: a thousand files' entries are not
+        worth converting at every add)."""
+        return self.commit.to_json()
 
     @property
     def n_chunks(self) -> int:
@@ -366,7 +372,7 @@ def _data(commit: Commit, basis: Basis, articles: ArticleList, article_first: np
     skipped = [item for entry in commit.files for item in entry.skipped] + list(commit.duplicates)
     warnings = [item for entry in commit.files for item in entry.warnings]
     return IndexData(
-        manifest=commit.to_json(),
+        commit=commit,
         identity=commit.content_id,
         articles=articles,
         article_first=article_first,

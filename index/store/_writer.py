@@ -42,7 +42,7 @@ from ._commit import (
 )
 from ._integrity import Verifier, file_checksum
 from ._model import BM25_PARAMS, BuildReport, Progress
-from ._segment import META, FileArticles, Segment, _load_npy, build_segment, load_npz, save_npz
+from ._segment import META, PACK, FileArticles, Segment, _load_npy, build_segment, load_npz, save_npz
 from ._snapshot import IndexData, LiveSegment, snapshot_of
 
 
@@ -127,6 +127,23 @@ class Store:
         self.last: tuple[Commit, IndexData] | None = None
         self.memory: Update | None = None  # the index this process keeps in memory (cache not writable)
         self.verify = True  # check every file's checksum when loading
+        self.ids: tuple[str, set[str]] | None = None  # (content_id, the ids its files read)
+
+    def ids_read(self, commit: Commit | None) -> set[str] | None:
+        """The ids the commit's files read, when known (kept from the last write)."""
+        with self.lock:
+            if commit is None or self.ids is None or self.ids[0] != commit.content_id:
+                return None
+            return self.ids[1]
+
+    def learn_ids(self, update: Update) -> None:
+        """After the update's commit is written: keep the ids its files read."""
+        if update.ids is None:
+            return
+        with self.lock:
+            base, added = update.ids
+            base.update(added)  # the set of the commit before, not needed any more
+            self.ids = (update.commit.content_id, base)
 
     def _drop_changed(self, commit: Commit) -> bool:
         """Forget what was loaded of the commit's directories if their files changed on disk since
@@ -277,14 +294,20 @@ def store_for(cache_dir: Path) -> Store:
 # ---------------------------------------------------------------------------------- liveness
 
 
-def liveness(files: list[FileEntry], segments: dict[str, Segment]
-             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
-    """Which articles of each segment are live (bool per local article), and the duplicates: an
-    article is live when the commit maps its file to that segment and no earlier file (by name)
-    read the same id — read_corpus's rule."""
-    live = {name: np.zeros(seg.n_articles, dtype=bool) for name, seg in segments.items()}
+def liveness(files: list[FileEntry], segments: dict[str, Segment], *, seen: set[str] | None = None,
+             live: dict[str, np.ndarray] | None = None
+             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], set[str]]:
+    """Which articles of each segment are live (bool per local article), the duplicates, and every
+    id the files read: an article is live when the commit maps its file to that segment and no
+    earlier file (by name) read the same id — read_corpus's rule. ``seen`` (not changed) and
+    ``live``: the ids read by files before these and the masks they left, when only these files
+    are to be read."""
+    live = dict(live or {})
+    for name, seg in segments.items():
+        live.setdefault(name, np.zeros(seg.n_articles, dtype=bool))
     duplicates: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    before = seen if seen is not None else set()
+    seen = set()
     for entry in files:
         ids: list[str] = list(entry.unindexed)
         if entry.segment is not None:
@@ -294,10 +317,10 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
                 raise IndexFileError(f"segment {entry.segment} does not hold {entry.name}")
             file_ids = segment.records.ids()[sf.lo : sf.hi]
             mask = live[entry.segment]
-            if seen:
+            if seen or before:
                 origins = segment.records.columns["origin"]
                 for j, article_id in enumerate(file_ids):
-                    if article_id in seen:
+                    if article_id in seen or article_id in before:
                         duplicates.append((origins[sf.lo + j], f"duplicate article id {article_id!r}"))
                     else:
                         mask[sf.lo + j] = True
@@ -305,7 +328,7 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
                 mask[sf.lo : sf.hi] = True
             ids += file_ids
         seen.update(ids)
-    return live, duplicates
+    return live, duplicates, seen
 
 
 # ---------------------------------------------------------------------------------- updates
@@ -322,14 +345,18 @@ class Update:
     new_deletes: dict[str, LiveSegment] = field(default_factory=dict)  # segment → state to write
     lexicon_changed: bool = False
     report: BuildReport = field(default_factory=BuildReport)
+    # the ids the commit's files read: (a set, ids to add to it), kept by the store for the next add
+    ids: tuple[set[str], set[str]] | None = None
 
 
 def plan_update(
     commit: Commit | None, lives: dict[str, LiveSegment], lexicon: Lexicon, scanned: list[ScannedFile], *,
     corpus: Path, generation: int, progress: Progress | None = None, workers: int | None = None,
+    seen: set[str] | None = None,
 ) -> Update:
     """The commit that brings the index (commit None: nothing) up to the scanned corpus: changed and
-    new files indexed into one new segment, removed and replaced ones deleted."""
+    new files indexed into one new segment, removed and replaced ones deleted. ``seen``: the ids the
+    commit's files read, when known (then files added after them are all that is read for liveness)."""
     t0 = time.perf_counter()
     report = BuildReport(full=commit is None)
     old = {f.name: f for f in commit.files} if commit is not None else {}
@@ -386,7 +413,18 @@ def plan_update(
     used = {f.segment for f in files if f.segment is not None}
     segments = {name: seg for name, seg in segments.items() if name in used}
     t_live = time.perf_counter()
-    masks, duplicates = liveness(files, segments)
+    k = len(commit.files) if commit is not None else 0
+    if commit is not None and seen is not None and new_segment is not None and _only_appended(commit, files):
+        # the files before are the commit's, as they were: their articles stay as live as they are
+        masks, duplicates, new_ids = liveness(
+            files[k:], segments, seen=seen,
+            live={name: np.ones(state.segment.n_articles, dtype=bool) if state.live is None else state.live
+                  for name, state in lives.items() if name in segments})
+        duplicates = list(commit.duplicates) + duplicates
+        ids_after = (seen, new_ids)
+    else:
+        masks, duplicates, new_ids = liveness(files, segments)
+        ids_after = (new_ids, set())
     if not any(mask.any() for mask in masks.values()):
         reasons = "; ".join(f"{name}: {why}" for f in files for name, why in f.skipped[:3])[:300]
         raise CorpusError(f"no readable article in {corpus}" + (f" ({reasons})" if reasons else ""))
@@ -428,7 +466,19 @@ def plan_update(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     return Update(new_commit, new_lives, lexicon_after, new_segment, new_deletes,
-                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report)
+                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report, ids=ids_after)
+
+
+def _only_appended(commit: Commit, files: list[FileEntry]) -> bool:
+    """The files are the commit's (same names, contents and segments) and then new ones."""
+    k = len(commit.files)
+    if len(files) <= k:
+        return False
+    for old, new in zip(commit.files, files, strict=False):
+        if old is not new and (old.name != new.name or old.digest != new.digest or old.segment != new.segment
+                               or old.unindexed != new.unindexed):
+            return False
+    return True
 
 
 def _same_mask(current: np.ndarray | None, mask: np.ndarray) -> bool:
@@ -450,8 +500,12 @@ def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None =
             segment.save(tmp)
         os.replace(tmp, cache_dir / segment.name)
         fsync_dir(cache_dir)
-        # just written: memory-mapped now (the records are the ones in memory)
-        loaded, _ = Segment.load(cache_dir / segment.name, verify=False, records=segment.records)
+        if (cache_dir / segment.name / PACK).exists():
+            # packed: a load would read the same arrays whole again; the ones in memory are used
+            loaded = segment.frozen(cache_dir / segment.name)
+        else:
+            # just written: memory-mapped now (the records are the ones in memory)
+            loaded, _ = Segment.load(cache_dir / segment.name, verify=False, records=segment.records)
         meta = cache_dir / segment.name / META
         checksum = file_checksum(meta, meta.stat().st_size)
         _replace_entry(commit, segment.name, checksum=checksum)

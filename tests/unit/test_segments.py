@@ -197,11 +197,16 @@ def _same_as_made_whole(data: IndexData, cache: Path) -> None:
     """The snapshot open_index handed out (derived from the previous one, or made whole) equals
     make_snapshot of its commit from scratch, array for array."""
     from index.store._snapshot import make_snapshot
+    from index.store._writer import liveness
 
     commit = read_current(cache)
     assert commit is not None and data.manifest == commit.to_json()
     lives, lexicon = store_for(cache).load(commit)
     whole = make_snapshot(commit, lives, lexicon)
+    masks, duplicates, _ = liveness(commit.files, {name: live.segment for name, live in lives.items()})
+    assert duplicates == commit.duplicates  # the liveness of appended files alone is the whole corpus's
+    for name, live in lives.items():
+        assert np.array_equal(masks[name], np.ones_like(masks[name]) if live.live is None else live.live)
     assert data.identity == whole.identity and data.skipped == whole.skipped and data.warnings == whole.warnings
     for name in ("article_first", "chunk_article", "quotable"):
         mine, theirs = getattr(data, name), getattr(whole, name)
