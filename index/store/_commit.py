@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -59,6 +60,11 @@ class FileEntry:
                 "ino": self.ino, "digest": self.digest, "segment": self.segment,
                 "skipped": [list(x) for x in self.skipped], "warnings": [list(x) for x in self.warnings],
                 "unindexed": list(self.unindexed)}
+
+    @functools.cached_property
+    def json_text(self) -> str:
+        """to_json as the commit file writes it (made once: a commit rewrites every file's entry)."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     def same_stat(self, st: os.stat_result) -> bool:
         """Unchanged as far as stat can tell (then the file is not read again)."""
@@ -123,12 +129,15 @@ class Commit:
     def name(self) -> str:
         return commit_name(self.generation)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
-                "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
-                "lexicon_checksums": dict(self.lexicon_checksums),
-                "segments": [e.to_json() for e in self.segments], "files": [f.to_json() for f in self.files],
-                "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
+    def to_json(self, *, files: bool = True) -> dict[str, Any]:
+        out = {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
+               "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
+               "lexicon_checksums": dict(self.lexicon_checksums),
+               "segments": [e.to_json() for e in self.segments],
+               "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
+        if files:
+            out["files"] = [f.to_json() for f in self.files]
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> Commit:
@@ -209,14 +218,31 @@ def read_current(cache_dir: Path) -> Commit | None:
 _parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
 
 
+def commit_bytes(commit: Commit) -> bytes:
+    """The commit file's content: its JSON, each file's entry as FileEntry.json_text made it."""
+    head = json.dumps(commit.to_json(files=False), ensure_ascii=False, separators=(",", ":"))
+    files = ",".join(f.json_text for f in commit.files)
+    return f'{head[:-1]},"files":[{files}]}}'.encode()
+
+
 def write_commit(cache_dir: Path, commit: Commit) -> None:
     """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
-    data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    atomic_write_bytes(cache_dir / commit.name, data)
+    data = commit_bytes(commit)
+    path = cache_dir / commit.name
+    atomic_write_bytes(path, data)
     fsync_dir(cache_dir)
-    atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": _digest(data),
+    checksum = _digest(data)
+    atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": checksum,
                                             "generation": commit.generation})
     fsync_dir(cache_dir)
+    # this process reads it back as the object written, not by parsing a thousand files' entries
+    # again (read_current and previous_commit key it by its stat: another file there is parsed)
+    with contextlib.suppress(OSError):
+        st = path.stat()
+        if len(_parsed) > 8:
+            _parsed.clear()
+        _parsed[(str(path), f"{checksum}:{st.st_size}:{st.st_mtime_ns}")] = commit
+        _parsed[(str(path), f"{st.st_size}:{st.st_mtime_ns}")] = commit
 
 
 def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:

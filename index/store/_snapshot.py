@@ -494,12 +494,16 @@ def derive_snapshot(previous: IndexData, commit: Commit, live_segments: dict[str
     old_names = [e.name for e in before.segments]
     old_index = {name: j for j, name in enumerate(old_names)}
     fresh = {name for name in names if name not in old_index}
-    gone = {name for name in old_names if name not in set(names)}
+    gone = set(old_names) - set(names)
     for name in names:
         if name in old_index and live_segments[name] is not basis.lives.get(name):
             return None  # other deletions
     moved: dict[str, list[tuple[str, str]]] = {}  # merged segment → (file, segment it was in), in file order
     for a, b in zip(before.files, commit.files[:k], strict=True):
+        if a is b:
+            if a.segment in gone:
+                return None
+            continue
         if a.name != b.name or a.digest != b.digest or a.unindexed != b.unindexed:
             return None
         if a.segment == b.segment:

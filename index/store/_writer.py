@@ -17,17 +17,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import stat
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..articles import corpus_files, read_file
+from ..articles._jsonl import JSONL_SUFFIXES
+from ..articles._text_files import ARTICLE_SUFFIXES
 from ..bm25 import Lexicon
 from ..text import analyzer_signature
 from ._commit import (
@@ -46,22 +50,47 @@ from ._segment import META, PACK, FileArticles, Segment, _load_npy, build_segmen
 from ._snapshot import IndexData, LiveSegment, snapshot_of
 
 
-@dataclass(frozen=True)
-class ScannedFile:
+class ScannedFile(NamedTuple):
     name: str
-    path: Path
+    where: str  # its path (a Path made only for the few files that are read)
     stat: os.stat_result
+
+    @property
+    def path(self) -> Path:
+        return Path(self.where)
 
 
 def scan_corpus(corpus: Path) -> list[ScannedFile]:
-    """The corpus files in name order with their stat (CorpusError when there are none)."""
+    """The corpus files in name order with their stat (CorpusError when there are none): the files
+    ``corpus_files`` lists, each stat'ed once (a directory is listed with scandir, not stat'ed twice
+    per file)."""
+    if corpus.is_dir():
+        found = []
+        suffixes = ARTICLE_SUFFIXES + JSONL_SUFFIXES
+        try:
+            with os.scandir(corpus) as listing:
+                for entry in listing:
+                    name = entry.name
+                    if name[:1] == "." or not name.endswith(suffixes):
+                        continue
+                    try:
+                        st = entry.stat()  # follows symbolic links, as Path.is_file does
+                    except OSError:
+                        continue  # removed since it was listed: as if it never was
+                    if stat.S_ISREG(st.st_mode):
+                        found.append(ScannedFile(name, entry.path, st))
+        except OSError:
+            found = []
+        if found:
+            found.sort()  # by name: names in one directory differ
+            return found
     out = []
-    for path in corpus_files(corpus):
+    for path in corpus_files(corpus):  # a single file, or what to say when there is none
         try:
             st = path.stat()
         except OSError:
             continue  # removed since it was listed: as if it never was
-        out.append(ScannedFile(path.name, path, st))
+        out.append(ScannedFile(path.name, str(path), st))
     return out
 
 
@@ -373,9 +402,16 @@ def plan_update(
             continue
         to_index.append((scanned_file, digest))
     if commit is not None:
-        report.changes = describe_changes({n: f.digest for n, f in old.items()},
-                                          {**{n: f.digest for n, f in entries.items()},
-                                           **{s.name: d for s, d in to_index}})
+        # describe_changes of the two corpora, from what changed only (all files are compared when
+        # some are removed)
+        added = [s.name for s, _ in to_index if s.name not in old]
+        edited = [s.name for s, _ in to_index if s.name in old]
+        if len(entries) + len(edited) == len(old):
+            report.changes = [f"added {n}" for n in sorted(added)] + [f"edited {n}" for n in sorted(edited)]
+        else:
+            report.changes = describe_changes({n: f.digest for n, f in old.items()},
+                                              {**{n: f.digest for n, f in entries.items()},
+                                               **{s.name: d for s, d in to_index}})
     content_changed = bool(to_index) or len(entries) + len(to_index) != len(old)
     groups: list[FileArticles] = []
     read_reports = {}
