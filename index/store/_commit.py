@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,13 +210,24 @@ def read_current(cache_dir: Path) -> Commit | None:
     except ValueError:
         raise IndexFileError(f"{name} is not JSON") from None
     commit = Commit.from_json(raw)
-    if len(_parsed) > 8:
-        _parsed.clear()
-    _parsed[key] = commit
+    _remember(key, commit)
     return commit
 
 
 _parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
+
+
+def _remember(key: tuple[str, str], commit: Commit) -> None:
+    """Keep a parsed commit, forgetting the oldest beyond 16 (the current and previous commits of
+    a few directories: an add reads both, a merge writes one more)."""
+    with _parsed_lock:  # a merge thread writes commits too
+        _parsed.pop(key, None)
+        _parsed[key] = commit
+        while len(_parsed) > 16:
+            del _parsed[next(iter(_parsed))]
+
+
+_parsed_lock = threading.Lock()
 
 
 def commit_bytes(commit: Commit) -> bytes:
@@ -239,10 +251,8 @@ def write_commit(cache_dir: Path, commit: Commit) -> None:
     # again (read_current and previous_commit key it by its stat: another file there is parsed)
     with contextlib.suppress(OSError):
         st = path.stat()
-        if len(_parsed) > 8:
-            _parsed.clear()
-        _parsed[(str(path), f"{checksum}:{st.st_size}:{st.st_mtime_ns}")] = commit
-        _parsed[(str(path), f"{st.st_size}:{st.st_mtime_ns}")] = commit
+        _remember((str(path), f"{checksum}:{st.st_size}:{st.st_mtime_ns}"), commit)
+        _remember((str(path), f"{st.st_size}:{st.st_mtime_ns}"), commit)
 
 
 def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
@@ -253,9 +263,7 @@ def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
             st = path.stat()
             key = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
             if key not in _parsed:
-                if len(_parsed) > 8:
-                    _parsed.clear()
-                _parsed[key] = Commit.from_json(json.loads(path.read_text(encoding="utf-8")))
+                _remember(key, Commit.from_json(json.loads(path.read_text(encoding="utf-8"))))
             return _parsed[key]
         except (OSError, ValueError, IndexFileError):
             continue
