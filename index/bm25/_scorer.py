@@ -73,10 +73,34 @@ class ScoredSegment:
 class BM25Scorer:
     """BM25Okapi over the live documents of a list of segments (one field: sentences or articles)."""
 
+    seg_of: np.ndarray  # int32 per canonical document: its segment
+    local_of: np.ndarray  # int32 per canonical document: its local id there
+    _order: np.ndarray  # int64 the live term ids in order of first appearance
+
     def __init__(self, segments: Sequence[ScoredSegment], lexicon: Lexicon, *, k1: float, b: float,
                  epsilon: float) -> None:
         check_params(k1, b, epsilon)
         self.k1, self.b, self.epsilon = float(k1), float(b), float(epsilon)
+        self._setup(segments, lexicon, None, [None] * len(segments))
+
+    @classmethod
+    def derived(cls, previous: BM25Scorer, segments: Sequence[ScoredSegment], lexicon: Lexicon,
+                reuse: Sequence[int | None]) -> BM25Scorer:
+        """The scorer ``BM25Scorer(segments, lexicon, ...)`` would be, made from ``previous`` (same
+        parameters) when the segments differ from its ones only by documents added after all of its
+        live documents (new segments, canonical ids after its own) and by segments merged into
+        others (the same live documents, the same canonical ids): ``reuse[i]`` is the index in
+        ``previous`` of segment i when it is the same one with the same live documents, else None.
+        Its order of first appearance is extended, not sorted again, and what does not depend on
+        N or avgdl (postings, canonical ids, where each document is) is shared; every value equals a
+        fresh scorer's."""
+        self = cls.__new__(cls)
+        self.k1, self.b, self.epsilon = previous.k1, previous.b, previous.epsilon
+        self._setup(segments, lexicon, previous, reuse)
+        return self
+
+    def _setup(self, segments: Sequence[ScoredSegment], lexicon: Lexicon, previous: BM25Scorer | None,
+               reuse: Sequence[int | None]) -> None:
         self.lexicon = lexicon
         self.n_docs = sum(s.live.n_docs for s in segments)
         self.total_tokens = sum(s.live.total_tokens for s in segments)
@@ -92,14 +116,34 @@ class BM25Scorer:
         self._df = _readonly(df)
         live_terms = np.flatnonzero(df > 0)
         self.vocabulary_size = int(live_terms.shape[0])
+        # the live terms in order of first appearance: the previous order, then the terms new since
+        # (which first appear after every old one), when the keys say so; else sorted anew
+        order = None
+        if previous is not None and previous._order.shape[0] <= n_lex:
+            old = previous._order
+            was = np.zeros(n_lex, dtype=bool)
+            was[old] = True
+            fresh = live_terms[~was[live_terms]]
+            fresh = fresh[np.argsort(key[fresh], kind="stable")]
+            candidate = np.concatenate((old, fresh))
+            keys = key[candidate]
+            if candidate.shape[0] == live_terms.shape[0] and bool(np.all(df[old] > 0)) and bool(
+                    np.all(keys[1:] > keys[:-1])):
+                order = candidate
+        if order is None:
+            order = live_terms[np.argsort(key[live_terms], kind="stable")]
+        self._key = _readonly(key)
+        self._order = _readonly(order)
         # idf exactly as BM25Okapi._calc_idf: math.log, sequential sum in first-appearance order
         idf_raw = np.zeros(n_lex, dtype=np.float64)
         if live_terms.size:
-            values, inverse = np.unique(df[live_terms], return_inverse=True)
+            live_df = df[live_terms]
+            present = np.bincount(live_df)  # the distinct frequencies, without sorting the terms
+            values = np.flatnonzero(present)
             n = self.n_docs
-            logs = np.array([math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()], dtype=np.float64)
-            idf_raw[live_terms] = logs[inverse]
-            order = live_terms[np.argsort(key[live_terms], kind="stable")]
+            logs = np.zeros(present.shape[0], dtype=np.float64)
+            logs[values] = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()]
+            idf_raw[live_terms] = logs[live_df]
             idf_sum = float(np.cumsum(idf_raw[order])[-1])  # cumsum adds one after the other
             self.average_idf = idf_sum / self.vocabulary_size
         else:
@@ -111,9 +155,30 @@ class BM25Scorer:
         self.max_idf = float(idf[live_terms].max()) if live_terms.size else 0.0
 
         self._segments: list[_Segment] = []
-        seg_of = np.empty(self.n_docs, dtype=np.int32)
-        local_of = np.empty(self.n_docs, dtype=np.int32)
+        if previous is not None and any(j is not None for j in reuse):
+            # the documents of reused segments keep their canonical ids and local ids: only their
+            # segment's index may change; the others are written below
+            n_old = previous.n_docs
+            renumber = np.full(max(len(previous._segments), 1), -1, dtype=np.int32)
+            for i, j in enumerate(reuse):
+                if j is not None:
+                    renumber[j] = i
+            seg_of = np.empty(self.n_docs, dtype=np.int32)
+            local_of = np.empty(self.n_docs, dtype=np.int32)
+            if np.array_equal(renumber, np.arange(renumber.shape[0], dtype=np.int32)):
+                seg_of[:n_old] = previous.seg_of  # segments appended only: nobody's index changed
+            else:
+                seg_of[:n_old] = renumber[previous.seg_of]
+            local_of[:n_old] = previous.local_of
+        else:
+            seg_of = np.empty(self.n_docs, dtype=np.int32)
+            local_of = np.empty(self.n_docs, dtype=np.int32)
         for i, seg in enumerate(segments):
+            j = reuse[i]
+            if previous is not None and j is not None:
+                kept = previous._segments[j]  # the same documents, live as before: nothing to redo
+                self._segments.append(_Segment(kept.postings, kept.canon, kept.live, seg.live.n_docs))
+                continue
             canon = np.ascontiguousarray(seg.canon, dtype=np.int32)
             live = canon >= 0
             locals_ = np.flatnonzero(live)

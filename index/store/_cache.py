@@ -24,7 +24,7 @@ from ._commit import Commit, needs_tidying, read_current, remove_stale
 from ._lock import CacheNotWritableError, WriterLock
 from ._merge import start_merging
 from ._model import BuildReport, Progress
-from ._snapshot import IndexData, LiveSegment, make_snapshot
+from ._snapshot import IndexData, LiveSegment, snapshot_of
 from ._writer import (
     ScannedFile,
     Store,
@@ -185,8 +185,10 @@ def _write(
     if reason:
         warn(reason)
     update = plan_update(commit, lives, lexicon, scanned, corpus=corpus,
-                         generation=next_generation(cache_dir, commit), progress=progress, workers=workers)
+                         generation=next_generation(cache_dir, commit), progress=progress, workers=workers,
+                         seen=store.ids_read(commit))
     persist(update, cache_dir, store)
+    store.learn_ids(update)
     with contextlib.suppress(OSError):
         remove_stale(cache_dir, update.commit)
     return _publish(store, update, commit)
@@ -194,7 +196,8 @@ def _write(
 
 def _publish(store: Store, update: Update, previous: Commit | None) -> tuple[IndexData, BuildReport | None]:
     with store.lock:
-        data = make_snapshot(update.commit, update.lives, update.lexicon)
+        prior = store.last[1] if store.last is not None else None
+        data = snapshot_of(update.commit, update.lives, update.lexicon, prior)
         store.last = (update.commit, data)
         if store.cache_dir is not None and store.memory is None:
             store.forget_unused(update.commit)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,11 @@ class FileEntry:
                 "ino": self.ino, "digest": self.digest, "segment": self.segment,
                 "skipped": [list(x) for x in self.skipped], "warnings": [list(x) for x in self.warnings],
                 "unindexed": list(self.unindexed)}
+
+    @functools.cached_property
+    def json_text(self) -> str:
+        """to_json as the commit file writes it (made once: a commit rewrites every file's entry)."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     def same_stat(self, st: os.stat_result) -> bool:
         """Unchanged as far as stat can tell (then the file is not read again)."""
@@ -123,12 +130,15 @@ class Commit:
     def name(self) -> str:
         return commit_name(self.generation)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
-                "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
-                "lexicon_checksums": dict(self.lexicon_checksums),
-                "segments": [e.to_json() for e in self.segments], "files": [f.to_json() for f in self.files],
-                "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
+    def to_json(self, *, files: bool = True) -> dict[str, Any]:
+        out = {"generation": self.generation, "content_id": self.content_id, "analyzer": dict(self.analyzer),
+               "bm25": dict(self.bm25), "corpus": self.corpus, "lexicon": self.lexicon,
+               "lexicon_checksums": dict(self.lexicon_checksums),
+               "segments": [e.to_json() for e in self.segments],
+               "duplicates": [list(d) for d in self.duplicates], "format": self.format, "built_at": self.built_at}
+        if files:
+            out["files"] = [f.to_json() for f in self.files]
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> Commit:
@@ -200,23 +210,49 @@ def read_current(cache_dir: Path) -> Commit | None:
     except ValueError:
         raise IndexFileError(f"{name} is not JSON") from None
     commit = Commit.from_json(raw)
-    if len(_parsed) > 8:
-        _parsed.clear()
-    _parsed[key] = commit
+    _remember(key, commit)
     return commit
 
 
 _parsed: dict[tuple[str, str], Commit] = {}  # (commit file, checksum and stat) → the commit, parsed once
 
 
+def _remember(key: tuple[str, str], commit: Commit) -> None:
+    """Keep a parsed commit, forgetting the oldest beyond 16 (the current and previous commits of
+    a few directories: an add reads both, a merge writes one more)."""
+    with _parsed_lock:  # a merge thread writes commits too
+        _parsed.pop(key, None)
+        _parsed[key] = commit
+        while len(_parsed) > 16:
+            del _parsed[next(iter(_parsed))]
+
+
+_parsed_lock = threading.Lock()
+
+
+def commit_bytes(commit: Commit) -> bytes:
+    """The commit file's content: its JSON, each file's entry as FileEntry.json_text made it."""
+    head = json.dumps(commit.to_json(files=False), ensure_ascii=False, separators=(",", ":"))
+    files = ",".join(f.json_text for f in commit.files)
+    return f'{head[:-1]},"files":[{files}]}}'.encode()
+
+
 def write_commit(cache_dir: Path, commit: Commit) -> None:
     """Write the commit file, then switch the pointer to it; each step fsync'ed, the pointer last."""
-    data = json.dumps(commit.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    atomic_write_bytes(cache_dir / commit.name, data)
+    data = commit_bytes(commit)
+    path = cache_dir / commit.name
+    atomic_write_bytes(path, data)
     fsync_dir(cache_dir)
-    atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": _digest(data),
+    checksum = _digest(data)
+    atomic_write_json(cache_dir / POINTER, {"commit": commit.name, "checksum": checksum,
                                             "generation": commit.generation})
     fsync_dir(cache_dir)
+    # this process reads it back as the object written, not by parsing a thousand files' entries
+    # again (read_current and previous_commit key it by its stat: another file there is parsed)
+    with contextlib.suppress(OSError):
+        st = path.stat()
+        _remember((str(path), f"{checksum}:{st.st_size}:{st.st_mtime_ns}"), commit)
+        _remember((str(path), f"{st.st_size}:{st.st_mtime_ns}"), commit)
 
 
 def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
@@ -227,9 +263,7 @@ def previous_commit(cache_dir: Path, commit: Commit) -> Commit | None:
             st = path.stat()
             key = (str(path), f"{st.st_size}:{st.st_mtime_ns}")
             if key not in _parsed:
-                if len(_parsed) > 8:
-                    _parsed.clear()
-                _parsed[key] = Commit.from_json(json.loads(path.read_text(encoding="utf-8")))
+                _remember(key, Commit.from_json(json.loads(path.read_text(encoding="utf-8"))))
             return _parsed[key]
         except (OSError, ValueError, IndexFileError):
             continue

@@ -172,15 +172,37 @@ def _still_there(latest: Commit, names: list[str], merged: Segment) -> bool:
     return copied == mapped
 
 
+def _live_as_before(latest: Commit, names: list[str], lives: dict[str, LiveSegment], merged: Segment
+                    ) -> np.ndarray | None:
+    """Which of the merged segment's articles are live: those that were, file by file, in the
+    segments it copied (None if a file is not where the commit says)."""
+    was_in = {f.name: f.segment for f in latest.files if f.segment in names}
+    mask = np.zeros(merged.n_articles, dtype=bool)
+    for sf in merged.files:
+        old = lives.get(str(was_in.get(sf.name)))
+        osf = old.segment.file_named(sf.name) if old is not None else None
+        if old is None or osf is None or osf.hi - osf.lo != sf.hi - sf.lo:
+            return None
+        mask[sf.lo : sf.hi] = True if old.live is None else old.live[osf.lo : osf.hi]
+    return mask
+
+
 def _commit_merge(cache_dir: Path, store: Store, latest: Commit, names: list[str], merged: Segment,
                   tmp: Path) -> None:
     lives, lexicon = store.load(latest)
     files = [f.with_segment(merged.name) if f.segment in names else f for f in latest.files]
-    segments = {n: live.segment for n, live in lives.items() if n not in names}
-    segments[merged.name] = merged
-    masks, duplicates = liveness(files, segments)
+    # a merge changes where articles are, not which are live: the merged segment's articles are as
+    # live as they were in the segments it copied them from (no need to read every file's ids again)
+    mask = _live_as_before(latest, names, lives, merged)
+    if mask is None:  # pragma: no cover - _still_there checked that the files are where they were
+        segments = {n: live.segment for n, live in lives.items() if n not in names}
+        segments[merged.name] = merged
+        masks, duplicates, _ = liveness(files, segments)
+        mask = masks[merged.name]
+    else:
+        duplicates = list(latest.duplicates)
     new_lives = {n: live for n, live in lives.items() if n not in names}
-    state = LiveSegment.of(merged, masks[merged.name])
+    state = LiveSegment.of(merged, mask)
     new_lives[merged.name] = state
     entries: list[SegmentEntry] = []
     placed = False

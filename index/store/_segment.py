@@ -18,6 +18,7 @@ listing every file's size and checksum; it is written under a temporary name and
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
@@ -41,6 +42,9 @@ from ._model import ArticleRecord, LazyRecords, Progress
 from ._workers import processed_batches, worker_count
 
 SEGMENT_FORMAT = 4  # 4: articles carry date_source
+PACKED_FORMAT = 5  # format 4's arrays and texts in one segment.npz
+PACK = "segment.npz"
+PACK_MAX_BYTES = 4 << 20  # segments up to this size are packed (read whole when loaded)
 META = "segment.json"
 SEGMENT_ARRAYS: dict[str, np.dtype] = {
     "chunk_article": np.dtype(np.int32),  # local article of each sentence
@@ -186,28 +190,57 @@ class Segment:
             out[j] = nxt
         return out
 
+    def frozen(self, directory: Path) -> Segment:
+        """This segment, just saved in directory, as loading it would give it: its arrays in their
+        saved dtypes and read-only (the records are the ones in memory)."""
+
+        def saved(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+            out = np.ascontiguousarray(arr, dtype=dtype).view(np.ndarray)
+            out.flags.writeable = False
+            return out
+
+        arrays = {name: saved(self.arrays[name], dtype) for name, dtype in SEGMENT_ARRAYS.items()}
+        fields = {name: FieldPostings(**{key: saved(arr, FieldPostings.ARRAYS[key])
+                                         for key, arr in postings.arrays().items()})
+                  for name, postings in self.fields.items()}
+        records = RecordTable(self.records.columns, saved(self.records.first_chunks, np.dtype(np.int64)),
+                              saved(self.records.chunk_counts, np.dtype(np.int64)))
+        records._made = self.records._made
+        return dataclasses.replace(self, arrays=arrays, fields=fields, records=records, directory=directory)
+
     # ------------------------------------------------------------------------------ persistence
 
     def save(self, directory: Path) -> None:
-        """Write every file, segment.json (sizes, checksums) last; the directory is new."""
+        """Write every file, segment.json (sizes, checksums) last; the directory is new. A small
+        segment (an add's few articles, up to PACK_MAX_BYTES) is written as one ``segment.npz`` of
+        every array and JSON text: two files to fsync instead of 34."""
         directory.mkdir(parents=True)
-        for name, dtype in SEGMENT_ARRAYS.items():
-            _save_npy(directory / f"{name}.npy", self.arrays[name], dtype)
+        members = {name: np.ascontiguousarray(self.arrays[name], dtype=dtype) for name, dtype in SEGMENT_ARRAYS.items()}
         for field_name, postings in self.fields.items():
             for name, arr in postings.arrays().items():
-                _save_npy(directory / f"{_FIELD_PREFIX[field_name]}{name}.npy", arr, FieldPostings.ARRAYS[name])
-        _save_json(directory / "articles.json", self.records.columns)
-        _save_npy(directory / "art_first.npy", self.records.first_chunks, np.dtype(np.int64))
-        _save_npy(directory / "art_count.npy", self.records.chunk_counts, np.dtype(np.int64))
-        _save_json(directory / "acronyms.json", [list(a) for a in self.acronyms])
+                key = f"{_FIELD_PREFIX[field_name]}{name}"
+                members[key] = np.ascontiguousarray(arr, dtype=FieldPostings.ARRAYS[name])
+        members["art_first"] = np.ascontiguousarray(self.records.first_chunks, dtype=np.int64)
+        members["art_count"] = np.ascontiguousarray(self.records.chunk_counts, dtype=np.int64)
+        texts = {"articles": self.records.columns, "acronyms": [list(a) for a in self.acronyms]}
+        encoded = {name: json.dumps(obj, ensure_ascii=False).encode("utf-8") for name, obj in texts.items()}
+        packed = sum(a.nbytes for a in members.values()) + sum(map(len, encoded.values())) <= PACK_MAX_BYTES
+        if packed:
+            members.update({name: np.frombuffer(data, dtype=np.uint8) for name, data in encoded.items()})
+            save_npz(directory / PACK, members)
+        else:
+            for name, arr in members.items():
+                _save_npy(directory / f"{name}.npy", arr, arr.dtype)
+            for name, data in encoded.items():
+                _save_bytes(directory / f"{name}.json", data)
         sizes: dict[str, int] = {}
         checksums: dict[str, str] = {}
         for path in sorted(directory.iterdir()):
             sizes[path.name] = path.stat().st_size
             checksums[path.name] = file_checksum(path, sizes[path.name])
-        meta = {"format": SEGMENT_FORMAT, "name": self.name, "files": [f.to_json() for f in self.files],
-                "n_articles": self.n_articles, "n_chunks": self.n_chunks, "n_terms": self.n_terms,
-                "sizes": sizes, "checksums": checksums}
+        meta = {"format": PACKED_FORMAT if packed else SEGMENT_FORMAT, "name": self.name,
+                "files": [f.to_json() for f in self.files], "n_articles": self.n_articles, "n_chunks": self.n_chunks,
+                "n_terms": self.n_terms, "sizes": sizes, "checksums": checksums}
         _save_json(directory / META, meta)
         fsync_dir(directory)
         self.directory = directory
@@ -215,35 +248,34 @@ class Segment:
     @classmethod
     def load(cls, directory: Path, *, verify: bool = True, records: RecordTable | None = None
              ) -> tuple[Segment, Verifier | None]:
-        """Memory-map a saved segment; IndexFileError when anything is missing or inconsistent. With
-        verify, sizes are checked now and checksums in a background thread (the Verifier returned:
-        call its result() before trusting the segment)."""
+        """Memory-map a saved segment (read a packed one whole); IndexFileError when anything is
+        missing or inconsistent. With verify, sizes are checked now and checksums in a background
+        thread (the Verifier returned: call its result() before trusting the segment)."""
         verifier: Verifier | None = None
         try:
             meta = json.loads((directory / META).read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or meta.get("format") != SEGMENT_FORMAT:
-                raise IndexFileError(f"segment format is not {SEGMENT_FORMAT}")
+            if not isinstance(meta, dict) or meta.get("format") not in (SEGMENT_FORMAT, PACKED_FORMAT):
+                raise IndexFileError(f"segment format is not {SEGMENT_FORMAT} or {PACKED_FORMAT}")
             if verify:
                 check_sizes(directory, meta)
                 verifier = Verifier(directory, meta)
-            arrays = {name: _load_npy(directory / f"{name}.npy", dtype) for name, dtype in SEGMENT_ARRAYS.items()}
+            source: _Source = _Packed(directory / PACK) if meta["format"] == PACKED_FORMAT else _Files(directory)
+            arrays = {name: source.array(name, dtype) for name, dtype in SEGMENT_ARRAYS.items()}
             n_terms = int(meta["n_terms"])
             fields = {
                 field_name: FieldPostings.from_arrays(
-                    {name: _load_npy(directory / f"{prefix}{name}.npy", dtype)
-                     for name, dtype in FieldPostings.ARRAYS.items()},
+                    {name: source.array(f"{prefix}{name}", dtype) for name, dtype in FieldPostings.ARRAYS.items()},
                     n_terms_total=n_terms)
                 for field_name, prefix in _FIELD_PREFIX.items()
             }
             if records is None:
-                columns = json.loads((directory / "articles.json").read_text(encoding="utf-8"))
+                columns = json.loads(source.text("articles"))
                 if not isinstance(columns, dict) or any(not isinstance(columns.get(c), list)
                                                         for c in RecordTable.COLUMNS):
                     raise IndexFileError(f"segment {directory.name}: articles file has the wrong shape")
-                records = RecordTable(columns, _load_npy(directory / "art_first.npy", np.dtype(np.int64)),
-                                      _load_npy(directory / "art_count.npy", np.dtype(np.int64)))
-            acronyms = [(int(a), str(s), str(p), int(c))
-                        for a, s, p, c in json.loads((directory / "acronyms.json").read_text(encoding="utf-8"))]
+                records = RecordTable(columns, source.array("art_first", np.dtype(np.int64)),
+                                      source.array("art_count", np.dtype(np.int64)))
+            acronyms = [(int(a), str(s), str(p), int(c)) for a, s, p, c in json.loads(source.text("acronyms"))]
             files = [SegmentFile.from_json(f) for f in meta["files"]]
         except IndexFileError:
             if verifier is not None:
@@ -476,6 +508,82 @@ def _save_npy(path: Path, arr: np.ndarray, dtype: np.dtype) -> None:
         np.save(handle, np.ascontiguousarray(arr, dtype=dtype), allow_pickle=False)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _save_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save_npz(path: Path, members: dict[str, np.ndarray]) -> None:
+    """Several 1-d arrays in one uncompressed .npz, fsync'ed: one file to make durable, not one each."""
+    with open(path, "wb") as handle:
+        np.savez(handle, allow_pickle=False, **members)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_npz(path: Path, dtypes: dict[str, np.dtype]) -> dict[str, np.ndarray]:
+    """The members of an .npz that save_npz wrote, read whole, read-only, each the dtype given;
+    ValueError when one is missing or another shape."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            raw = {name: archive[name] for name in archive.files}
+    except Exception as exc:  # a truncated or garbled archive
+        raise ValueError(f"cannot read {path.name}: {exc}") from None
+    out = {}
+    for name, dtype in dtypes.items():
+        arr = raw.get(name)
+        if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != 1 or not arr.flags.c_contiguous:
+            raise ValueError(f"{path.name}: {name} is not a 1-d {dtype} array")
+        arr.flags.writeable = False
+        out[name] = arr
+    return out
+
+
+class _Source:
+    """Where a saved segment's arrays and texts are read from."""
+
+    def array(self, name: str, dtype: np.dtype) -> np.ndarray:
+        raise NotImplementedError
+
+    def text(self, name: str) -> str:
+        raise NotImplementedError
+
+
+class _Files(_Source):
+    """One .npy or .json file each (format 4)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def array(self, name: str, dtype: np.dtype) -> np.ndarray:
+        return _load_npy(self.directory / f"{name}.npy", dtype)
+
+    def text(self, name: str) -> str:
+        return (self.directory / f"{name}.json").read_text(encoding="utf-8")
+
+
+class _Packed(_Source):
+    """All in one .npz (format 5): the texts as UTF-8 bytes."""
+
+    def __init__(self, path: Path) -> None:
+        dtypes = {**SEGMENT_ARRAYS, "art_first": np.dtype(np.int64), "art_count": np.dtype(np.int64),
+                  "articles": np.dtype(np.uint8), "acronyms": np.dtype(np.uint8)}
+        for prefix in _FIELD_PREFIX.values():
+            dtypes.update({f"{prefix}{name}": dtype for name, dtype in FieldPostings.ARRAYS.items()})
+        self.members = load_npz(path, dtypes)
+
+    def array(self, name: str, dtype: np.dtype) -> np.ndarray:
+        arr = self.members[name]
+        if arr.dtype != dtype:
+            raise ValueError(f"{name} is not a 1-d {dtype} array")
+        return arr
+
+    def text(self, name: str) -> str:
+        return self.members[name].tobytes().decode("utf-8")
 
 
 def _save_json(path: Path, obj: object) -> None:

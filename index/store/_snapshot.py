@@ -91,7 +91,7 @@ class IndexData:
     article order), and the two BM25 scorers over them. Immutable: a new commit is a new snapshot,
     and a question keeps the snapshot it started with."""
 
-    manifest: dict[str, Any]  # the commit this snapshot is
+    commit: Commit  # the commit this snapshot is
     identity: str  # changes whenever the live articles do
     articles: Sequence[ArticleRecord]
     article_first: np.ndarray  # int64, each article's first sentence (canonical)
@@ -108,6 +108,13 @@ class IndexData:
     cache_dir: Path | None = None
     _vocabulary: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _basis: Basis | None = field(default=None, repr=False, compare=False)  # what derive_snapshot starts from
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The commit as its file says it (made when asked: a thousand files' entries are not
+        worth converting at every add)."""
+        return self.commit.to_json()
 
     @property
     def n_chunks(self) -> int:
@@ -224,6 +231,76 @@ def chunk_live(segment: Segment, live_articles: np.ndarray) -> np.ndarray:
     return live_articles[segment.arrays["chunk_article"]]
 
 
+class _Placement:
+    """Where segments' live articles and sentences go in the canonical order: files are placed one by
+    one in canonical order (integers only: where each one's live articles and sentences start), then
+    each segment's canonical ids are worked out at once."""
+
+    def __init__(self, segs: list[LiveSegment]) -> None:
+        self.segs = segs
+        self.file_pos = [{f.name: j for j, f in enumerate(s.segment.files)} for s in segs]
+        self.rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
+        # per segment: prefix counts of live articles and of their sentences, in local order
+        self.live_masks, self.art_cum, self.chunk_cum = [], [], []
+        for s in segs:
+            _first, count = s.segment.record_arrays()
+            mask = np.ones(count.shape[0], dtype=bool) if s.live is None else np.asarray(s.live, dtype=bool)
+            self.live_masks.append(mask)
+            self.art_cum.append(np.concatenate(([0], np.cumsum(mask, dtype=np.int64))).tolist())
+            self.chunk_cum.append(np.concatenate(([0], np.cumsum(np.where(mask, count, 0), dtype=np.int64))).tolist())
+        self.art_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]  # canonical start per file
+        self.chunk_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]
+
+    def place(self, i: int, name: str, rank: int, next_art: int, next_chunk: int,
+              blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]]) -> tuple[int, int]:
+        """Place file ``name`` of segment i at canonical rank ``rank``, its live articles from
+        next_art and sentences from next_chunk; returns where the next file's start."""
+        segment = self.segs[i].segment
+        j = self.file_pos[i].get(name)
+        if j is None:
+            raise IndexFileError(f"segment {segment.name} does not hold {name}")
+        sf = segment.files[j]
+        self.rank_of_file[i][j] = rank
+        self.art_start[i][j], self.chunk_start[i][j] = next_art, next_chunk
+        n_art = self.art_cum[i][sf.hi] - self.art_cum[i][sf.lo]
+        n_chunk = self.chunk_cum[i][sf.hi] - self.chunk_cum[i][sf.lo]
+        if n_art:
+            whole = n_art == sf.hi - sf.lo
+            local = None if whole else sf.lo + np.flatnonzero(self.live_masks[i][sf.lo : sf.hi])
+            lend = whole and int(segment.records.first_chunks[sf.lo]) == next_chunk
+            blocks.append((next_art, segment.records, sf.lo, n_art, lend, local))
+        return next_art + n_art, next_chunk + n_chunk
+
+    def number(self, i: int, s: LiveSegment, article_first: np.ndarray, chunk_article: np.ndarray,
+               quotable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Segment i's canonical ids (articles, sentences; -1 when deleted), once its files are
+        placed, written into the canonical arrays."""
+        canon_arts = np.full(s.segment.n_articles, -1, dtype=np.int32)
+        canon_chunks_out = np.full(s.segment.n_chunks, -1, dtype=np.int32)
+        arts = np.flatnonzero(self.live_masks[i])
+        if arts.size == 0:
+            return canon_arts, canon_chunks_out
+        files = s.segment.files
+        file_lo = np.asarray([f.lo for f in files], dtype=np.int64)
+        owner = np.searchsorted(file_lo, arts, side="right") - 1  # each live article's file
+        if np.any(self.rank_of_file[i][owner] < 0):
+            raise IndexFileError(f"deletions of {s.segment.name} do not match the commit's files")
+        a_cum = np.asarray(self.art_cum[i], dtype=np.int64)
+        c_cum = np.asarray(self.chunk_cum[i], dtype=np.int64)
+        canon_art = self.art_start[i][owner] + (a_cum[arts] - a_cum[file_lo[owner]])
+        first, count = s.segment.record_arrays()
+        counts = count[arts]
+        canon_first = self.chunk_start[i][owner] + (c_cum[arts] - c_cum[file_lo[owner]])
+        chunks = ranges(first[arts], counts)
+        canon_chunks = ranges(canon_first, counts)
+        canon_arts[arts] = canon_art
+        canon_chunks_out[chunks] = canon_chunks
+        article_first[canon_art] = canon_first
+        chunk_article[canon_chunks] = np.repeat(canon_art, counts)
+        quotable[canon_chunks] = s.segment.arrays["quotable"][chunks]
+        return canon_arts, canon_chunks_out
+
+
 def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon: Lexicon) -> IndexData:
     """The IndexData of a commit whose segments (with their deletions) are loaded.
 
@@ -233,18 +310,7 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
     order = [entry.name for entry in commit.segments]
     index_of = {name: i for i, name in enumerate(order)}
     segs = [live_segments[name] for name in order]
-    file_pos = [{f.name: j for j, f in enumerate(s.segment.files)} for s in segs]
-    rank_of_file = [np.full(len(s.segment.files), -1, dtype=np.int64) for s in segs]
-    # per segment: prefix counts of live articles and of their sentences, in local order
-    live_masks, art_cum, chunk_cum = [], [], []
-    for s in segs:
-        first, count = s.segment.record_arrays()
-        mask = np.ones(first.shape[0], dtype=bool) if s.live is None else np.asarray(s.live, dtype=bool)
-        live_masks.append(mask)
-        art_cum.append(np.concatenate(([0], np.cumsum(mask, dtype=np.int64))).tolist())
-        chunk_cum.append(np.concatenate(([0], np.cumsum(np.where(mask, count, 0), dtype=np.int64))).tolist())
-    art_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]  # canonical start per file
-    chunk_start = [np.zeros(len(s.segment.files), dtype=np.int64) for s in segs]
+    plan = _Placement(segs)
     blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]] = []
     next_art = next_chunk = 0
     for rank, entry in enumerate(commit.files):
@@ -253,93 +319,105 @@ def make_snapshot(commit: Commit, live_segments: dict[str, LiveSegment], lexicon
         i = index_of.get(entry.segment)
         if i is None:
             raise IndexFileError(f"commit names a segment it does not list: {entry.segment}")
-        j = file_pos[i].get(entry.name)
-        if j is None:
-            raise IndexFileError(f"segment {order[i]} does not hold {entry.name}")
-        sf = segs[i].segment.files[j]
-        rank_of_file[i][j] = rank
-        art_start[i][j], chunk_start[i][j] = next_art, next_chunk
-        n_art = art_cum[i][sf.hi] - art_cum[i][sf.lo]
-        n_chunk = chunk_cum[i][sf.hi] - chunk_cum[i][sf.lo]
-        if n_art:
-            whole = n_art == sf.hi - sf.lo
-            local = None if whole else sf.lo + np.flatnonzero(live_masks[i][sf.lo : sf.hi])
-            lend = whole and int(segs[i].segment.records.first_chunks[sf.lo]) == next_chunk
-            blocks.append((next_art, segs[i].segment.records, sf.lo, n_art, lend, local))
-        next_art += n_art
-        next_chunk += n_chunk
+        next_art, next_chunk = plan.place(i, entry.name, rank, next_art, next_chunk, blocks)
     if not next_art:
         reasons = "; ".join(f"{name}: {why}" for entry in commit.files for name, why in entry.skipped[:3])[:300]
         where = commit.corpus or "the corpus"
         raise CorpusError(f"no readable article in {where}" + (f" ({reasons})" if reasons else ""))
-    canon = {name: [np.full(s.segment.fields[name].n_docs, -1, dtype=np.int32) for s in segs] for name in FIELDS}
     article_first = np.empty(next_art, dtype=np.int64)
     chunk_article = np.empty(next_chunk, dtype=np.int32)
     quotable = np.empty(next_chunk, dtype=bool)
+    canon: dict[str, list[np.ndarray]] = {name: [] for name in FIELDS}
     for i, s in enumerate(segs):
-        arts = np.flatnonzero(live_masks[i])
-        if arts.size == 0:
-            continue
-        files = s.segment.files
-        file_lo = np.asarray([f.lo for f in files], dtype=np.int64)
-        owner = np.searchsorted(file_lo, arts, side="right") - 1  # each live article's file
-        if np.any(rank_of_file[i][owner] < 0):
-            raise IndexFileError(f"deletions of {s.segment.name} do not match the commit's files")
-        a_cum = np.asarray(art_cum[i], dtype=np.int64)
-        c_cum = np.asarray(chunk_cum[i], dtype=np.int64)
-        canon_art = art_start[i][owner] + (a_cum[arts] - a_cum[file_lo[owner]])
-        first, count = s.segment.record_arrays()
-        counts = count[arts]
-        canon_first = chunk_start[i][owner] + (c_cum[arts] - c_cum[file_lo[owner]])
-        chunks = ranges(first[arts], counts)
-        canon_chunks = ranges(canon_first, counts)
-        canon["articles"][i][arts] = canon_art
-        canon["sentences"][i][chunks] = canon_chunks
-        article_first[canon_art] = canon_first
-        chunk_article[canon_chunks] = np.repeat(canon_art, counts)
-        quotable[canon_chunks] = s.segment.arrays["quotable"][chunks]
+        canon_art, canon_chunk = plan.number(i, s, article_first, chunk_article, quotable)
+        canon["articles"].append(canon_art)
+        canon["sentences"].append(canon_chunk)
+    rank_of_file = plan.rank_of_file
     for name in FIELDS:  # every document the deletions leave live has a canonical id, and no other
         for i, seg in enumerate(segs):
             if int((canon[name][i] >= 0).sum()) != seg.stats[name].n_docs:
                 raise IndexFileError(f"deletions of {seg.segment.name} do not match the commit's files")
-    acronyms: dict[str, dict[str, int]] = {}
     # acronym definitions of the live articles, counted in canonical order as a full build counts them
-    defined: list[tuple[int, str, str, int]] = []
-    for i, seg in enumerate(segs):
-        canon_art = canon["articles"][i]
-        defined += [(int(canon_art[a]), short, phrase, times) for a, short, phrase, times in seg.segment.acronyms
-                    if canon_art[a] >= 0]
-    defined.sort(key=lambda item: item[0])  # stable: an article's own order is kept
-    for _, short, phrase, times in defined:
-        bucket = acronyms.setdefault(short, {})
-        bucket[phrase] = bucket.get(phrase, 0) + times
+    found, touched = _count_acronyms({}, [(s.segment, canon["articles"][i]) for i, s in enumerate(segs)])
+    acronyms, resolved = _resolve(found, {}, touched)
     scorers = {}
+    scored: dict[str, dict[str, ScoredSegment]] = {}
     for name in FIELDS:
-        scored = []
-        for i, s in enumerate(segs):
-            stats = s.stats[name]
-            starts = s.segment.file_token_starts(name)
-            owner = np.maximum(np.searchsorted(starts, stats.first, side="right") - 1, 0)
-            key = np.where(stats.first >= 0, (rank_of_file[i][owner] << _RANK_SHIFT) | stats.first, -1)
-            scored.append(ScoredSegment(s.segment.fields[name], stats, canon[name][i], key))
-        scorers[name] = BM25Scorer(scored, lexicon, **BM25_PARAMS)
+        scored[name] = {s.segment.name: _scored(s, name, canon[name][i], rank_of_file[i]) for i, s in enumerate(segs)}
+        scorers[name] = BM25Scorer(list(scored[name].values()), lexicon, **BM25_PARAMS)
+    basis = Basis(commit, dict(zip(order, segs, strict=True)), scored, found, resolved)
+    return _data(commit, basis, ArticleList(blocks, article_first), article_first, chunk_article, quotable,
+                 scorers, acronyms, lexicon, [s.segment for s in segs])
+
+
+def _scored(s: LiveSegment, name: str, canon: np.ndarray, rank_of_file: np.ndarray) -> ScoredSegment:
+    """The segment's field as a scorer takes it: each term's first live occurrence made a key
+    comparable across segments (its file's canonical rank, then the offset)."""
+    stats = s.stats[name]
+    starts = s.segment.file_token_starts(name)
+    owner = np.maximum(np.searchsorted(starts, stats.first, side="right") - 1, 0)
+    key = np.where(stats.first >= 0, (rank_of_file[owner] << _RANK_SHIFT) | stats.first, -1)
+    return ScoredSegment(s.segment.fields[name], stats, canon, key)
+
+
+def _data(commit: Commit, basis: Basis, articles: ArticleList, article_first: np.ndarray, chunk_article: np.ndarray,
+          quotable: np.ndarray, scorers: dict[str, BM25Scorer], acronyms: dict[str, list[str]], lexicon: Lexicon,
+          segments: list[Segment]) -> IndexData:
     skipped = [item for entry in commit.files for item in entry.skipped] + list(commit.duplicates)
     warnings = [item for entry in commit.files for item in entry.warnings]
     return IndexData(
-        manifest=commit.to_json(),
+        commit=commit,
         identity=commit.content_id,
-        articles=ArticleList(blocks, article_first),
+        articles=articles,
         article_first=article_first,
         chunk_article=chunk_article,
         quotable=quotable,
         sentences=scorers["sentences"],
         headlines=scorers["articles"],
-        acronyms=resolve_acronyms(acronyms),
+        acronyms=acronyms,
         lexicon=lexicon,
-        segments=[s.segment for s in segs],
+        segments=segments,
         skipped=skipped,
         warnings=warnings,
+        _basis=basis,
     )
+
+
+def _count_acronyms(found: dict[str, dict[str, int]], parts: list[tuple[Segment, np.ndarray]]
+                    ) -> tuple[dict[str, dict[str, int]], set[str]]:
+    """``found`` (not changed) with the acronym definitions of the live articles of ``parts``
+    (segment, canonical id of each of its articles) added in canonical order, and which acronyms
+    that touched. The parts' articles come after every article already counted."""
+    defined: list[tuple[int, str, str, int]] = []
+    for segment, canon_art in parts:
+        defined += [(int(canon_art[a]), short, phrase, times) for a, short, phrase, times in segment.acronyms
+                    if canon_art[a] >= 0]
+    defined.sort(key=lambda item: item[0])  # stable: an article's own order is kept
+    out = dict(found)
+    touched: set[str] = set()
+    for _, short, phrase, times in defined:
+        if short not in touched:
+            out[short] = dict(out.get(short, {}))  # copied: the previous snapshot keeps its counts
+            touched.add(short)
+        bucket = out[short]
+        bucket[phrase] = bucket.get(phrase, 0) + times
+    return out, touched
+
+
+def _resolve(found: dict[str, dict[str, int]], resolved: dict[str, tuple[str, list[str]] | None], touched: set[str]
+             ) -> tuple[dict[str, list[str]], dict[str, tuple[str, list[str]] | None]]:
+    """``resolve_acronyms(found)``, re-resolving only the touched acronyms (the others' expansions
+    are in ``resolved``, by acronym)."""
+    cache = dict(resolved)
+    for short in touched:
+        one = resolve_acronyms({short: found[short]})
+        cache[short] = next(iter(one.items()), None)
+    out: dict[str, list[str]] = {}
+    for short in found:  # found's order, as resolve_acronyms: a later acronym with the same term wins
+        item = cache[short]
+        if item is not None:
+            out[item[0]] = item[1]
+    return out, cache
 
 
 def _moved(record: ArticleRecord, first_chunk: int) -> ArticleRecord:
@@ -348,3 +426,201 @@ def _moved(record: ArticleRecord, first_chunk: int) -> ArticleRecord:
     moved.__dict__.update(record.__dict__)
     moved.__dict__["first_chunk"] = first_chunk
     return moved
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a snapshot keeps for ``derive_snapshot``: its commit, the segments with the deletions it
+    used, each field's segments as its scorer took them, and the acronym counts with each acronym's
+    expansion."""
+
+    commit: Commit
+    lives: dict[str, LiveSegment]
+    scored: dict[str, dict[str, ScoredSegment]]  # field → segment name → ScoredSegment
+    found: dict[str, dict[str, int]]
+    resolved: dict[str, tuple[str, list[str]] | None]
+
+
+def snapshot_of(commit: Commit, live_segments: dict[str, LiveSegment], lexicon: Lexicon,
+             previous: IndexData | None = None) -> IndexData:
+    """The commit's IndexData: derived from ``previous`` when it can be (``derive_snapshot``), else
+    made whole (``make_snapshot``); the same arrays and scores either way."""
+    if previous is not None:
+        derived = derive_snapshot(previous, commit, live_segments, lexicon)
+        if derived is not None:
+            DERIVED["derived"] += 1
+            return derived
+    DERIVED["made"] += 1
+    return make_snapshot(commit, live_segments, lexicon)
+
+
+DERIVED = {"derived": 0, "made": 0}  # snapshots derived / made whole in this process (benchmarks read it)
+
+
+def derive_snapshot(previous: IndexData, commit: Commit, live_segments: dict[str, LiveSegment], lexicon: Lexicon
+                    ) -> IndexData | None:
+    """``make_snapshot(commit, ...)`` made from the previous snapshot at a cost that does not grow
+    with the files and segments already there, when the commit differs from the previous one only by
+
+    * new corpus files, sorting after every file it had, whose articles are in new segments (an add:
+      their articles and sentences come after all the others in the canonical order), and
+    * segments merged into new ones (the same live articles of the same files);
+
+    every other segment keeping the same deletions, the term table only grown. None otherwise (an
+    edit, a removal, a file sorting earlier, new deletions): the caller makes the snapshot whole.
+
+    Shared with the previous snapshot: every array that does not change (canonical ids of the kept
+    segments, their postings, the articles before). Made anew: what depends on N and avgdl (idf,
+    norms), the canonical arrays grown by the new articles, the merged segments' canonical ids (read
+    from the segments they replace)."""
+    basis = previous._basis
+    if basis is None:
+        return None
+    before = basis.commit
+    old_lexicon = previous.lexicon
+    if len(lexicon) < len(old_lexicon) or (lexicon is not old_lexicon and not np.array_equal(
+            lexicon.term_hash[: len(old_lexicon)], old_lexicon.term_hash)):
+        return None
+    k = len(before.files)
+    if len(commit.files) < k or not all(name in live_segments for name in (e.name for e in commit.segments)):
+        return None
+    names = [e.name for e in commit.segments]
+    old_names = [e.name for e in before.segments]
+    old_index = {name: j for j, name in enumerate(old_names)}
+    fresh = {name for name in names if name not in old_index}
+    gone = set(old_names) - set(names)
+    for name in names:
+        if name in old_index and live_segments[name] is not basis.lives.get(name):
+            return None  # other deletions
+    moved: dict[str, list[tuple[str, str]]] = {}  # merged segment → (file, segment it was in), in file order
+    for a, b in zip(before.files, commit.files[:k], strict=True):
+        if a is b:
+            if a.segment in gone:
+                return None
+            continue
+        if a.name != b.name or a.digest != b.digest or a.unindexed != b.unindexed:
+            return None
+        if a.segment == b.segment:
+            if a.segment in gone:
+                return None
+            continue
+        if a.segment is None or b.segment is None or a.segment not in gone or b.segment not in fresh:
+            return None
+        moved.setdefault(b.segment, []).append((a.name, a.segment))
+    appended_files = commit.files[k:]
+    if any(e.segment is not None and (e.segment not in fresh or e.segment in moved) for e in appended_files):
+        return None
+    if any(name not in moved and not any(e.segment == name for e in appended_files) for name in fresh):
+        return None  # a new segment that no file maps to
+    old_segments = {name: previous.segments[j] for name, j in old_index.items()}
+    canon: dict[str, dict[str, np.ndarray]] = {name: {} for name in FIELDS}
+    # merged segments: each file's canonical ids are where the segment it was in had them
+    merged_blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]] = []
+    for name, files in moved.items():
+        state = live_segments[name]
+        segment = state.segment
+        if [f.name for f in segment.files] != [f for f, _ in files]:
+            return None
+        art_parts, chunk_parts = [], []
+        first, count = segment.record_arrays()
+        for sf, (_, old_name) in zip(segment.files, files, strict=True):
+            old = old_segments[old_name]
+            osf = old.file_named(sf.name)
+            if osf is None or osf.hi - osf.lo != sf.hi - sf.lo:
+                return None
+            j = old_index[old_name]
+            art_parts.append(previous.headlines._segments[j].canon[osf.lo : osf.hi])
+            c0, c1 = _chunk_range(first, count, sf.lo, sf.hi)
+            o_first, o_count = old.record_arrays()
+            o0, o1 = _chunk_range(o_first, o_count, osf.lo, osf.hi)
+            if c1 - c0 != o1 - o0:
+                return None
+            chunk_parts.append(previous.sentences._segments[j].canon[o0:o1])
+        canon_art = np.concatenate(art_parts) if art_parts else np.zeros(0, dtype=np.int32)
+        canon_chunk = np.concatenate(chunk_parts) if chunk_parts else np.zeros(0, dtype=np.int32)
+        mask = canon_art >= 0
+        if canon_art.shape[0] != segment.n_articles or canon_chunk.shape[0] != segment.n_chunks:
+            return None
+        if not np.array_equal(mask, np.ones_like(mask) if state.live is None else state.live):
+            return None
+        if not np.array_equal(canon_chunk >= 0, chunk_live(segment, mask)):
+            return None
+        canon["articles"][name], canon["sentences"][name] = canon_art, canon_chunk
+        for sf in segment.files:
+            live = np.flatnonzero(mask[sf.lo : sf.hi])
+            if live.size:
+                start = int(canon_art[sf.lo + live[0]])
+                whole = live.size == sf.hi - sf.lo
+                lend = whole and int(first[sf.lo]) == int(previous.article_first[start])
+                merged_blocks.append((start, segment.records, sf.lo, int(live.size), lend,
+                                      None if whole else sf.lo + live))
+    # appended segments: numbered after every article and sentence there was
+    appended = [name for name in names if name in fresh and name not in moved]
+    index_of = {name: i for i, name in enumerate(appended)}
+    segs = [live_segments[name] for name in appended]
+    plan = _Placement(segs)
+    next_art, next_chunk = len(previous.article_first), previous.n_chunks
+    new_blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]] = []
+    for rank, entry in enumerate(appended_files, start=k):
+        if entry.segment is None:
+            continue
+        next_art, next_chunk = plan.place(index_of[entry.segment], entry.name, rank, next_art, next_chunk, new_blocks)
+    n_old_art, n_old_chunk = len(previous.article_first), previous.n_chunks
+    if next_art > n_old_art:
+        article_first = np.empty(next_art, dtype=np.int64)
+        chunk_article = np.empty(next_chunk, dtype=np.int32)
+        quotable = np.empty(next_chunk, dtype=bool)
+        article_first[:n_old_art] = previous.article_first
+        chunk_article[:n_old_chunk] = previous.chunk_article
+        quotable[:n_old_chunk] = previous.quotable
+    else:
+        article_first, chunk_article, quotable = previous.article_first, previous.chunk_article, previous.quotable
+    for i, s in enumerate(segs):
+        canon_art, canon_chunk = plan.number(i, s, article_first, chunk_article, quotable)
+        canon["articles"][s.segment.name], canon["sentences"][s.segment.name] = canon_art, canon_chunk
+    for name, state in live_segments.items():
+        if name in fresh and (int((canon["articles"][name] >= 0).sum()) != state.stats["articles"].n_docs
+                              or int((canon["sentences"][name] >= 0).sum()) != state.stats["sentences"].n_docs):
+            raise IndexFileError(f"deletions of {name} do not match the commit's files")
+    # the scorers: kept segments as they were, the others' first-occurrence keys by their files' ranks
+    rank_of = {}
+    for rank, entry in enumerate(commit.files):
+        if entry.segment in fresh:
+            rank_of[(entry.segment, entry.name)] = rank
+    scorers = {}
+    scored: dict[str, dict[str, ScoredSegment]] = {}
+    reuse = [old_index.get(name) for name in names]
+    for field_name in FIELDS:
+        scored[field_name] = {}
+        for name in names:
+            if name in fresh:
+                state = live_segments[name]
+                ranks = np.asarray([rank_of.get((name, f.name), -1) for f in state.segment.files], dtype=np.int64)
+                scored[field_name][name] = _scored(state, field_name, canon[field_name][name], ranks)
+            else:
+                scored[field_name][name] = basis.scored[field_name][name]
+        scorers[field_name] = BM25Scorer.derived(getattr(previous, "sentences" if field_name == "sentences"
+                                                         else "headlines"),
+                                                 list(scored[field_name].values()), lexicon, reuse)
+    if appended:
+        found, touched = _count_acronyms(basis.found, [(s.segment, canon["articles"][s.segment.name]) for s in segs])
+        acronyms, resolved = _resolve(found, basis.resolved, touched)
+    else:
+        found, resolved, acronyms = basis.found, basis.resolved, previous.acronyms
+    gone_records = {id(old_segments[name].records) for name in gone}
+    if not isinstance(previous.articles, ArticleList):
+        return None
+    blocks = [b for b in previous.articles._blocks if id(b[1]) not in gone_records]
+    if merged_blocks:
+        blocks = sorted(blocks + merged_blocks, key=lambda b: b[0])
+    blocks += new_blocks
+    new_basis = Basis(commit, {name: live_segments[name] for name in names}, scored, found, resolved)
+    return _data(commit, new_basis, ArticleList(blocks, article_first), article_first, chunk_article, quotable,
+                 scorers, acronyms, lexicon, [live_segments[name].segment for name in names])
+
+
+def _chunk_range(first: np.ndarray, count: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """The local sentences of local articles [lo, hi)."""
+    if hi <= lo:
+        return 0, 0
+    return int(first[lo]), int(first[hi - 1] + count[hi - 1])

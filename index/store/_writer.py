@@ -17,17 +17,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import stat
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..articles import corpus_files, read_file
+from ..articles._jsonl import JSONL_SUFFIXES
+from ..articles._text_files import ARTICLE_SUFFIXES
 from ..bm25 import Lexicon
 from ..text import analyzer_signature
 from ._commit import (
@@ -42,26 +46,51 @@ from ._commit import (
 )
 from ._integrity import Verifier, file_checksum
 from ._model import BM25_PARAMS, BuildReport, Progress
-from ._segment import META, FileArticles, Segment, _load_npy, _save_npy, build_segment
-from ._snapshot import IndexData, LiveSegment, make_snapshot
+from ._segment import META, PACK, FileArticles, Segment, _load_npy, build_segment, load_npz, save_npz
+from ._snapshot import IndexData, LiveSegment, snapshot_of
 
 
-@dataclass(frozen=True)
-class ScannedFile:
+class ScannedFile(NamedTuple):
     name: str
-    path: Path
+    where: str  # its path (a Path made only for the few files that are read)
     stat: os.stat_result
+
+    @property
+    def path(self) -> Path:
+        return Path(self.where)
 
 
 def scan_corpus(corpus: Path) -> list[ScannedFile]:
-    """The corpus files in name order with their stat (CorpusError when there are none)."""
+    """The corpus files in name order with their stat (CorpusError when there are none): the files
+    ``corpus_files`` lists, each stat'ed once (a directory is listed with scandir, not stat'ed twice
+    per file)."""
+    if corpus.is_dir():
+        found = []
+        suffixes = ARTICLE_SUFFIXES + JSONL_SUFFIXES
+        try:
+            with os.scandir(corpus) as listing:
+                for entry in listing:
+                    name = entry.name
+                    if name[:1] == "." or not name.endswith(suffixes):
+                        continue
+                    try:
+                        st = entry.stat()  # follows symbolic links, as Path.is_file does
+                    except OSError:
+                        continue  # removed since it was listed: as if it never was
+                    if stat.S_ISREG(st.st_mode):
+                        found.append(ScannedFile(name, entry.path, st))
+        except OSError:
+            found = []
+        if found:
+            found.sort()  # by name: names in one directory differ
+            return found
     out = []
-    for path in corpus_files(corpus):
+    for path in corpus_files(corpus):  # a single file, or what to say when there is none
         try:
             st = path.stat()
         except OSError:
             continue  # removed since it was listed: as if it never was
-        out.append(ScannedFile(path.name, path, st))
+        out.append(ScannedFile(path.name, str(path), st))
     return out
 
 
@@ -127,6 +156,23 @@ class Store:
         self.last: tuple[Commit, IndexData] | None = None
         self.memory: Update | None = None  # the index this process keeps in memory (cache not writable)
         self.verify = True  # check every file's checksum when loading
+        self.ids: tuple[str, set[str]] | None = None  # (content_id, the ids its files read)
+
+    def ids_read(self, commit: Commit | None) -> set[str] | None:
+        """The ids the commit's files read, when known (kept from the last write)."""
+        with self.lock:
+            if commit is None or self.ids is None or self.ids[0] != commit.content_id:
+                return None
+            return self.ids[1]
+
+    def learn_ids(self, update: Update) -> None:
+        """After the update's commit is written: keep the ids its files read."""
+        if update.ids is None:
+            return
+        with self.lock:
+            base, added = update.ids
+            base.update(added)  # the set of the commit before, not needed any more
+            self.ids = (update.commit.content_id, base)
 
     def _drop_changed(self, commit: Commit) -> bool:
         """Forget what was loaded of the commit's directories if their files changed on disk since
@@ -211,8 +257,12 @@ class Store:
             meta = {"checksums": commit.lexicon_checksums, "sizes": {}}
             try:
                 Verifier(directory, meta).result()
-                lexicon = Lexicon.from_arrays({name: _load_npy(directory / f"{name}.npy", dtype)
-                                               for name, dtype in Lexicon.ARRAYS.items()})
+                if LEXICON_PACK in commit.lexicon_checksums:
+                    arrays = load_npz(directory / LEXICON_PACK, Lexicon.ARRAYS)
+                else:  # one file per array, as before packing
+                    arrays = {name: _load_npy(directory / f"{name}.npy", dtype)
+                              for name, dtype in Lexicon.ARRAYS.items()}
+                lexicon = Lexicon.from_arrays(arrays)
             except IndexFileError:
                 raise
             except (OSError, ValueError) as exc:
@@ -228,9 +278,10 @@ class Store:
                 self.last = None
             if self.last is not None and self.last[0] == commit:
                 return self.last[1]
+            previous = self.last[1] if self.last is not None else None
             self.last = None
             lives, lexicon = self.load(commit)
-            data = make_snapshot(commit, lives, lexicon)
+            data = snapshot_of(commit, lives, lexicon, previous)
             self.last = (commit, data)
             self.forget_unused(commit)
             return data
@@ -244,6 +295,9 @@ class Store:
         self.lexicons = {k: v for k, v in self.lexicons.items() if k == commit.lexicon}
         keep = names | {f"{DELETES}/{s.deletes}" for s in commit.segments if s.deletes} | {commit.lexicon}
         self.signatures = {k: v for k, v in self.signatures.items() if k in keep}
+
+
+LEXICON_PACK = "lexicon.npz"  # the term table's arrays, in one file
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
@@ -269,14 +323,20 @@ def store_for(cache_dir: Path) -> Store:
 # ---------------------------------------------------------------------------------- liveness
 
 
-def liveness(files: list[FileEntry], segments: dict[str, Segment]
-             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
-    """Which articles of each segment are live (bool per local article), and the duplicates: an
-    article is live when the commit maps its file to that segment and no earlier file (by name)
-    read the same id — read_corpus's rule."""
-    live = {name: np.zeros(seg.n_articles, dtype=bool) for name, seg in segments.items()}
+def liveness(files: list[FileEntry], segments: dict[str, Segment], *, seen: set[str] | None = None,
+             live: dict[str, np.ndarray] | None = None
+             ) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], set[str]]:
+    """Which articles of each segment are live (bool per local article), the duplicates, and every
+    id the files read: an article is live when the commit maps its file to that segment and no
+    earlier file (by name) read the same id — read_corpus's rule. ``seen`` (not changed) and
+    ``live``: the ids read by files before these and the masks they left, when only these files
+    are to be read."""
+    live = dict(live or {})
+    for name, seg in segments.items():
+        live.setdefault(name, np.zeros(seg.n_articles, dtype=bool))
     duplicates: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    before = seen if seen is not None else set()
+    seen = set()
     for entry in files:
         ids: list[str] = list(entry.unindexed)
         if entry.segment is not None:
@@ -286,10 +346,10 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
                 raise IndexFileError(f"segment {entry.segment} does not hold {entry.name}")
             file_ids = segment.records.ids()[sf.lo : sf.hi]
             mask = live[entry.segment]
-            if seen:
+            if seen or before:
                 origins = segment.records.columns["origin"]
                 for j, article_id in enumerate(file_ids):
-                    if article_id in seen:
+                    if article_id in seen or article_id in before:
                         duplicates.append((origins[sf.lo + j], f"duplicate article id {article_id!r}"))
                     else:
                         mask[sf.lo + j] = True
@@ -297,7 +357,7 @@ def liveness(files: list[FileEntry], segments: dict[str, Segment]
                 mask[sf.lo : sf.hi] = True
             ids += file_ids
         seen.update(ids)
-    return live, duplicates
+    return live, duplicates, seen
 
 
 # ---------------------------------------------------------------------------------- updates
@@ -314,14 +374,18 @@ class Update:
     new_deletes: dict[str, LiveSegment] = field(default_factory=dict)  # segment → state to write
     lexicon_changed: bool = False
     report: BuildReport = field(default_factory=BuildReport)
+    # the ids the commit's files read: (a set, ids to add to it), kept by the store for the next add
+    ids: tuple[set[str], set[str]] | None = None
 
 
 def plan_update(
     commit: Commit | None, lives: dict[str, LiveSegment], lexicon: Lexicon, scanned: list[ScannedFile], *,
     corpus: Path, generation: int, progress: Progress | None = None, workers: int | None = None,
+    seen: set[str] | None = None,
 ) -> Update:
     """The commit that brings the index (commit None: nothing) up to the scanned corpus: changed and
-    new files indexed into one new segment, removed and replaced ones deleted."""
+    new files indexed into one new segment, removed and replaced ones deleted. ``seen``: the ids the
+    commit's files read, when known (then files added after them are all that is read for liveness)."""
     t0 = time.perf_counter()
     report = BuildReport(full=commit is None)
     old = {f.name: f for f in commit.files} if commit is not None else {}
@@ -338,9 +402,16 @@ def plan_update(
             continue
         to_index.append((scanned_file, digest))
     if commit is not None:
-        report.changes = describe_changes({n: f.digest for n, f in old.items()},
-                                          {**{n: f.digest for n, f in entries.items()},
-                                           **{s.name: d for s, d in to_index}})
+        # describe_changes of the two corpora, from what changed only (all files are compared when
+        # some are removed)
+        added = [s.name for s, _ in to_index if s.name not in old]
+        edited = [s.name for s, _ in to_index if s.name in old]
+        if len(entries) + len(edited) == len(old):
+            report.changes = [f"added {n}" for n in sorted(added)] + [f"edited {n}" for n in sorted(edited)]
+        else:
+            report.changes = describe_changes({n: f.digest for n, f in old.items()},
+                                              {**{n: f.digest for n, f in entries.items()},
+                                               **{s.name: d for s, d in to_index}})
     content_changed = bool(to_index) or len(entries) + len(to_index) != len(old)
     groups: list[FileArticles] = []
     read_reports = {}
@@ -378,7 +449,18 @@ def plan_update(
     used = {f.segment for f in files if f.segment is not None}
     segments = {name: seg for name, seg in segments.items() if name in used}
     t_live = time.perf_counter()
-    masks, duplicates = liveness(files, segments)
+    k = len(commit.files) if commit is not None else 0
+    if commit is not None and seen is not None and new_segment is not None and _only_appended(commit, files):
+        # the files before are the commit's, as they were: their articles stay as live as they are
+        masks, duplicates, new_ids = liveness(
+            files[k:], segments, seen=seen,
+            live={name: np.ones(state.segment.n_articles, dtype=bool) if state.live is None else state.live
+                  for name, state in lives.items() if name in segments})
+        duplicates = list(commit.duplicates) + duplicates
+        ids_after = (seen, new_ids)
+    else:
+        masks, duplicates, new_ids = liveness(files, segments)
+        ids_after = (new_ids, set())
     if not any(mask.any() for mask in masks.values()):
         reasons = "; ".join(f"{name}: {why}" for f in files for name, why in f.skipped[:3])[:300]
         raise CorpusError(f"no readable article in {corpus}" + (f" ({reasons})" if reasons else ""))
@@ -420,7 +502,19 @@ def plan_update(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     return Update(new_commit, new_lives, lexicon_after, new_segment, new_deletes,
-                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report)
+                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report, ids=ids_after)
+
+
+def _only_appended(commit: Commit, files: list[FileEntry]) -> bool:
+    """The files are the commit's (same names, contents and segments) and then new ones."""
+    k = len(commit.files)
+    if len(files) <= k:
+        return False
+    for old, new in zip(commit.files, files, strict=False):
+        if old is not new and (old.name != new.name or old.digest != new.digest or old.segment != new.segment
+                               or old.unindexed != new.unindexed):
+            return False
+    return True
 
 
 def _same_mask(current: np.ndarray | None, mask: np.ndarray) -> bool:
@@ -442,8 +536,12 @@ def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None =
             segment.save(tmp)
         os.replace(tmp, cache_dir / segment.name)
         fsync_dir(cache_dir)
-        # just written: memory-mapped now (the records are the ones in memory)
-        loaded, _ = Segment.load(cache_dir / segment.name, verify=False, records=segment.records)
+        if (cache_dir / segment.name / PACK).exists():
+            # packed: a load would read the same arrays whole again; the ones in memory are used
+            loaded = segment.frozen(cache_dir / segment.name)
+        else:
+            # just written: memory-mapped now (the records are the ones in memory)
+            loaded, _ = Segment.load(cache_dir / segment.name, verify=False, records=segment.records)
         meta = cache_dir / segment.name / META
         checksum = file_checksum(meta, meta.stat().st_size)
         _replace_entry(commit, segment.name, checksum=checksum)
@@ -467,8 +565,8 @@ def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None =
         name = f"{LEXICON_PREFIX}{commit.generation:06d}-{_token()}"
         directory = cache_dir / name
         directory.mkdir()
-        for key, arr in update.lexicon.arrays().items():
-            _save_npy(directory / f"{key}.npy", arr, Lexicon.ARRAYS[key])
+        save_npz(directory / LEXICON_PACK, {key: np.ascontiguousarray(arr, dtype=Lexicon.ARRAYS[key])
+                                            for key, arr in update.lexicon.arrays().items()})
         fsync_dir(directory)
         commit.lexicon = name
         commit.lexicon_checksums = {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}

@@ -91,6 +91,7 @@ def test_large_corpora_use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 def _saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The seed index saved with word sums for every file (as a large index has for its arrays)."""
     monkeypatch.setattr(_integrity, "_BLAKE2B_MAX_BYTES", 0)
+    monkeypatch.setattr(_segment, "PACK_MAX_BYTES", 0)  # one file per array, as a large index has
     data, _ = _build(list(read_corpus(REPO / "corpus").articles), workers=1)
     target = tmp_path / "index"
     save_index(data, target)

@@ -27,7 +27,7 @@ from index import (
     read_corpus,
     refresh_index,
 )
-from index.store import POINTER, read_current
+from index.store import POINTER, _segment, read_current
 
 REPO = Path(__file__).resolve().parents[2]
 NEW_ARTICLE = "Cheese prices soar\n\nThe price of Camembert doubled in Normandy this winter, farmers said.\n"
@@ -128,7 +128,9 @@ def test_a_touched_file_is_hashed_not_reindexed(corpus_copy: Path, tmp_path: Pat
     assert next(f for f in commit.files if f.name == path.name).mtime_ns == path.stat().st_mtime_ns
 
 
-def test_corrupt_segment_file_is_rebuilt_with_a_warning(corpus_copy: Path, tmp_path: Path) -> None:
+def test_corrupt_segment_file_is_rebuilt_with_a_warning(corpus_copy: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_segment, "PACK_MAX_BYTES", 0)  # one file per array, as a large index has
     cache = tmp_path / "cache"
     open_index(corpus_copy, cache, merge=False)
     victim = _segment_dirs(cache)[0] / "s_docs.npy"
@@ -139,13 +141,53 @@ def test_corrupt_segment_file_is_rebuilt_with_a_warning(corpus_copy: Path, tmp_p
     assert Retriever(data).search("barricade", k=1).hits[0].text.startswith("The party chief")
 
 
-def test_edited_array_is_detected(corpus_copy: Path, tmp_path: Path) -> None:
+def test_edited_array_is_detected(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_segment, "PACK_MAX_BYTES", 0)
     cache = tmp_path / "cache"
     open_index(corpus_copy, cache, merge=False)
     _corrupt_first(cache, "quotable.npy")
     warnings: list[str] = []
     _, report = open_index(corpus_copy, cache, warn=warnings.append, merge=False)
     assert report is not None and "checksum" in warnings[0]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_packed_segment_is_rebuilt_with_a_warning(corpus_copy: Path, tmp_path: Path, damage: str) -> None:
+    cache = tmp_path / "cache"
+    open_index(corpus_copy, cache, merge=False)
+    (segment,) = _segment_dirs(cache)
+    assert sorted(p.name for p in segment.iterdir()) == ["segment.json", "segment.npz"]  # a small index: packed
+    victim = segment / "segment.npz"
+    raw = bytearray(victim.read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 2]
+    else:
+        raw[len(raw) // 3] ^= 1
+    victim.write_bytes(bytes(raw))
+    warnings: list[str] = []
+    data, report = open_index(corpus_copy, cache, warn=warnings.append, merge=False)
+    assert report is not None and report.full and len(warnings) == 1 and "unusable" in warnings[0]
+    assert ("size mismatch" if damage == "truncate" else "checksum mismatch") in warnings[0]
+    assert Retriever(data).search("barricade", k=1).hits[0].text.startswith("The party chief")
+
+
+def test_packed_and_unpacked_segments_load_the_same(corpus_copy: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    packed, _ = open_index(corpus_copy, tmp_path / "packed", merge=False)
+    monkeypatch.setattr(_segment, "PACK_MAX_BYTES", 0)
+    files, _ = open_index(corpus_copy, tmp_path / "files", merge=False)
+    assert len(list(_segment_dirs(tmp_path / "files")[0].iterdir())) > 30
+    a = load_index(tmp_path / "packed")
+    b = load_index(tmp_path / "files")
+    for x, y in ((a, packed), (b, files), (a, b)):
+        (sx,), (sy,) = x.segments, y.segments
+        assert sx.files == sy.files and sx.acronyms == sy.acronyms and sx.records.columns == sy.records.columns
+        for name, arr in sx.arrays.items():
+            assert np.array_equal(arr, sy.arrays[name]) and arr.dtype == sy.arrays[name].dtype, name
+        for field_name, postings in sx.fields.items():
+            for name, arr in postings.arrays().items():
+                assert np.array_equal(arr, sy.fields[field_name].arrays()[name]), name
+    assert not a.segments[0].arrays["tokens"].flags.writeable
 
 
 def test_garbage_commit_and_pointer(corpus_copy: Path, tmp_path: Path) -> None:

@@ -194,3 +194,106 @@ def test_background_merges_follow_the_policy_and_the_service_sees_them(tmp_path:
     merged, report = refresh_index(data)
     assert report is None and merged is not data and merged.identity == data.identity
     _same_as_full_rebuild(merged, corpus, random.Random(3))
+
+
+def _same_as_made_whole(data: IndexData, cache: Path) -> None:
+    """The snapshot open_index handed out (derived from the previous one, or made whole) equals
+    make_snapshot of its commit from scratch, array for array."""
+    from index.store._snapshot import make_snapshot
+    from index.store._writer import liveness
+
+    commit = read_current(cache)
+    assert commit is not None and data.manifest == commit.to_json()
+    lives, lexicon = store_for(cache).load(commit)
+    whole = make_snapshot(commit, lives, lexicon)
+    masks, duplicates, _ = liveness(commit.files, {name: live.segment for name, live in lives.items()})
+    assert duplicates == commit.duplicates  # the liveness of appended files alone is the whole corpus's
+    for name, live in lives.items():
+        assert np.array_equal(masks[name], np.ones_like(masks[name]) if live.live is None else live.live)
+    assert data.identity == whole.identity and data.skipped == whole.skipped and data.warnings == whole.warnings
+    for name in ("article_first", "chunk_article", "quotable"):
+        mine, theirs = getattr(data, name), getattr(whole, name)
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+    assert list(data.articles) == list(whole.articles) and data.acronyms == whole.acronyms
+    assert list(data.acronyms) == list(whole.acronyms)
+    assert [s.name for s in data.segments] == [s.name for s in whole.segments]
+    for which in ("sentences", "headlines"):
+        ours, theirs = getattr(data, which), getattr(whole, which)
+        for attr in ("n_docs", "total_tokens", "avgdl", "average_idf", "max_idf", "vocabulary_size", "_search_order",
+                     "_max_docs"):
+            assert getattr(ours, attr) == getattr(theirs, attr), (which, attr)
+        for attr in ("_df", "_idf", "_order", "seg_of", "local_of"):
+            mine, other = getattr(ours, attr), getattr(theirs, attr)
+            assert mine.dtype == other.dtype and np.array_equal(mine, other), (which, attr)
+        for a, b in zip(ours._segments, theirs._segments, strict=True):
+            assert a.n_live == b.n_live and np.array_equal(a.live, b.live) and np.array_equal(a.canon, b.canon)
+            assert a.canon.dtype == b.canon.dtype and not a.live.flags.writeable and not a.canon.flags.writeable
+            for key, arr in a.postings.arrays().items():
+                assert np.array_equal(arr, b.postings.arrays()[key]), key
+
+
+SORTED_OPS = st.lists(st.tuples(st.sampled_from(["add", "add", "add", "merge", "edit", "remove"]), st.integers(0, 3)),
+                      min_size=3, max_size=12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=SORTED_OPS, seed=st.integers(0, 1000))
+def test_snapshots_derived_from_the_previous_equal_ones_made_whole(tmp_path_factory: pytest.TempPathFactory,
+                                                                   ops: list[tuple[str, int]], seed: int) -> None:
+    """Adds of files sorting after the others (the snapshot is derived from the previous one), merges
+    (derived too), edits and removals (made whole), in any order: every snapshot equals make_snapshot
+    of its commit, array for array, and a full rebuild's scores and top-k."""
+    from index.store._snapshot import DERIVED
+
+    root = tmp_path_factory.mktemp("derive")
+    corpus, cache = root / "corpus", root / "cache"
+    corpus.mkdir()
+    _write(corpus, "a000.jsonl", seed)
+    open_index(corpus, cache, merge=False)
+    rng = random.Random(seed)
+    added = 1
+    derived_before = DERIVED["derived"]
+    for step, (op, which) in enumerate(ops):
+        present = sorted(p.name for p in corpus.iterdir())
+        if op == "add":
+            _write(corpus, f"a{added:03d}.{'txt' if which % 2 else 'jsonl'}", seed + step)
+            added += 1
+        elif op == "edit":
+            _write(corpus, present[which % len(present)], seed + 100 + step)
+        elif op == "remove" and len(present) > 1:
+            (corpus / present[which % len(present)]).unlink()
+        elif op == "merge":
+            merge_once(cache, store_for(cache), max_per_tier=1 + which % 2)
+        data, _ = open_index(corpus, cache, merge=False)
+        _same_as_made_whole(data, cache)
+        if step % 4 == 3 or step == len(ops) - 1:
+            _same_as_full_rebuild(data, corpus, rng)
+    if any(op == "add" for op, _ in ops[:1]):
+        assert DERIVED["derived"] > derived_before
+    shutil.rmtree(root)
+
+
+def test_many_adds_with_merges_in_between_stay_derived_and_exact(tmp_path: Path) -> None:
+    """Thirty adds, one file each, with merges committed in between (as the background merger does):
+    after the first, every snapshot is derived, none is made whole, and each equals one made whole."""
+    from index.store._snapshot import DERIVED
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    _write(corpus, "b000.txt", 1)
+    open_index(corpus, cache, merge=False)
+    made = DERIVED["made"]
+    for i in range(1, 31):
+        _write(corpus, f"b{i:03d}.txt", i)  # ids of their own: no duplicate for a merge to keep rewriting
+        data, report = open_index(corpus, cache, merge=False)
+        assert report is not None
+        if i % 4 == 0:
+            while merge_once(cache, store_for(cache), max_per_tier=3):
+                pass
+            data, report = open_index(corpus, cache, merge=False)
+            assert report is None
+        _same_as_made_whole(data, cache)
+    assert DERIVED["made"] == made
+    commit = read_current(cache)
+    assert commit is not None and len(commit.segments) < 30
+    _same_as_full_rebuild(data, corpus, random.Random(4))
