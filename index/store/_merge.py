@@ -7,7 +7,9 @@ sentences are deleted is rewritten alone.
 A merge copies the segments' current files (text, offsets, term ids; no re-analysis) into a new
 segment written under a temporary name, without the writer's lock; then, with the lock, it checks
 that the segments it read are still in the newest commit and still hold the same files, renames its
-segment into place and commits. Questions keep their snapshot meanwhile; a crash at any point leaves
+segment into place and commits. Which of the merged articles are live is taken from the segments
+they were copied from (a merge changes where articles are, not which are live), so committing a
+merge reads no other file's ids. Questions keep their snapshot meanwhile; a crash at any point leaves
 the last commit as it was (the new segment becomes visible only through a new commit, and the next
 writer removes a dead merge's temporary directory). One merge at a time per cache directory
 (``.merge.lock``)."""
