@@ -19,6 +19,11 @@ the posting is read (see ``_kernels``); a document lacking a term gets nothing f
 Deliberate difference: where rank-bm25 divides 0 by 0 (an empty document when ``b == 1``) and
 produces NaN, a document that lacks a query term gets 0 from it here.
 
+``BM25Scorer.derived`` makes the scorer of a snapshot that only adds documents after the previous
+one's (and merges its segments) from the previous scorer: the order of first appearance is extended
+rather than sorted again, kept segments' postings and canonical ids are shared, and the values are
+a fresh scorer's.
+
 Documents are known by their canonical id: their place among the live documents in the order a full
 rebuild would give them; top-k ties go to the lower canonical id, as a full rebuild's would.
 

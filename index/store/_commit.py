@@ -12,7 +12,11 @@ commit; a process killed anywhere leaves the pointer on the previous complete co
 dead writer left (a half-written segment, a commit nobody points to) is removed by the next writer.
 
 Files are kept while the current or the previous commit uses them: a reader that read the pointer
-just before a writer replaced it can still open what it names."""
+just before a writer replaced it can still open what it names.
+
+A commit lists every corpus file, so an add of one file to a thousand writes a thousand entries:
+each entry's JSON is made once (``FileEntry.json_text``), and the process that wrote a commit reads
+it back as the object it wrote, never parsing it again."""
 
 from __future__ import annotations
 

@@ -2,12 +2,15 @@
 
 Policy, in one sentence: whenever a size tier (segments of 10^k to 10^(k+1) - 1 live sentences)
 holds more than 10 segments, its 10 smallest are merged into one; a segment more than half of whose
-sentences are deleted is rewritten alone.
+sentences are deleted is rewritten alone, when the rewrite can drop some (a file it holds is no longer
+the current one; articles shadowed by a duplicate id in an earlier file are copied, not dropped).
 
 A merge copies the segments' current files (text, offsets, term ids; no re-analysis) into a new
 segment written under a temporary name, without the writer's lock; then, with the lock, it checks
 that the segments it read are still in the newest commit and still hold the same files, renames its
-segment into place and commits. Questions keep their snapshot meanwhile; a crash at any point leaves
+segment into place and commits. Which of the merged articles are live is taken from the segments
+they were copied from (a merge changes where articles are, not which are live), so committing a
+merge reads no other file's ids. Questions keep their snapshot meanwhile; a crash at any point leaves
 the last commit as it was (the new segment becomes visible only through a new commit, and the next
 writer removes a dead merge's temporary directory). One merge at a time per cache directory
 (``.merge.lock``)."""
@@ -142,11 +145,21 @@ def _merge(cache_dir: Path, store: Store, lock_timeout: float | None, max_per_ti
     if not names:
         return False
     lives, _ = store.load(commit)
-    parts = []
-    for name in names:
+
+    def current_files(name: str) -> list[int]:
         segment = lives[name].segment
         mapped = {f.name for f in commit.files if f.segment == name}
-        parts.append((segment, [j for j, f in enumerate(segment.files) if f.name in mapped]))
+        return [j for j, f in enumerate(segment.files) if f.name in mapped]
+
+    if len(names) == 1:
+        # a lone rewrite drops the files a segment holds that are no longer current; one that would
+        # copy them all (its deleted articles are duplicates shadowed by earlier files, which a copy
+        # keeps) would only start again: the next segment that can shrink is rewritten, or none
+        names = next(([e.name] for e in commit.segments if e.n_live * 2 < e.n_chunks
+                      and len(current_files(e.name)) < len(lives[e.name].segment.files)), [])
+        if not names:
+            return False
+    parts = [(lives[name].segment, current_files(name)) for name in names]
     merged_name = f"{SEGMENT_PREFIX}{commit.generation:06d}m-{uuid.uuid4().hex[:8]}"
     merged = gather_segment(merged_name, parts)
     tmp = cache_dir / tmp_dir_name(uuid.uuid4().hex[:8])

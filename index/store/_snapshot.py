@@ -7,6 +7,14 @@ deletions and break ties as a full build would. Each term's first live occurrenc
 becomes a key comparable across segments (the file's canonical rank, then the offset), so the
 scorer can sum rank-bm25's average idf in the corpus's order of first appearance.
 
+A new snapshot is usually derived from the previous one (``derive_snapshot``), at a cost that does
+not grow with the files and segments already indexed: when the commit only adds files that sort
+after every other (an add: their articles are numbered after all the others) and merges segments
+(the same articles, the same canonical ids), the previous snapshot's canonical arrays are grown, the
+kept segments' canonical ids and postings shared, and only what depends on N and avgdl (idf, the
+length norms) computed again. Anything else (an edit, a removal, a file sorting earlier, new
+deletions) makes the snapshot whole (``make_snapshot``); both give the same arrays and scores.
+
 Deletion states: which of a segment's articles a commit deletes, with the statistics that follow
 (live document frequencies, first live occurrences), in ``deletes/<segment>-<generation>/``, written
 with the commit that made them and never changed."""

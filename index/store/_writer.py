@@ -10,7 +10,10 @@ an article is live when its file is current and no earlier file (by name) holds 
 
 ``Store`` keeps, per cache directory and process, the segments, deletion states and term tables
 already loaded (and verified), so a refresh only loads what a new commit added; a snapshot whose
-commit did not change is handed out again as is."""
+commit did not change is handed out again as is, and the next one is derived from it
+(``_snapshot.derive_snapshot``). It also keeps the ids the current commit's files read, so that an
+add of files sorting after the others reads only the new files' ids to tell which articles are live.
+The term table is written as one ``lexicon.npz``."""
 
 from __future__ import annotations
 

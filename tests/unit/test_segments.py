@@ -297,3 +297,25 @@ def test_many_adds_with_merges_in_between_stay_derived_and_exact(tmp_path: Path)
     commit = read_current(cache)
     assert commit is not None and len(commit.segments) < 30
     _same_as_full_rebuild(data, corpus, random.Random(4))
+
+
+def test_a_segment_whose_deletions_are_shadowed_duplicates_is_not_rewritten_forever(tmp_path: Path) -> None:
+    """More than half of a segment's sentences shadowed by an earlier file's article of the same id:
+    a rewrite would copy them again, so the policy's lone rewrite is not done (it was, endlessly,
+    keeping the background merger busy)."""
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    long = ("The council approved the new budget for the harbour bridge. The mayor said it would be built "
+            "soon. Farmers were not happy about it.")
+    line = lambda i, t, x: json.dumps({"id": i, "title": t, "text": x}) + "\n"  # noqa: E731
+    (corpus / "a.jsonl").write_text(line("x1", "First", long), encoding="utf-8")
+    open_index(corpus, cache, merge=False)
+    (corpus / "b.jsonl").write_text(line("x1", "Again", long) + line("y1", "Other", "The river flooded the school."),
+                                    encoding="utf-8")
+    open_index(corpus, cache, merge=False)
+    commit = read_current(cache)
+    assert commit is not None and pick_merge(commit.segments) is not None  # more than half deleted
+    assert not merge_once(cache, store_for(cache))
+    (corpus / "a.jsonl").unlink()  # the first x1 gone: b's becomes live, nothing left to drop
+    data, _ = open_index(corpus, cache, merge=False)
+    _same_as_full_rebuild(data, corpus, random.Random(5))
