@@ -238,7 +238,7 @@ def frame_spans(text: str, frame: tuple[str, str]) -> list[tuple[int, int]]:
         words = words[:14] if "," in m.group(1) else words[:_PREP_WINDOW - 1]
         for i, word in enumerate(words[2:], start=2):
             if word.lower() in _PHRASE_ENDS:
-                words = words[:i]  # "a curfew imposed | in response to ..."
+                words = words[:i]  # "a state of emergency imposed | in response to ..."
                 break
         phrase = " ".join(words).rstrip(",")
         if phrase:
