@@ -105,7 +105,7 @@ _NOT_UNITS = frozenset("was has is its this his hers as us yes".split())
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
-    """Amounts with what they count: "6 to 9 weeks", "$420 million", "about 300 kilometers ( 186 miles )"."""
+    """Amounts with what they count: "6 to 9 weeks", "$420 million", "about 240 kilometers ( 149 miles )"."""
     out = []
     for m in _NUMBER.finditer(text):
         if not _HAS_NUMBER.search(m.group()):
