@@ -12,7 +12,7 @@ from ._qtypes import PLACE_NOUNS
 
 # ------------------------------------------------------------------------------------------ names
 _CAP = r"(?:[dl]['’]|(?:al|el|ad|as|ash|an|ar|at|az|bin|ibn|abu|abd|ul)-)?[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*\.?"
-# "d'Azur", "Omar el-Bashir", "Abdul al-Zubaidi" carry on a name
+# "d'Azur", "Omar el-Zedani", "Abdul al-Marri" carry on a name
 _JOIN = r"(?:d'|de|du|la|le|van|von|der|den|al|bin|of|the|and|&|y)"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CAP}|{_JOIN}(?=\s+[A-Z])))*")
 _NOT_NAMES = frozenset(fold(w) for w in (
@@ -26,12 +26,12 @@ _NOT_NAMES = frozenset(fold(w) for w in (
 TITLES = frozenset(fold(w) for w in (
     "Mr Mrs Ms Dr President Minister Prime Mayor Governor Gov Senator Sen Rep Judge Gen Lt Col Sgt Capt King Queen "
     "Prince Princess Pope Chancellor Secretary General Sir Lord Lady Rev Justice Chief Former".split()))
-_LIST_GAP = re.compile(r"(?:,\s|,?\s(?:and|or)\s)(?:the\s)?")  # "China and the United States"
+_LIST_GAP = re.compile(r"(?:,\s|,?\s(?:and|or)\s)(?:the\s)?")  # "Freedonia and the United States"
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     piece = text[start:end]
-    for cut in re.finditer(r"\b([A-Za-z]+)\.\s", piece):  # no name runs over a sentence end ("Russert. Buffalo …")
+    for cut in re.finditer(r"\b([A-Za-z]+)\.\s", piece):  # no name runs over a sentence end ("Vell. Eastbrook …")
         if len(cut.group(1)) >= 4 and fold(cut.group(1)) not in TITLES:
             piece = piece[: cut.start(1) + len(cut.group(1))]
             break
@@ -40,7 +40,7 @@ def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
         start += len(words[0]) + 1
         words = words[1:]
     while words and (words[-1].lower() in ("of", "and", "the", "&", "y") or fold(words[-1].strip(".'’")) in _NOT_NAMES
-                     or re.search(r"-[a-z]+$", words[-1])):  # "World Cup-winning" is no name's end
+                     or re.search(r"-[a-z]+$", words[-1])):  # "Grand Prix-winning" is no name's end
         words = words[:-1]
     name = " ".join(words).rstrip(".,")
     if name.endswith(("'s", "’s")):
@@ -63,7 +63,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:
-    """Runs of capitalised words (with name particles), and lists of them ("China, Japan and South Korea")."""
+    """Runs of capitalised words (with name particles), and lists of them ("Ruritania, Freedonia and Westmark")."""
     names = [piece for m in _NAME.finditer(text) if (span := _trim_name(text, m.start(), m.end()))
              for piece in _pieces(text, *span)]
     lists = []
@@ -98,14 +98,14 @@ UNIT_WORDS = frozenset(
     "barrel barrels gallon gallons liter liters litres people person persons men women children dollars euros yuan "
     "yen rupees votes vote seats troops soldiers deaths cases times points members lashes acres degrees mph kmh "
     "knots".split())
-_COMPOUND = re.compile(r"-[a-z]+\b")  # "25-year", "36-carat"
-_PAREN_AMOUNT = re.compile(r"\s?\(\s?[$€£#]?\s?[\d,.]+\s?(?:million|billion|[a-z]+)?\s?\)")  # "# 38 ( $58 )"
+_COMPOUND = re.compile(r"-[a-z]+\b")  # "25-year", "12-metre"
+_PAREN_AMOUNT = re.compile(r"\s?\(\s?[$€£#]?\s?[\d,.]+\s?(?:million|billion|[a-z]+)?\s?\)")  # "# 21 ( $33 )"
 _NEXT_WORD = re.compile(r"\s([a-z][a-z'-]*)\b")
 _NOT_UNITS = frozenset("was has is its this his hers as us yes".split())
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
-    """Amounts with what they count: "12 to 18 months", "$875 million", "about 500 kilometers ( 310 miles )"."""
+    """Amounts with what they count: "6 to 9 weeks", "$420 million", "about 240 kilometers ( 149 miles )"."""
     out = []
     for m in _NUMBER.finditer(text):
         if not _HAS_NUMBER.search(m.group()):
@@ -121,9 +121,9 @@ def number_spans(text: str) -> list[tuple[int, int]]:
             end = unit.end()
         start = m.start()
         if start and text[start - 1] in "$€£#":
-            start -= 1  # "$875 million": the sign is the amount's (no word boundary before it)
+            start -= 1  # "$420 million": the sign is the amount's (no word boundary before it)
         elif start > 1 and text[start - 1] == " " and text[start - 2] in "$€£#":
-            start -= 2  # "# 41.6 million" (a pound sign written apart)
+            start -= 2  # "# 12.5 million" (a pound sign written apart)
         out.append((start, end))
     return out
 
@@ -139,8 +139,8 @@ _MEASURES = {
 
 
 def measures(phrase: str) -> frozenset[str]:
-    """The kinds of amount a number phrase states: "$875 million" money, "12 to 18 months" time, "25-year"
-    time, "200 miles ( 320 km )" distance."""
+    """The kinds of amount a number phrase states: "$420 million" money, "6 to 9 weeks" time, "25-year"
+    time, "150 miles ( 241 km )" distance."""
     return frozenset(kind for kind, pattern in _MEASURES.items() if pattern.search(phrase))
 
 
@@ -188,8 +188,8 @@ _PLACE_WORDS = PLACE_NOUNS | frozenset("section outskirts suburb suburbs part he
 
 
 def _place_of(text: str, a: int) -> bool:
-    """Is the name at a said after "of" and a word for a place: "the city of Karbala", "north of Beirut"
-    (not "supporters of President Robert Mugabe")?"""
+    """Is the name at a said after "of" and a word for a place: "the city of Springfield", "north of Eastbrook"
+    (not "supporters of Mayor John Smith")?"""
     if text.rfind(" of ", max(0, a - 30), a) < 0:
         return False
     of = _PLACE_OF.search(text, max(0, a - 30), a)
@@ -197,7 +197,7 @@ def _place_of(text: str, a: int) -> bool:
 
 
 def place_spans(text: str) -> list[tuple[int, int]]:
-    """Names after in/at/near/from ("in southern Turkey", "Los Angeles, California") or after "the city of",
+    """Names after in/at/near/from ("in southern Ruritania", "Eastbrook, Westmark") or after "the city of",
     "north of", then locative phrases."""
     names = name_spans(text)
     out = []
@@ -207,11 +207,11 @@ def place_spans(text: str) -> list[tuple[int, int]]:
         if before is None and not _place_of(text, a):
             continue
         if before is not None and before.group(1):
-            a = before.start(1)  # "southern Turkey"
+            a = before.start(1)  # "southern Ruritania"
         out.append((a, b))
         second = starts.get(b + 2) if text[b:b + 2] == ", " else None
         if second is not None and not re.match(r"['’]s?\b", text[second:second + 2]):
-            out.append((a, second))  # "Los Angeles, California" (not "d'Azur, Le Pen's niece")
+            out.append((a, second))  # "Eastbrook, Westmark" (not "d'Azur, Le Pen's niece")
     for m in _LOCATIVE_PHRASE.finditer(text):
         phrase = m.group(1)
         cut = re.search(r"[,;:()\"“”]", phrase)
@@ -224,11 +224,11 @@ _PREP_WINDOW = 6  # words between the question's verb and its preposition in the
 
 
 def frame_spans(text: str, frame: tuple[str, str]) -> list[tuple[int, int]]:
-    """'... was charged with inciting subversion of state power': the phrase after the question's
-    preposition ("What is Liu charged with?"), when the question's verb comes shortly before it."""
+    """'... was accused of selling forged permits to builders': the phrase after the question's
+    preposition ("What is Dunmore accused of?"), when the question's verb comes shortly before it."""
     prep, verb = frame
     spans = []
-    for m in re.finditer(rf"\b{prep}(?:,(?:\s+[\w'-]+){{1,4}},)?\s+"  # "for, among other things, failing …"
+    for m in re.finditer(rf"\b{prep}(?:,(?:\s+[\w'-]+){{1,4}},)?\s+"  # "for, among other things, breaking …"
                          rf"((?:[^,;:.!?()\"“”]|,(?=(?:\s+[\w'-]+){{0,6}}?\s*,?\s+(?:and|or)\s))+)", text,
                          re.IGNORECASE):
         before = text[: m.start()].split()[-_PREP_WINDOW:]

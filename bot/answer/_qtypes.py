@@ -26,8 +26,8 @@ class QType(StrEnum):
 
 class Form(StrEnum):
     SUBJECT = "subject"  # the answer does what the question says: "Who beat Le Pen?"
-    OBJECT = "object"  # the answer is what it is done to, or after a verb: "What did Liu plead guilty to?"
-    END = "end"  # the question word comes last: "Hussein said the U.S. used 9/11 as what?"
+    OBJECT = "object"  # the answer is what it is done to, or after a verb: "What did Dunmore plead guilty to?"
+    END = "end"  # the question word comes last: "Holm said the council used the grant as what?"
 
 
 AUX = frozenset("did does do is are was were has have had will would can could should may might must be been "
@@ -45,7 +45,7 @@ PERSON_NOUNS = frozenset(
 NUMBER_NOUNS = frozenset("number amount sum size range price cost rate total figure length height weight distance "
                          "score salary toll pension fine bail budget worth value revenue turnover profit loss debt "
                          "bill fee wage wages population".split())
-NAMED_KINDS = frozenset(  # kinds of things that go by a name of their own ("the name of the restaurant")
+NAMED_KINDS = frozenset(  # kinds of things that go by a name of their own ("the name of the hotel")
     "company firm corporation business brand label team club band group party organization organisation agency "
     "network channel newspaper magazine station show series program programme film movie song album book "
     "novel play musical opera game product car vehicle model airline ship boat plane hotel restaurant bar cafe "
@@ -92,7 +92,7 @@ class Question:
     noun: str | None = None  # ENTITY (and typed what/which questions): the noun after what/which
     subject: str | None = None  # DEFINITION: the name to define
     counted: frozenset[str] = frozenset()  # "how many votes": the terms of what is counted
-    frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("with", "charg")
+    frame: tuple[str, str] | None = None  # a preposition after the question's verb: ("of", "accus")
     measure: frozenset[str] = frozenset()  # NUMBER: the kinds of amount that answer it ("how far" → distance)
 
     @cached_property
@@ -108,7 +108,7 @@ class Question:
     @cached_property
     def owned(self) -> frozenset[str]:
         """Terms a phrase may share with the question and still answer it: the asked-for noun ("Which
-        embassy" → "U.S. Embassy"), an age's own words, and a possessive owner ("Who is Le Pen's niece?"
+        stadium" → "Harbour Stadium"), an age's own words, and a possessive owner ("Who is Le Pen's niece?"
         → "Marion Maréchal-Le Pen")."""
         terms = set(analyze(self.noun)) if self.noun else set()
         if self.qtype is QType.AGE:
@@ -143,7 +143,7 @@ def parse_question(question: str) -> Question:
     named = definition.group(1) if definition else ""
     subject = re.sub(r"^(?:the|The)\s+", "", named)
     if subject and _CAPITALISED_NAME.fullmatch(subject) and (subject == named or subject.isupper()):
-        # "Who is Brian Cowen?", "What is the FN?" (an acronym): what the name stands for
+        # "Who is Anna Vell?", "What is the FN?" (an acronym): what the name stands for
         return Question(question, QType.DEFINITION, Form.OBJECT, subject=subject.strip())
     if (who := _WHO.search(q)) and not _named_thing(q, who) and not (
             who.group(1) and re.search(r"\b(?:what|which)\b", q[:who.start()])):  # "What number of people who …"
@@ -152,7 +152,7 @@ def parse_question(question: str) -> Question:
     if noun_match and noun_match.group(2) not in AUX and noun_match.group(2) not in _NOT_NOUNS and not _verb_or_name(
             question, noun_match):
         noun = noun_match.group(2)
-        # the first of the next words that names a kind of answer ("what was the latest turnover")
+        # the first of the next words that names a kind of answer ("what was the yearly turnover")
         for word in _before_verb(noun_match.groups()[1:]):
             single = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
             for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
@@ -191,15 +191,15 @@ _NAME_OF = re.compile(r"\bname of (?:the |a |an )?((?:[a-z][\w-]*\s*){1,3})")
 
 
 def _named_thing(q: str, who: re.Match[str]) -> bool:
-    """"What is the name of the restaurant?" asks for the name of a thing, not of a person."""
+    """"What is the name of the hotel?" asks for the name of a thing, not of a person."""
     if who.group(1) or (of := _NAME_OF.search(q)) is None:
         return False
     return any(w in NAMED_KINDS or w.removesuffix("s") in NAMED_KINDS for w in of.group(1).split())
 
 
 def _before_verb(words: tuple[str | None, ...]) -> list[str]:
-    """The words after "what" up to an auxiliary: "What phrase do presidents add?" asks for a phrase (the
-    presidents are who adds it), "What was the latest turnover?" for a turnover."""
+    """The words after "what" up to an auxiliary: "What motto do governors recite?" asks for a motto (the
+    governors are who recites it), "What was the yearly turnover?" for a turnover."""
     out = []
     for word in words:
         if not word or word in AUX:
@@ -210,21 +210,21 @@ def _before_verb(words: tuple[str | None, ...]) -> list[str]:
 
 def _verb_or_name(question: str, match: re.Match[str]) -> bool:
     """Is the word after "what" no kind of thing asked for, but the question's verb ("What caused the
-    crash?", "What is banned …?", "What causes the flu to spread?") or the name it asks about after "is"
-    ("What is Benoit believed to have done?", "What was the FAA's response?")?"""
+    blackout?", "What is forbidden …?", "What causes the mould to spread?") or the name it asks about after
+    "is" ("What is Dunmore believed to have done?", "What was the RTA's response?")?"""
     word, following = match.group(2), match.group(3)
     if (len(word) > 4 and word.endswith("ed") and not word.endswith("eed")) or word in _IRREGULAR_PAST:
         return True
     if word.endswith("s") and not word.endswith("ss") and following in _OBJECT_STARTS:
         return True
     if not re.match(r"\w+\s+(?:is|was|are|were)\s", match.group(0)):
-        return False  # "What Ricky Martin song …", "Which Beatle …": the name says what kind
+        return False  # "What Anna Vell song …", "Which Beatle …": the name says what kind
     written = re.search(rf"(?<![\w'’-]){re.escape(word)}(?![\w-])", question, re.IGNORECASE)
     return written is not None and written.start() > 0 and written.group()[:1].isupper()
 
 
 def _name_in(question: str) -> str | None:
-    """The first capitalised name inside a question (not its first word): "What job did Kerik have?"."""
+    """The first capitalised name inside a question (not its first word): "What job did Dunmore have?"."""
     match = re.search(r"(?<=\s)[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", question)
     return match.group(0) if match else None
 
@@ -246,7 +246,7 @@ def _form(words: list[str]) -> Form:
         if words[wh] != "whom" and len(rest) > 1 and rest[1].endswith(("ed", "en")):
             return Form.SUBJECT  # a passive: "Who was nominated ...?"
         if words[wh] != "whom" and len(rest) > 1 and rest[0] in ("is", "was", "are", "were") and rest[1] == "the":
-            return Form.SUBJECT  # "Who is the mayor of Buffalo?": the answer is the subject of "is"
+            return Form.SUBJECT  # "Who is the mayor of Eastbrook?": the answer is the subject of "is"
         return Form.OBJECT
     return Form.SUBJECT
 
@@ -257,8 +257,8 @@ def counted_terms(question: str) -> frozenset[str]:
 
 
 def preposition_frame(question: str) -> tuple[str, str] | None:
-    """'What is Liu charged with?' and 'Under what regime were the elections held?' ask for what follows
-    a preposition after a verb: ('with', 'charg'), ('under', 'hold')."""
+    """'What is Dunmore accused of?' and 'Under what rules were the trials held?' ask for what follows
+    a preposition after a verb: ('of', 'accus'), ('under', 'hold')."""
     match = _TRAILING_PREP.search(question) or _FRONTED_PREP.search(question)
     if not match:
         return None

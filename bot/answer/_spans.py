@@ -2,7 +2,7 @@
 
 Candidates are phrases of the kind asked for (names, places, dates, numbers, ages, titles before a
 name) or, for other questions, the runs of words the question does not contain that sit right next to
-the words it does ("What is Liu charged with?" → the words after "charged with"). A candidate scores by
+the words it does ("What is Dunmore accused of?" → the words after "accused of"). A candidate scores by
 how closely the question's own words surround it: a phrase right after "nominated" answers "Who was
 nominated …?", one three clauses away does not. Nothing here guesses: no candidate, no short answer."""
 
@@ -80,7 +80,7 @@ def _tokens(text: str, match: Match) -> list[_Tok]:
 
 
 def definition_spans(toks: list[_Tok], subject: str) -> list[tuple[int, int]]:
-    """'Irish Prime Minister Brian Cowen' and 'Kara Kopetsky, a 17-year-old junior in Belton,': the words
+    """'Ruritanian Prime Minister Anna Vell' and 'Tom Quarrie, a 19-year-old student in Eastbrook,': the words
     that say what the subject is, before it or after it."""
     terms = set(analyze(subject))
     at = [i for i, t in enumerate(toks) if t.terms and set(t.terms) & terms]
@@ -169,7 +169,7 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
             break
         if toks[k].low not in _FUNCTION or re.search(r"[.;:]$", toks[k].raw):
             if toks[k].text[:1].isupper() and _in_matched_name(toks, k):
-                left = True  # "Incirlik Air Base in southern Turkey": after the question's name, all of it
+                left = True  # "Zedville Air Base in southern Ruritania": after the question's name, all of it
             break
         k, steps = k - 1, steps + 1
     k, steps = hi, 0
@@ -177,16 +177,16 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
         if toks[k].matched:
             right = True
             break
-        if toks[k].low not in _FUNCTION and toks[k].low not in _ADVERBS:  # "Hans Asperger first described"
+        if toks[k].low not in _FUNCTION and toks[k].low not in _ADVERBS:  # "Jane Doe first spotted"
             break
         k, steps = k + 1, steps + 1
     if not right and toks[hi - 1].raw.endswith(","):
-        right = any(t.matched for t in toks[hi:hi + 4])  # an appositive: "Robert McNamara, a key architect …"
+        right = any(t.matched for t in toks[hi:hi + 4])  # an appositive: "Peter Holm, a former harbour master …"
     return left, right
 
 
 def _in_matched_name(toks: list[_Tok], k: int) -> bool:
-    """Is toks[k] the end of a run of capitalised words that holds a question word ("Incirlik Air Base")?"""
+    """Is toks[k] the end of a run of capitalised words that holds a question word ("Zedville Air Base")?"""
     j = k
     while j >= 0 and toks[j].text[:1].isupper() and k - j < 5:
         if toks[j].matched:
@@ -283,13 +283,13 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue
         lo, hi = rng
         if qtype in (QType.PERSON, QType.PLACE, QType.ENTITY) and text[start:start + 1].isupper():
-            # "Buffalo Mayor Byron W. Brown": titles before a name, and the question's words before a title,
-            # are not the answer (an abbreviated rank is written as part of the name: "Lt. Gen. Ann Dunwoody")
+            # "Eastbrook Mayor Anna B. Vell": titles before a name, and the question's words before a title,
+            # are not the answer (an abbreviated rank is written as part of the name: "Lt. Gen. Jane Q. Public")
             while lo < hi - 1 and toks[lo + 1].text[:1].isupper() and not toks[lo].raw.endswith(".") and (
                     _is_title(toks[lo]) or (toks[lo].matched and _is_title(toks[lo + 1]))):
                 lo += 1
             if any(t.found - noun_terms for t in toks[lo:hi]):
-                continue  # "Where is Incirlik?" is not answered by "Incirlik Air Base"
+                continue  # "Where is Zedville?" is not answered by "Zedville Air Base"
             start = max(start, toks[lo].start)
         content = [t for t in toks[lo:hi] if t.terms and not (noun_terms and set(t.terms) <= noun_terms)]
         asked = sum(bool(t.found - noun_terms) for t in content)
@@ -298,7 +298,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         if negated is not None and hi <= negated:
             continue
         if qtype is QType.PERSON and _placed(toks, lo):
-            continue  # "in Hollywood", "at the University of Michigan": a place, not a person
+            continue  # "in Hollywood", "at the University of Eastbrook": a place, not a person
         if qtype is QType.AGE and _someone_else(toks, lo, question):
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
@@ -309,7 +309,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         score = near - 0.25 * distance + 1.5 * (left + right)
         typed = True
         if question.noun and question.noun.endswith("s") and re.search(r",|\sand\s|\sor\s", text[start:end]):
-            score += 1.0  # "Which countries …?" asks for a list: "China, Japan and South Korea"
+            score += 1.0  # "Which countries …?" asks for a list: "Ruritania, Freedonia and Westmark"
         if qtype is QType.PLACE:
             if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
                 score += 0.5
@@ -317,7 +317,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         if question.measure and not measures(text[start:end]) & question.measure:
             typed = False  # "How much did it cost?" is no count of weeks, "How long …?" no sum of money
         if qtype is QType.PERSON and hi - lo == 1 and not (lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
-            # a lone capitalised word ("Republicans", "Convicted") may be no one: a weak candidate
+            # a lone capitalised word ("Republicans", "Sentenced") may be no one: a weak candidate
             score -= 0.5 if lo else 1.5
             typed = False
         if qtype in (QType.GENERAL, QType.ENTITY) and question.frame:
@@ -375,7 +375,7 @@ def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:
 
 def _anchor(question: Question, toks: list[_Tok]) -> int | None:
     """Where the question's verb is in the sentence: for an object question its last word the sentence
-    holds ("What did Kaka deserve?" → "deserves"), for a subject question its first after the
+    holds ("What did Dunmore deny?" → "denies"), for a subject question its first after the
     question word ("Who beat Le Pen?" → "beat")."""
     terms = question.terms
     object_like = question.form is not Form.SUBJECT
@@ -394,8 +394,8 @@ def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> Answe
             continue
         if a and toks[a - 1].raw.endswith(",") and toks[a - 1].matched and any(
                 toks[j].raw.endswith(",") for j in range(b - 1, min(len(toks), b + 2))):
-            continue  # "Egypt's grand mufti, the country's highest religious official,": who he is, not the answer
-        if b - a > _GAP_MAX_WORDS:  # "… all-time leading try scorer | on Thursday as …": a long phrase ends
+            continue  # "Ruritania's chief rabbi, the nation's senior faith leader,": who he is, not the answer
+        if b - a > _GAP_MAX_WORDS:  # "… all-time leading scorer | on Saturday as …": a long phrase ends
             b = next((k for k in range(a + 2, b) if toks[k].low in _PHRASE_BREAKS), b)  # where a time or place begins
         score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before
         if anchor is not None:

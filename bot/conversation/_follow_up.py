@@ -10,7 +10,7 @@ A question is a **follow-up** (elliptical) when one of these rules holds, checke
    previous question was a question (a word like "Maréchal" has no slot to fill).
 3. **Back-reference**: it refers back with a pronoun ("how old is she?", "what did they win?") that
    nothing before it in the question can stand for (no name or other content word between the
-   question word and the pronoun: not "what did the suspect's sister urge him to do?"), or with
+   question word and the pronoun: not "what did the pilot's wife beg him to do?"), or with
    "there" / "then" ("who won there?").
 4. **Bare question**: it has no content word at all beyond the question words ("why?", "when was
    that?", "where did it happen?", "how many?").
@@ -259,8 +259,8 @@ def _is_bare(text: str) -> bool:
 def _references(text: str) -> list[_Token]:
     """The pronouns (and there/then) of a question that refer outside it: a pronoun with nothing
     before it that it could stand for (no name or other content word after the question word and its
-    noun: "what did she write", "how many votes did they win", but not "what did the suspect's sister
-    urge him to do" or "who announced that they …"); "there" unless existential; "then"."""
+    noun: "what did she write", "how many votes did they win", but not "what did the pilot's wife
+    beg him to do" or "who said that they …"); "there" unless existential; "then"."""
     tokens = _tokens(text)
     opening = _question_phrase(tokens)
     out = []

@@ -132,18 +132,18 @@ def test_near_duplicates_merge_and_cite_all(tmp_path: Path) -> None:
 
 
 def test_a_sentence_naming_its_thing_again_is_quoted_with_the_one_before(tmp_path: Path) -> None:
-    """"The plan acts as a blueprint …" is about the plan the sentence before names: both are quoted."""
+    """"The plan serves as a guide …" is about the plan the sentence before names: both are quoted."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text(
         "Harbour plan unveiled\n\nThe city unveiled its Green Harbour Plan on Thursday, the mayor said. "
-        "The plan acts as a blueprint for how the city intends to cut traffic near the docks.\n", encoding="utf-8")
+        "The plan serves as a guide to the way the city means to cut traffic near the docks.\n", encoding="utf-8")
     for name, text in (("c", "It will rain in the valley on Tuesday afternoon."),
                        ("d", "The school board met to discuss the new budget for teachers."),
                        ("e", "A local bakery won a national prize for its rye bread.")):
         (corpus / f"{name}.txt").write_text(f"Local\n\n{text}\n", encoding="utf-8")
     data, _ = open_index(corpus, tmp_path / "cache")
-    answer = Composer(Retriever(data)).answer("What is the blueprint for how the city intends to cut traffic?")
+    answer = Composer(Retriever(data)).answer("What is the guide to the way the city means to cut traffic?")
     assert answer.found
     assert answer.quotes[0].text.startswith("The city unveiled its Green Harbour Plan")
     assert answer.quotes[0].text.endswith("near the docks.")

@@ -162,11 +162,11 @@ def test_person_names_split_at_possessives():
 def test_questions_ending_in_a_preposition_want_the_phrase_after_it():
     from bot.answer import preposition_frame
 
-    assert preposition_frame("What is Liu charged with?") == ("with", "charg")
+    assert preposition_frame("What is Dunmore accused of?") == ("of", "accus")
     assert preposition_frame("Under what legal regime were the elections held?") == ("under", "hold")
-    assert preposition_frame("What did the study find?") is None
-    assert _phrase("Liu was charged with inciting subversion of state power, his lawyer said.",
-                   "What is Liu charged with?") == "inciting subversion of state power"
+    assert preposition_frame("What did the survey show?") is None
+    assert _phrase("Dunmore was accused of taking bribes from property developers, his lawyer said.",
+                   "What is Dunmore accused of?") == "taking bribes from property developers"
     assert _phrase("The elections were the first to be held in France under a state of emergency imposed in response.",
                    "Under what legal regime were the elections held?") == "a state of emergency imposed"
-    assert _phrase("He was with friends when he was charged.", "What is Liu charged with?") is None
+    assert _phrase("He spoke of his friends when he was accused.", "What is Dunmore accused of?") is None

@@ -89,11 +89,11 @@ SELF_CONTAINED = [
     "Who won?",  # has a content word of its own
     "hello",
     "What happened in Paris last month?",
-    # NewsQA questions whose pronouns have something before them to stand for
-    "What did the suspect's sister urge him to do?",
-    "Who announced that they were shrinking their dealer base?",
-    "Were families given anything in compensation for their loss?",
-    "what is the pension she receive?",
+    # crowd-style questions (made up here) whose pronouns have something before them to stand for
+    "What did the pilot's wife beg him to do?",
+    "Who said that they were closing their branch offices?",
+    "Were farmers paid anything in damages for their crops?",
+    "what is the allowance she receive?",
 ]
 
 

@@ -1,5 +1,6 @@
-"""Sentence splitting on the ways real news text is punctuated (cases written after ones seen in the
-NewsQA stories and the benchmark corpus, where pysbd went wrong)."""
+"""Sentence splitting on the ways real news text is punctuated (made-up cases with the punctuation of
+ones seen in the NewsQA stories and the benchmark corpus, where pysbd went wrong; NewsQA text itself is
+read from ../shared only)."""
 
 from __future__ import annotations
 
@@ -18,37 +19,37 @@ NEWSQA = Path(__file__).resolve().parents[3] / "shared" / "eval" / "newsqa" / "c
     [
         # a closing quote after the full stop belongs to the sentence it ends
         (
-            'The Iranians have nothing to do with it," Hadi said. "We will not discuss it." The pact has '
-            "triggered protests in Iraq.",
-            ['The Iranians have nothing to do with it," Hadi said.', '"We will not discuss it."',
-             "The pact has triggered protests in Iraq."],
+            'The farmers have nothing to gain from it," Marsh said. "We will not sign it." The deal has '
+            "sparked protests in Westmark.",
+            ['The farmers have nothing to gain from it," Marsh said.', '"We will not sign it."',
+             "The deal has sparked protests in Westmark."],
         ),
         # dashes inside a sentence are no boundary, and two of them do not glue sentences together
         (
-            "The measure -- which adds to the savings signed into law in August -- leaves pensions alone. "
-            "It raises premiums in 2017 -- the year he leaves office.",
-            ["The measure -- which adds to the savings signed into law in August -- leaves pensions alone.",
-             "It raises premiums in 2017 -- the year he leaves office."],
+            "The plan -- which builds on the cuts agreed with the unions in May -- leaves bonuses alone. "
+            "It lifts fares in 2027 -- the year she retires.",
+            ["The plan -- which builds on the cuts agreed with the unions in May -- leaves bonuses alone.",
+             "It lifts fares in 2027 -- the year she retires."],
         ),
         # titles and ranks before a name, initials, months before a day
         (
-            "Pvt. Bradley Manning spoke to Gen. David Petraeus and Sen. John F. Kerry on Sept. 11. "
-            "Gov. Sarah Palin was not there.",
-            ["Pvt. Bradley Manning spoke to Gen. David Petraeus and Sen. John F. Kerry on Sept. 11.",
-             "Gov. Sarah Palin was not there."],
+            "Pvt. Jane Doe spoke to Gen. Peter Holm and Sen. Anna B. Vell on Sept. 11. "
+            "Gov. Tom Quarrie was not there.",
+            ["Pvt. Jane Doe spoke to Gen. Peter Holm and Sen. Anna B. Vell on Sept. 11.",
+             "Gov. Tom Quarrie was not there."],
         ),
         # an abbreviation that can end a sentence ends one only before a word that opens sentences
         (
-            "Sales rose in the U.S. The company said prices in the U.S. And Canada fell. Apple Inc. "
-            "shares rose.",
-            ["Sales rose in the U.S.", "The company said prices in the U.S. And Canada fell.",
-             "Apple Inc. shares rose."],
+            "Orders fell in the U.S. The firm said costs in the U.S. And Mexico rose. Acme Inc. "
+            "stock slipped.",
+            ["Orders fell in the U.S.", "The firm said costs in the U.S. And Mexico rose.",
+             "Acme Inc. stock slipped."],
         ),
         # a quotation that never closes (a quote running on into the next paragraph) splits anyway
         (
-            '"It has always been around. "Gaza was a focal point," he said. The rise in attacks continues.',
-            ['"It has always been around.', '"Gaza was a focal point," he said.',
-             "The rise in attacks continues."],
+            '"It was never a secret. "The harbour was the weak spot," she said. The fall in visitors goes on.',
+            ['"It was never a secret.', '"The harbour was the weak spot," she said.',
+             "The fall in visitors goes on."],
         ),
         # decimals, percentages and ellipses followed by lower case stay inside the sentence
         (
@@ -57,10 +58,10 @@ NEWSQA = Path(__file__).resolve().parents[3] / "shared" / "eval" / "newsqa" / "c
         ),
         # a list flattened into one paragraph: each item is its own chunk
         (
-            "The bill includes: -- A health insurance exchange for small businesses. -- No exclusion for "
-            "pre-existing conditions.",
-            ["The bill includes:", "-- A health insurance exchange for small businesses.",
-             "-- No exclusion for pre-existing conditions."],
+            "The plan includes: -- A travel card for young workers. -- No charge for "
+            "pre-booked seats.",
+            ["The plan includes:", "-- A travel card for young workers.",
+             "-- No charge for pre-booked seats."],
         ),
     ],
 )
@@ -69,7 +70,7 @@ def test_news_punctuation(paragraph: str, sentences: list[str]) -> None:
 
 
 def test_a_short_quotation_stays_whole_and_a_long_one_is_cut_inside() -> None:
-    short = '"We are not going to have a one-sided deal. It hurts the folks that are most vulnerable," Obama said.'
+    short = '"We are not going to sign a one-sided treaty. It hurts the towns that are least prepared," Vell said.'
     assert split_sentences(short) == [short]
     inner = " ".join(f"Sentence number {i} of a very long quotation goes on for a while here." for i in range(8))
     pieces = split_sentences(f'"{inner}" he said. Then he left.')

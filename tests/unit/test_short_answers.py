@@ -29,25 +29,25 @@ def phrase(text: str, question: str) -> str | None:
     [
         ("Who beat Le Pen in the north?", QType.PERSON, Form.SUBJECT),
         ("Who did Le Pen beat?", QType.PERSON, Form.OBJECT),
-        ("Who was nominated to lead the army?", QType.PERSON, Form.SUBJECT),
-        ("Who is Brian Cowen?", QType.DEFINITION, Form.OBJECT),
+        ("Who was nominated to lead the coast guard?", QType.PERSON, Form.SUBJECT),
+        ("Who is Anna Vell?", QType.DEFINITION, Form.OBJECT),
         ("What is the FN?", QType.DEFINITION, Form.OBJECT),
         ("How old is Marine Le Pen?", QType.AGE, Form.OBJECT),
-        ("Which movie is Liv Tyler starring in?", QType.GENERAL, Form.OBJECT),  # the phrase after "in"
-        ("Which countries does Clinton expect to visit?", QType.PLACE, Form.OBJECT),
-        ("What was the latest turnover of the company?", QType.NUMBER, Form.SUBJECT),
-        ("What job did Kerik formerly have?", QType.DEFINITION, Form.OBJECT),
+        ("Which movie is Nora Quell starring in?", QType.GENERAL, Form.OBJECT),  # the phrase after "in"
+        ("Which countries does Dunmore expect to visit?", QType.PLACE, Form.OBJECT),
+        ("What was the yearly turnover of the company?", QType.NUMBER, Form.SUBJECT),
+        ("What job did Dunmore formerly have?", QType.DEFINITION, Form.OBJECT),
         # the word after "what" is the question's verb or the name it asks about, no kind of thing
         ("What caused the blackout?", QType.GENERAL, Form.SUBJECT),
         ("What causes the disease to spread?", QType.GENERAL, Form.SUBJECT),
-        ("What is Smith believed to have done?", QType.GENERAL, Form.OBJECT),
+        ("What is Smith thought to have hidden?", QType.GENERAL, Form.OBJECT),
         ("What shows won awards?", QType.ENTITY, Form.SUBJECT),  # a plural noun, then its verb
         ("Which Beatle left the band?", QType.PERSON, Form.SUBJECT),
         ("What made the crowd cheer?", QType.GENERAL, Form.SUBJECT),  # an irregular past
-        ("What phrase do presidents add to the oath?", QType.ENTITY, Form.OBJECT),  # not a president: a phrase
+        ("What motto do governors recite at the swearing-in?", QType.ENTITY, Form.OBJECT),  # not a governor: a motto
         ("What is the name of the hotel?", QType.ENTITY, Form.SUBJECT),  # a thing's name, not a person's
         ("What is the name of the singer's daughter?", QType.PERSON, Form.SUBJECT),
-        ("What is the number of people who voted?", QType.NUMBER, Form.SUBJECT),  # "who" of a relative clause
+        ("What is the number of pupils who passed?", QType.NUMBER, Form.SUBJECT),  # "who" of a relative clause
     ],
 )
 def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> None:
@@ -59,33 +59,33 @@ def test_what_a_question_asks_for(question: str, qtype: QType, form: Form) -> No
     ("question", "sentence", "expected"),
     [
         # an abbreviated rank is written as part of the name; a role word ("Mayor") describes it
-        ("Who was nominated to lead the supply command?",
-         "The president nominated Lt. Gen. Jane Q. Public to lead the supply command.",
+        ("Who was nominated to lead the engineering corps?",
+         "The governor nominated Lt. Gen. Jane Q. Public to lead the engineering corps.",
          "Lt. Gen. Jane Q. Public"),
-        ("Who is the mayor of Buffalo?", "Buffalo Mayor Byron W. Brown said the city would recover.", "Byron W. Brown"),
-        ("Where is Incirlik?", "A tanker lands at Incirlik Air Base in southern Turkey in 2003.", "southern Turkey"),
-        ("How long was the sentence?", "His co-defendant received a 25-year prison sentence for his role.",
-         "25-year"),
-        ("Which countries does Clinton expect to visit?",
-         "Clinton is expected to visit China, Japan and South Korea on her first trip overseas.",
-         "China, Japan and South Korea"),
-        ("Who is Brian Cowen?", "Irish Prime Minister Brian Cowen said the vote was close.", "Irish Prime Minister"),
+        ("Who is the mayor of Eastbrook?", "Eastbrook Mayor Anna B. Vell said the town would recover.", "Anna B. Vell"),
+        ("Where is Kellmoor?", "A cargo jet lands at Kellmoor Naval Station in northern Westmark in 2011.",
+         "northern Westmark"),
+        ("How long was the ban?", "The rider's teammate received a 4-year racing ban for his part.", "4-year"),
+        ("Which countries does Dunmore expect to visit?",
+         "Dunmore is expected to visit Ruritania, Freedonia and Westmark on his first tour abroad.",
+         "Ruritania, Freedonia and Westmark"),
+        ("Who is Anna Vell?", "Ruritanian Prime Minister Anna Vell said the vote was close.", "Ruritanian Prime Minister"),
         ("How old is Marine Le Pen?", "Marine Le Pen, 47, told supporters the fight had just begun.", "47"),
         ("How old is Marion Marechal-Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost.", "26"),
-        ("What did Kaka deserve?", "Brazilian genius Kaka fully deserves the 2007 World Footballer of the Year award.",
-         "2007 World Footballer of the Year award"),
+        ("What did Dunmore deserve?", "Veteran keeper Dunmore surely deserves the 2011 Goalkeeper of the Season trophy.",
+         "2011 Goalkeeper of the Season trophy"),
         ("Who won in the south?", "Marion Marechal-Le Pen lost to Christian Estrosi in the south.", "Christian Estrosi"),
         # the kind of amount asked for: money for "how much did it earn", a duration for "how long"
         ("How much did the film earn?", "The film earned the top spot for three weeks, taking in $45 million.",
          "$45 million"),
         ("How long was the flight?", "The flight carried 180 passengers and lasted nine hours.", "nine hours"),
-        ("What was the latest turnover of Zed Holdings?",  # a pound sign written apart is the amount's
-         "Zed Holdings reported a drop in annual turnover from # 12.5 million to # 9 million in the year to May.",
+        ("What was the yearly turnover of Zed Holdings?",  # a pound sign written apart is the amount's
+         "Zed Holdings saw its yearly turnover slide from # 12.5 million to # 9 million over the twelve months.",
          "# 12.5 million to # 9 million"),
         # an aside right after the question's preposition is skipped
-        ("What is Smith being investigated for?",
-         "Smith is being investigated for, among other things, failing to file tax returns on time.",
-         "failing to file tax returns"),
+        ("What is Jones being questioned about?",
+         "Jones is being questioned about, among other things, neglecting to insure company vans on time.",
+         "neglecting to insure company vans"),
         # an appositive between commas says who the question's subject is, not what is asked about it
         ("What is Jane Doe's mother facing?", "Jane's mother, Mary Ann Doe, has been charged with fraud and other "
          "offenses.", "charged with fraud and other offenses"),
@@ -123,7 +123,7 @@ def test_the_only_date_of_a_sentence_is_its_answer() -> None:
 def test_a_long_object_ends_where_a_time_or_place_begins() -> None:
     question = "What did Tom Smith become?"
     text = ("Striker Tom Smith became the club's all-time leading scorer on Saturday as his team beat the visitors "
-            "3-0 at home in front of a record crowd.")
+            "3-0 at home before a sell-out crowd.")
     found = phrase(text, question)
     assert found is not None and found.endswith("the club's all-time leading scorer")
 
@@ -154,9 +154,9 @@ def test_an_adverb_between_a_name_and_the_question_verb() -> None:
         ("Maréchal", "Marion Maréchal-Le Pen lost to Christian Estrosi."),  # keywords ask for no phrase
         ("Who won in the south?", "The Front National winning its first region failed to materialize."),
         ("How many regions did the party win?", "It failed to win any of France's 13 regions."),  # all, not won
-        ("What is Liu charged with?", "He was with friends when he was charged."),
+        ("What is Dunmore accused of?", "He spoke of his friends when he was accused."),
         ("How old is Marine Le Pen?", "Her niece Marion Marechal-Le Pen, a 26-year-old rising star, lost."),  # another
-        ("Where were the 40 villagers killed?", "Rebel forces killed 40 villagers, Sudanese officials said."),  # no place
+        ("Where were the 12 miners trapped?", "A rockfall trapped 12 miners, Ruritanian officials said."),  # no place
         ("Where were the supporters killed?", "Two supporters of Mayor John Smith were killed, police said."),  # "of" a person
     ],
 )
