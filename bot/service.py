@@ -26,7 +26,7 @@ from index import (
     warm_up,
 )
 
-from .answer import Answer, AnswerKind, Composer, ComposerSettings, make_examples
+from .answer import Answer, AnswerKind, Composer, ComposerSettings, Example, make_examples, still_examples
 from .conversation import suggest_follow_ups
 
 EXAMPLES_FILE = "examples.json"
@@ -68,7 +68,8 @@ class _State:
     retriever: Retriever
     composer: Composer
     build_report: BuildReport | None
-    examples: list[str] | None = None  # example questions of this index, once made or read
+    examples: list[Example] | None = None  # example questions of this index, once made or read
+    previous: list[Example] | None = None  # the index before's, to check again here before making new ones
 
 
 class NewsService:
@@ -140,7 +141,7 @@ class NewsService:
             _ = retriever.article_days  # the articles' dates read here, not by the first question after
             same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
             self._state = _State(retriever, Composer(retriever, self._composer_settings, clock=self.today), report,
-                                 old.examples if same else None)
+                                 old.examples if same else None, None if same else old.examples)
             if not same:
                 self.example_questions()  # the new articles' own examples, made now rather than on a question
             return not same
@@ -199,37 +200,51 @@ class NewsService:
             with self._examples_lock:
                 state = self._state
                 if state.examples is None:
-                    examples = self._stored_examples(state)
-                    if examples is None:
-                        examples = make_examples(state.composer)
+                    examples, stored_for = self._stored_examples(state)
+                    if stored_for != self._index_identity(state):
+                        # another index's examples (the one before an add) are kept when every one still
+                        # answers from its own sentence here; otherwise they are made anew
+                        previous = state.previous if state.previous is not None else examples
+                        if previous is not None and still_examples(state.composer, previous):
+                            examples = previous
+                        else:
+                            examples = make_examples(state.composer)
                         self._store_examples(state, examples)
-                    state = replace(state, examples=examples)
+                    state = replace(state, examples=examples, previous=None)
                     if self._state.retriever is state.retriever:
                         self._state = state
-        return (state.examples or [])[:n]
+        return [e.question for e in state.examples or []][:n]
 
     @staticmethod
     def _index_identity(state: _State) -> str:
         return state.retriever.identity
 
-    def _stored_examples(self, state: _State) -> list[str] | None:
+    def _stored_examples(self, state: _State) -> tuple[list[Example] | None, str | None]:
+        """(the examples kept beside the index, the index they were made for): None, None when there are
+        none or they cannot be read. Examples written before their phrase and sentence were kept have
+        empty ones, and are never taken for another index's."""
         if self._cache_dir is None:
-            return None
+            return None, None
         try:
             stored = json.loads((self._cache_dir / EXAMPLES_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
-        if not isinstance(stored, dict) or stored.get("index") != self._index_identity(state):
-            return None
-        questions = stored.get("questions")
-        return [q for q in questions if isinstance(q, str)] if isinstance(questions, list) else None
+            return None, None
+        if not isinstance(stored, dict) or not isinstance(stored.get("questions"), list):
+            return None, None
+        questions = [q for q in stored["questions"] if isinstance(q, str)]
+        checks = {c[0]: c for c in stored.get("checks", []) if isinstance(c, list) and len(c) == 3
+                  and all(isinstance(x, str) for x in c)}
+        examples = [Example(*checks[q]) if q in checks else Example(q, "", "") for q in questions]
+        index = stored.get("index")
+        return examples, index if isinstance(index, str) else None
 
-    def _store_examples(self, state: _State, questions: list[str]) -> None:
+    def _store_examples(self, state: _State, questions: list[Example]) -> None:
         if self._cache_dir is None:
             return
         try:
-            atomic_write_json(self._cache_dir / EXAMPLES_FILE, {"index": self._index_identity(state),
-                                                                 "questions": questions})
+            atomic_write_json(self._cache_dir / EXAMPLES_FILE, {
+                "index": self._index_identity(state), "questions": [e.question for e in questions],
+                "checks": [[e.question, e.expect, e.sentence] for e in questions]})
         except OSError:
             pass  # a read-only cache: they are kept in memory
 

@@ -4,7 +4,7 @@ numbered citations, or an honest "my articles don't cover that". Templates only,
 The answer is data (`Answer`); `bot.render` draws it for the terminal, JSON and Telegram."""
 
 from ._composer import Composer, ComposerSettings, Ranked, clean_question
-from ._examples import ExampleCandidate, example_candidates, make_examples
+from ._examples import Example, ExampleCandidate, example_candidates, make_examples, still_examples
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Dates, FollowUp, Highlight, Quote, ShortAnswer, Source
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
@@ -20,6 +20,7 @@ __all__ = [
     "Composer",
     "ComposerSettings",
     "Dates",
+    "Example",
     "ExampleCandidate",
     "FollowUp",
     "Form",
@@ -45,5 +46,6 @@ __all__ = [
     "preposition_frame",
     "question_type",
     "small_talk",
+    "still_examples",
     "strip_lead_in",
 ]

@@ -87,27 +87,49 @@ def example_candidates(retriever: Retriever, chunks: Iterable[int] | None = None
                                        chunk)
 
 
-def make_examples(composer: Composer, n: int = 6) -> list[str]:
+@dataclass(frozen=True)
+class Example:
+    """A kept example question with what makes it one: the phrase its answer must hold and the sentence
+    it must quote (so that a later index can check it again instead of making examples anew)."""
+
+    question: str
+    expect: str
+    sentence: str
+
+
+def answers_from(composer: Composer, question: str, expect: str, sentence: str) -> bool:
+    """Whether newsbot, asked the question, quotes the sentence and gives the expected phrase."""
+    answer = composer.answer(question)
+    if not answer.found or answer.short is None or fold(expect) not in fold(answer.short.text):
+        return False
+    return any(sentence in quote.text for quote in answer.quotes)
+
+
+def make_examples(composer: Composer, n: int = 6) -> list[Example]:
     """Up to n questions, from different stories where possible, each answered from the sentence it was
     made from with the phrase it was made for."""
     retriever = composer.retriever
-    kept: list[str] = []
+    kept: list[Example] = []
     articles: set[int] = set()
     answers: set[str] = set()  # one example per answer ("Who leads the National Front?" or "… Front National?")
-    spare: list[str] = []
+    spare: list[Example] = []
     for asked, candidate in enumerate(example_candidates(retriever)):
         if asked >= MAX_CANDIDATES or len(kept) >= n:
             break
-        if candidate.question in kept or candidate.question in spare or fold(candidate.expect) in answers:
-            continue
-        answer = composer.answer(candidate.question)
-        if not answer.found or answer.short is None or fold(candidate.expect) not in fold(answer.short.text):
+        if any(candidate.question == e.question for e in kept + spare) or fold(candidate.expect) in answers:
             continue
         sentence = retriever.data.chunk_text(candidate.chunk)
-        if not any(sentence in quote.text for quote in answer.quotes):
+        if not answers_from(composer, candidate.question, candidate.expect, sentence):
             continue
         article = int(retriever.data.chunk_article[candidate.chunk])
-        (spare if article in articles else kept).append(candidate.question)
+        (spare if article in articles else kept).append(Example(candidate.question, candidate.expect, sentence))
         answers.add(fold(candidate.expect))
         articles.add(article)
     return (kept + spare)[:n]
+
+
+def still_examples(composer: Composer, examples: list[Example]) -> bool:
+    """Whether another index's examples all still answer from their own sentences here: after an add,
+    checking six questions costs a few answers, making them anew up to sixty."""
+    return bool(examples) and all(e.expect and e.sentence and answers_from(composer, e.question, e.expect, e.sentence)
+                                  for e in examples)

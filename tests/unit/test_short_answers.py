@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot import AnswerKind, answer_json, render_text
@@ -246,3 +249,47 @@ def test_every_example_question_is_answered_from_its_own_sentence(seed_service) 
     for question in examples:
         answer = seed_service.answer(question)
         assert answer.found and answer.short is not None, question
+
+
+def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fails(
+        corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.service as service_module
+    from bot import NewsService
+    from bot.answer import Example, still_examples
+
+    made: list[int] = []
+    real_make = service_module.make_examples
+
+    def counting(composer):  # type: ignore[no-untyped-def]
+        made.append(1)
+        return real_make(composer)
+
+    monkeypatch.setattr(service_module, "make_examples", counting)
+    service = NewsService.open(corpus_copy, tmp_path / "cache")
+    first = service.example_questions(6)
+    assert first and made == [1]
+    # an unrelated story arrives: every example still answers from its sentence, none is made anew
+    (corpus_copy / "zz-harbour.txt").write_text(
+        "Harbour council approves budget\n\nThe harbour council of Port Vell approved its budget on Tuesday.\n",
+        encoding="utf-8")
+    assert service.refresh()
+    assert service.example_questions(6) == first and made == [1]
+    # a new process on the new index reads them; another add there checks the stored ones again
+    (corpus_copy / "zz-museum.txt").write_text(
+        "Museum reopens\n\nThe city museum of Port Vell reopened on Friday after two years of repairs.\n",
+        encoding="utf-8")
+    again = NewsService.open(corpus_copy, tmp_path / "cache")
+    assert again.example_questions(6) == first and made == [1]
+    # an example whose sentence the corpus does not hold is no example here
+    kept = again.composer
+    question = first[0]
+    assert not still_examples(kept, [Example(question, "Nobody", "A sentence the corpus never had.")])
+    assert not still_examples(kept, [Example(question, "", "")])  # written before checks were kept: made anew
+    # stored examples of another index that no longer hold are made anew
+    stored = tmp_path / "cache" / "examples.json"
+    record = json.loads(stored.read_text(encoding="utf-8"))
+    record["index"] = "another index"
+    record["checks"][0][2] = "A sentence the corpus never had."
+    stored.write_text(json.dumps(record), encoding="utf-8")
+    remade = NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6)
+    assert remade and made == [1, 1]
