@@ -200,11 +200,12 @@ class NewsService:
             with self._examples_lock:
                 state = self._state
                 if state.examples is None:
-                    examples, stored_for = self._stored_examples(state)
+                    examples, stored_for, stored_corpus = self._stored_examples(state)
                     if stored_for != self._index_identity(state):
                         # another index's examples (the one before an add) are kept when every one still
                         # answers from its own sentence here; otherwise they are made anew
-                        previous = state.previous if state.previous is not None else examples
+                        same_corpus = stored_corpus is not None and stored_corpus == self._corpus_key()
+                        previous = state.previous if state.previous is not None else (examples if same_corpus else None)
                         if previous is not None and still_examples(state.composer, previous):
                             examples = previous
                         else:
@@ -219,31 +220,36 @@ class NewsService:
     def _index_identity(state: _State) -> str:
         return state.retriever.identity
 
-    def _stored_examples(self, state: _State) -> tuple[list[Example] | None, str | None]:
-        """(the examples kept beside the index, the index they were made for): None, None when there are
-        none or they cannot be read. Examples written before their phrase and sentence were kept have
-        empty ones, and are never taken for another index's."""
+    def _corpus_key(self) -> str | None:
+        return str(self._corpus.resolve()) if self._corpus is not None else None
+
+    def _stored_examples(self, state: _State) -> tuple[list[Example] | None, str | None, str | None]:
+        """(the examples kept beside the index, the index they were made for, its corpus): Nones when
+        there are none or they cannot be read. Another index's are taken only when it was this corpus's
+        (a cache directory given for several corpora holds the last one's); examples written before their
+        phrase and sentence were kept have empty ones, and are never taken for another index's."""
         if self._cache_dir is None:
-            return None, None
+            return None, None, None
         try:
             stored = json.loads((self._cache_dir / EXAMPLES_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None, None
+            return None, None, None
         if not isinstance(stored, dict) or not isinstance(stored.get("questions"), list):
-            return None, None
+            return None, None, None
         questions = [q for q in stored["questions"] if isinstance(q, str)]
         checks = {c[0]: c for c in stored.get("checks", []) if isinstance(c, list) and len(c) == 3
                   and all(isinstance(x, str) for x in c)}
         examples = [Example(*checks[q]) if q in checks else Example(q, "", "") for q in questions]
-        index = stored.get("index")
-        return examples, index if isinstance(index, str) else None
+        index, corpus = stored.get("index"), stored.get("corpus")
+        return examples, index if isinstance(index, str) else None, corpus if isinstance(corpus, str) else None
 
     def _store_examples(self, state: _State, questions: list[Example]) -> None:
         if self._cache_dir is None:
             return
         try:
             atomic_write_json(self._cache_dir / EXAMPLES_FILE, {
-                "index": self._index_identity(state), "questions": [e.question for e in questions],
+                "index": self._index_identity(state), "corpus": self._corpus_key(),
+                "questions": [e.question for e in questions],
                 "checks": [[e.question, e.expect, e.sentence] for e in questions]})
         except OSError:
             pass  # a read-only cache: they are kept in memory

@@ -293,3 +293,9 @@ def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fai
     stored.write_text(json.dumps(record), encoding="utf-8")
     remade = NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6)
     assert remade and made == [1, 1]
+    # and another corpus's (one cache directory given for several corpora) are not taken, however good
+    record = json.loads(stored.read_text(encoding="utf-8"))
+    record["index"], record["corpus"] = "another index", str(tmp_path / "elsewhere")
+    stored.write_text(json.dumps(record), encoding="utf-8")
+    NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6)
+    assert made == [1, 1, 1]
