@@ -26,6 +26,14 @@ def phrase(text: str, question: str) -> str | None:
     return text[span.start:span.end] if span else None
 
 
+def _write_unrelated(corpus: Path) -> None:
+    """Three short local stories that share no word with the questions: the corpus statistics of a real one."""
+    for name, text in (("c", "It will rain in the valley on Tuesday afternoon."),
+                       ("d", "The school board met to discuss the new budget for teachers."),
+                       ("e", "A local bakery won a national prize for its rye bread.")):
+        (corpus / f"{name}.txt").write_text(f"Local\n\n{text}\n", encoding="utf-8")
+
+
 @pytest.mark.skipif(not SEED_QUESTIONS.exists(), reason="../shared/eval/seed_questions.jsonl not present")
 @pytest.mark.parametrize("item", _seed_questions(), ids=lambda q: q["id"])
 def test_seed_development_questions(seed_service, item: dict) -> None:  # type: ignore[no-untyped-def]
@@ -119,10 +127,7 @@ def test_near_duplicates_merge_and_cite_all(tmp_path: Path) -> None:
     (corpus / "a.txt").write_text(f"Bridge to close\n\n{sentence} Traffic will be diverted.\n", encoding="utf-8")
     (corpus / "b.txt").write_text(f"Springfield news\n\n{sentence.replace('officials', 'city officials')}\n",
                                   encoding="utf-8")
-    for name, text in (("c", "It will rain in the valley on Tuesday afternoon."),
-                       ("d", "The school board met to discuss the new budget for teachers."),
-                       ("e", "A local bakery won a national prize for its rye bread.")):
-        (corpus / f"{name}.txt").write_text(f"Local\n\n{text}\n", encoding="utf-8")
+    _write_unrelated(corpus)
     data, _ = open_index(corpus, tmp_path / "cache")
     answer = Composer(Retriever(data)).answer("When will the Springfield harbour bridge close?")
     assert answer.found
@@ -138,10 +143,7 @@ def test_a_sentence_naming_its_thing_again_is_quoted_with_the_one_before(tmp_pat
     (corpus / "a.txt").write_text(
         "Harbour plan unveiled\n\nThe city unveiled its Green Harbour Plan on Thursday, the mayor said. "
         "The plan serves as a guide to the way the city means to cut traffic near the docks.\n", encoding="utf-8")
-    for name, text in (("c", "It will rain in the valley on Tuesday afternoon."),
-                       ("d", "The school board met to discuss the new budget for teachers."),
-                       ("e", "A local bakery won a national prize for its rye bread.")):
-        (corpus / f"{name}.txt").write_text(f"Local\n\n{text}\n", encoding="utf-8")
+    _write_unrelated(corpus)
     data, _ = open_index(corpus, tmp_path / "cache")
     answer = Composer(Retriever(data)).answer("What is the guide to the way the city means to cut traffic?")
     assert answer.found

@@ -9,6 +9,7 @@ import pytest
 
 from bot import AnswerKind, answer_json, render_text
 from bot.answer import (
+    AnswerSpan,
     ComposerSettings,
     Form,
     QType,
@@ -22,8 +23,12 @@ from bot.answer import (
 from index import analyze, correct_spelling
 
 
+def span_of(text: str, question: str) -> AnswerSpan | None:
+    return find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+
+
 def phrase(text: str, question: str) -> str | None:
-    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    span = span_of(text, question)
     return text[span.start:span.end] if span else None
 
 
@@ -135,7 +140,7 @@ def test_the_question_name_runs_on_to_its_last_capitalised_word() -> None:
     """"Zedville Air Base in southern Ruritania": the place comes right after the question's name, all of it."""
     question = "Where is Zedville?"
     text = "A supply plane lands at Zedville Air Base in southern Ruritania in 2003."
-    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    span = span_of(text, question)
     assert span is not None and text[span.start:span.end] == "southern Ruritania"
     assert span.score >= ComposerSettings().short_min_score
 
@@ -144,7 +149,7 @@ def test_an_adverb_between_a_name_and_the_question_verb() -> None:
     """"Jane Doe first spotted …" answers "Who spotted …?" as surely as "Jane Doe spotted …" does."""
     question = "Who spotted the comet in 1997?"
     text = "Amateur stargazer Jane Doe first spotted the faint object that now carries her name in 1997."
-    span = find_answer(parse_question(question), text, set(analyze(question)).__contains__)
+    span = span_of(text, question)
     assert span is not None and text[span.start:span.end] == "Jane Doe"
     assert span.score >= ComposerSettings().short_min_score
 
