@@ -226,8 +226,8 @@ class Retriever:
         member = np.zeros((len(known) + 1, len(group_ids)), dtype=bool)  # last row: a term no group holds
         for g, gids in enumerate(group_ids):
             member[np.searchsorted(known_ids, gids), g] = True
-        pair_rows = [(known.index(a), known.index(b)) for a, b in pairs
-                     if a is not None and b is not None and a in known and b in known]
+        row_of = {tid: row for row, tid in enumerate(known)}
+        pair_rows = [(row_of[a], row_of[b]) for a, b in pairs if a in row_of and b in row_of]
         pair_times = collections.Counter(pair_rows)  # a pair the question repeats counts each time
 
         def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
