@@ -152,15 +152,41 @@ class Lexicon:
         if not new_terms:
             return self
         encoded = [encode(t) for t in new_terms]
-        n_old = len(self)
         fresh = new_hashes if new_hashes is not None else [term_hash(e) for e in encoded]
-        hashes = np.concatenate([self.term_hash, np.asarray(fresh, dtype=np.uint64)])
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        offsets = np.concatenate([self.term_offsets, self.term_offsets[-1] + np.cumsum(lengths)])
-        blob = np.concatenate([self.term_bytes, np.frombuffer(b"".join(encoded), dtype=np.uint8)])
-        order = np.argsort(hashes, kind="stable").astype(np.int64)
-        assert offsets.shape[0] == n_old + len(encoded) + 1
+        offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
+        return self.appended(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets,
+                             np.asarray(fresh, dtype=np.uint64))
+
+    def appended(self, term_bytes: np.ndarray, term_offsets: np.ndarray, term_hash_: np.ndarray) -> Lexicon:
+        """A table with these terms appended (their bytes, offsets from 0, hashes: a part of a table
+        as ``part`` gives it). The hash order is merged, not sorted again: an add of a few terms
+        costs a copy of the table, not a sort of it."""
+        n_old, n_new = len(self), int(term_hash_.shape[0])
+        if not n_new:
+            return self
+        if term_offsets.shape != (n_new + 1,) or int(term_offsets[0]) != 0 or int(term_offsets[-1]) != int(
+                term_bytes.shape[0]) or bool(np.any(term_offsets[1:] < term_offsets[:-1])):
+            raise ValueError("term part offsets inconsistent with its bytes")
+        hashes = np.concatenate([self.term_hash, term_hash_.astype(np.uint64, copy=False)])
+        offsets = np.concatenate([self.term_offsets, self.term_offsets[-1] + term_offsets[1:]])
+        blob = np.concatenate([self.term_bytes, term_bytes.astype(np.uint8, copy=False)])
+        # ids sorted by (hash, id): the new ids are larger than every old one, so each goes after the
+        # old ids of an equal hash (side="right"), and among themselves a stable sort keeps id order
+        mine = np.argsort(term_hash_, kind="stable")
+        where = np.searchsorted(self._sorted_hash, term_hash_[mine], side="right")
+        order = np.insert(self.hash_order, where, mine.astype(np.int64) + n_old)
         return Lexicon(blob, offsets, hashes, order)
+
+    def part(self, start: int) -> dict[str, np.ndarray]:
+        """The terms from id ``start`` on, as ``appended`` takes them back (what a term part holds)."""
+        lo = int(self.term_offsets[start])
+        return {"term_bytes": np.ascontiguousarray(self.term_bytes[lo:]),
+                "term_offsets": np.ascontiguousarray(self.term_offsets[start:] - lo),
+                "term_hash": np.ascontiguousarray(self.term_hash[start:])}
+
+    PART_ARRAYS: ClassVar[dict[str, np.dtype]] = {
+        "term_bytes": np.dtype(np.uint8), "term_offsets": np.dtype(np.int64), "term_hash": np.dtype(np.uint64)}
 
     def with_terms(self, terms: Sequence[str]) -> tuple[Lexicon, np.ndarray]:
         """(the table holding every one of these distinct terms, their ids): unknown terms are

@@ -2,7 +2,7 @@
 updates that index only what changed, background merges, and the writer's lock."""
 
 from ._build import build_index
-from ._cache import default_cache_dir, open_index, refresh_index
+from ._cache import add_files, default_cache_dir, open_index, refresh_index
 from ._commit import POINTER, Commit, read_current
 from ._files import load_index, save_index
 from ._lock import DEFAULT_LOCK_TIMEOUT
@@ -20,6 +20,7 @@ __all__ = [
     "Commit",
     "IndexData",
     "Progress",
+    "add_files",
     "build_index",
     "default_cache_dir",
     "describe_changes",

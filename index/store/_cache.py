@@ -14,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._errors import IndexFileError, IndexLockedError
+from ..articles._jsonl import JSONL_SUFFIXES
+from ..articles._text_files import ARTICLE_SUFFIXES
 from ..bm25 import Lexicon
 from ._commit import Commit, needs_tidying, read_current, remove_stale
 from ._lock import CacheNotWritableError, WriterLock
@@ -109,6 +112,78 @@ def open_index(
                           why=exc.strerror or str(exc))
     _found(data, corpus, cache_dir, store, merge, lock_timeout)
     return data, report
+
+
+def add_files(
+    corpus: Path,
+    cache_dir: Path,
+    paths: Sequence[Path],
+    *,
+    warn: Callable[[str], None] | None = None,
+    lock_timeout: float | None = None,
+    merge: bool = True,
+    workers: int | None = None,
+) -> tuple[IndexData, BuildReport | None]:
+    """Index new files just put in the corpus folder (``paths``), looking at no other file: what
+    ``newsbot add`` and the live poller do after writing articles. When the files are new to the
+    index and sort after every file it has (the live corpus names articles by date), only they are
+    stat'ed and read, and the commit adds a part of the file list for them: no step grows with the
+    files already indexed. Otherwise (a file the index has, one sorting earlier, no usable index, a
+    cache that cannot be written) this is ``open_index``, which looks at every file. Files of the
+    folder that are not named are picked up by the next ``open_index`` / ``refresh_index``."""
+    say = warn or (lambda _message: None)
+    corpus = Path(corpus)
+    cache_dir = Path(cache_dir)
+    store = store_for(cache_dir)
+    new = _new_files(corpus, paths)
+    if new is not None and store.memory is None:
+        try:
+            with WriterLock(cache_dir, timeout=lock_timeout, say=say):
+                commit, _ = _usable(cache_dir)
+                if commit is not None and commit.files and commit.corpus == str(corpus) and (
+                        new[0].name > commit.files[-1].name):
+                    try:
+                        lives, lexicon = store.load(commit)
+                    except IndexFileError:
+                        pass  # rebuilt by open_index below
+                    else:
+                        update = plan_update(commit, lives, lexicon, new, corpus=corpus,
+                                             generation=next_generation(cache_dir, commit), workers=workers,
+                                             seen=store.ids_read(commit), appending=True)
+                        persist(update, cache_dir, store)
+                        store.learn_ids(update)
+                        with contextlib.suppress(OSError):
+                            remove_stale(cache_dir, update.commit)
+                        data, report = _publish(store, update, commit)
+                        _found(data, corpus, cache_dir, store, merge, lock_timeout)
+                        return data, report
+        except CacheNotWritableError:
+            pass  # served from memory by open_index, with its one warning
+    return open_index(corpus, cache_dir, warn=warn, lock_timeout=lock_timeout, merge=merge, workers=workers)
+
+
+def _new_files(corpus: Path, paths: Sequence[Path]) -> list[ScannedFile] | None:
+    """The named files as a scan of the folder would list them (name order), or None when one is not
+    a regular corpus file directly in the folder (then the whole folder is looked at)."""
+    if not corpus.is_dir() or not paths:
+        return None
+    out = {}
+    folder = os.path.realpath(corpus)
+    suffixes = ARTICLE_SUFFIXES + JSONL_SUFFIXES
+    for path in paths:
+        path = Path(path)
+        name = path.name
+        if os.path.dirname(os.path.realpath(corpus / name)) != folder or name[:1] == "." or not name.endswith(
+                suffixes):
+            return None
+        try:
+            st = (corpus / name).stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        out[name] = ScannedFile(name, str(corpus / name), st)
+    return [out[name] for name in sorted(out)]
 
 
 def refresh_index(data: IndexData, *, warn: Callable[[str], None] | None = None,

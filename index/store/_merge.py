@@ -229,6 +229,7 @@ def _commit_merge(cache_dir: Path, store: Store, latest: Commit, names: list[str
         generation=next_generation(cache_dir, latest), content_id=latest.content_id, analyzer=latest.analyzer,
         bm25=latest.bm25, corpus=latest.corpus, lexicon=latest.lexicon, lexicon_checksums=latest.lexicon_checksums,
         segments=entries, files=files, duplicates=duplicates, built_at=latest.built_at,
+        lexicon_parts=list(latest.lexicon_parts),
     )
     update = Update(commit, new_lives, lexicon, new_segment=merged,
                     new_deletes={merged.name: state} if state.live is not None else {})

@@ -60,6 +60,17 @@ class ArticleList(LazyRecords):
         self._total = int(first.shape[0])
         self._made: dict[int, ArticleRecord] = {}
 
+    def extended(self, blocks: list[tuple[int, RecordTable, int, int, bool, np.ndarray | None]],
+                 first: np.ndarray) -> ArticleList:
+        """These articles and then those of ``blocks`` (an add: articles after every one here)."""
+        out = ArticleList.__new__(ArticleList)
+        out._blocks = self._blocks + blocks
+        out._starts = self._starts + [b[0] for b in blocks]
+        out._first = first
+        out._total = int(first.shape[0])
+        out._made = {}
+        return out
+
     def __len__(self) -> int:
         return self._total
 
@@ -370,9 +381,12 @@ def _scored(s: LiveSegment, name: str, canon: np.ndarray, rank_of_file: np.ndarr
 
 def _data(commit: Commit, basis: Basis, articles: ArticleList, article_first: np.ndarray, chunk_article: np.ndarray,
           quotable: np.ndarray, scorers: dict[str, BM25Scorer], acronyms: dict[str, list[str]], lexicon: Lexicon,
-          segments: list[Segment]) -> IndexData:
-    skipped = [item for entry in commit.files for item in entry.skipped] + list(commit.duplicates)
-    warnings = [item for entry in commit.files for item in entry.warnings]
+          segments: list[Segment], *, skipped: list[tuple[str, str]] | None = None,
+          warnings: list[tuple[str, str]] | None = None) -> IndexData:
+    if skipped is None:
+        skipped = [item for entry in commit.files for item in entry.skipped] + list(commit.duplicates)
+    if warnings is None:
+        warnings = [item for entry in commit.files for item in entry.warnings]
     return IndexData(
         commit=commit,
         identity=commit.content_id,
@@ -501,20 +515,23 @@ def derive_snapshot(previous: IndexData, commit: Commit, live_segments: dict[str
         if name in old_index and live_segments[name] is not basis.lives.get(name):
             return None  # other deletions
     moved: dict[str, list[tuple[str, str]]] = {}  # merged segment → (file, segment it was in), in file order
-    for a, b in zip(before.files, commit.files[:k], strict=True):
-        if a is b:
-            if a.segment in gone:
+    rank_of: dict[tuple[str, str], int] = {}  # (fresh segment, file) → the file's rank in the corpus
+    if gone or commit.files[:k] != before.files:  # an add keeps every entry: compared as lists, in C
+        for rank, (a, b) in enumerate(zip(before.files, commit.files[:k], strict=True)):
+            if a is b:
+                if a.segment in gone:
+                    return None
+                continue
+            if a.name != b.name or a.digest != b.digest or a.unindexed != b.unindexed:
                 return None
-            continue
-        if a.name != b.name or a.digest != b.digest or a.unindexed != b.unindexed:
-            return None
-        if a.segment == b.segment:
-            if a.segment in gone:
+            if a.segment == b.segment:
+                if a.segment in gone:
+                    return None
+                continue
+            if a.segment is None or b.segment is None or a.segment not in gone or b.segment not in fresh:
                 return None
-            continue
-        if a.segment is None or b.segment is None or a.segment not in gone or b.segment not in fresh:
-            return None
-        moved.setdefault(b.segment, []).append((a.name, a.segment))
+            moved.setdefault(b.segment, []).append((a.name, a.segment))
+            rank_of[(b.segment, b.name)] = rank
     appended_files = commit.files[k:]
     if any(e.segment is not None and (e.segment not in fresh or e.segment in moved) for e in appended_files):
         return None
@@ -591,9 +608,8 @@ def derive_snapshot(previous: IndexData, commit: Commit, live_segments: dict[str
                               or int((canon["sentences"][name] >= 0).sum()) != state.stats["sentences"].n_docs):
             raise IndexFileError(f"deletions of {name} do not match the commit's files")
     # the scorers: kept segments as they were, the others' first-occurrence keys by their files' ranks
-    rank_of = {}
-    for rank, entry in enumerate(commit.files):
-        if entry.segment in fresh:
+    for rank, entry in enumerate(appended_files, start=k):
+        if entry.segment is not None:
             rank_of[(entry.segment, entry.name)] = rank
     scorers = {}
     scored: dict[str, dict[str, ScoredSegment]] = {}
@@ -618,13 +634,23 @@ def derive_snapshot(previous: IndexData, commit: Commit, live_segments: dict[str
     gone_records = {id(old_segments[name].records) for name in gone}
     if not isinstance(previous.articles, ArticleList):
         return None
-    blocks = [b for b in previous.articles._blocks if id(b[1]) not in gone_records]
-    if merged_blocks:
+    if gone_records or merged_blocks:
+        blocks = [b for b in previous.articles._blocks if id(b[1]) not in gone_records]
         blocks = sorted(blocks + merged_blocks, key=lambda b: b[0])
-    blocks += new_blocks
+        articles = ArticleList(blocks + new_blocks, article_first)
+    else:  # an add: the blocks before stay as they are
+        articles = previous.articles.extended(new_blocks, article_first)
     new_basis = Basis(commit, {name: live_segments[name] for name in names}, scored, found, resolved)
-    return _data(commit, new_basis, ArticleList(blocks, article_first), article_first, chunk_article, quotable,
-                 scorers, acronyms, lexicon, [live_segments[name].segment for name in names])
+    # what the files before say they skipped is the previous snapshot's, less its duplicates
+    skipped = warnings = None
+    if not moved:
+        n_dup = len(before.duplicates)
+        skipped = previous.skipped[: len(previous.skipped) - n_dup] + [
+            item for entry in appended_files for item in entry.skipped] + list(commit.duplicates)
+        warnings = previous.warnings + [item for entry in appended_files for item in entry.warnings]
+    return _data(commit, new_basis, articles, article_first, chunk_article, quotable,
+                 scorers, acronyms, lexicon, [live_segments[name].segment for name in names],
+                 skipped=skipped, warnings=warnings)
 
 
 def _chunk_range(first: np.ndarray, count: np.ndarray, lo: int, hi: int) -> tuple[int, int]:

@@ -13,7 +13,9 @@ already loaded (and verified), so a refresh only loads what a new commit added; 
 commit did not change is handed out again as is, and the next one is derived from it
 (``_snapshot.derive_snapshot``). It also keeps the ids the current commit's files read, so that an
 add of files sorting after the others reads only the new files' ids to tell which articles are live.
-The term table is written as one ``lexicon.npz``."""
+The term table is written as one ``lexicon.npz``; the terms an add brings go into a small part of
+their own (``terms-…npz``), merged as the file list's parts are, so an add does not rewrite (or sort)
+the whole table."""
 
 from __future__ import annotations
 
@@ -41,8 +43,10 @@ from ._commit import (
     DELETES,
     LEXICON_PREFIX,
     SEGMENT_PREFIX,
+    TERMS_PREFIX,
     Commit,
     FileEntry,
+    FilePart,
     SegmentEntry,
     tmp_dir_name,
     write_commit,
@@ -154,7 +158,7 @@ class Store:
         self.lock = threading.RLock()
         self.segments: dict[str, Segment] = {}
         self.lives: dict[tuple[str, str | None], LiveSegment] = {}
-        self.lexicons: dict[str | None, Lexicon] = {}
+        self.lexicons: dict[LexiconKey, Lexicon] = {}  # (term table directory, its parts) → the table
         self.signatures: dict[str, tuple[tuple[str, int, int, int], ...]] = {}  # loaded directory → its files
         self.last: tuple[Commit, IndexData] | None = None
         self.memory: Update | None = None  # the index this process keeps in memory (cache not writable)
@@ -195,7 +199,7 @@ class Store:
                 self._dir() / commit.lexicon):
             dropped = True
             del self.signatures[commit.lexicon]
-            self.lexicons.pop(commit.lexicon, None)
+            self.lexicons = {k: v for k, v in self.lexicons.items() if k[0] != commit.lexicon}
         return dropped
 
     def _remember(self, name: str) -> None:
@@ -251,8 +255,38 @@ class Store:
             return lives, lexicon
 
     def _lexicon(self, commit: Commit) -> Lexicon:
-        if commit.lexicon in self.lexicons:
-            return self.lexicons[commit.lexicon]
+        """The commit's term table: its directory, then its parts appended (a table already loaded
+        with fewer of them is extended by the rest)."""
+        key = lexicon_key(commit)
+        if key in self.lexicons:
+            return self.lexicons[key]
+        parts = commit.lexicon_parts
+        for done in range(len(parts) - 1, -1, -1):
+            lexicon = self.lexicons.get((commit.lexicon, tuple(p.name for p in parts[:done])))
+            if lexicon is not None:
+                break
+        else:
+            done, lexicon = 0, self._lexicon_base(commit)
+        for part in parts[done:]:
+            path = self._dir() / part.name
+            try:
+                if file_checksum(path, path.stat().st_size) != part.checksum:
+                    raise IndexFileError(f"checksum mismatch in {part.name}")
+                arrays = load_npz(path, Lexicon.PART_ARRAYS)
+                if arrays["term_hash"].shape[0] != part.count:
+                    raise ValueError(f"holds {arrays['term_hash'].shape[0]} terms, the commit says {part.count}")
+                lexicon = lexicon.appended(arrays["term_bytes"], arrays["term_offsets"], arrays["term_hash"])
+            except IndexFileError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise IndexFileError(f"unreadable term part {part.name}: {exc}") from None
+        self.lexicons[key] = lexicon
+        return lexicon
+
+    def _lexicon_base(self, commit: Commit) -> Lexicon:
+        key: LexiconKey = (commit.lexicon, ())
+        if key in self.lexicons:
+            return self.lexicons[key]
         if commit.lexicon is None:
             lexicon = Lexicon.empty()
         else:
@@ -271,7 +305,7 @@ class Store:
             except (OSError, ValueError) as exc:
                 raise IndexFileError(f"unreadable term table {commit.lexicon}: {exc}") from None
             self._remember(commit.lexicon)
-        self.lexicons[commit.lexicon] = lexicon
+        self.lexicons[key] = lexicon
         return lexicon
 
     def snapshot(self, commit: Commit) -> IndexData:
@@ -295,12 +329,19 @@ class Store:
         keys = {(s.name, s.deletes) for s in commit.segments}
         self.segments = {k: v for k, v in self.segments.items() if k in names}
         self.lives = {k: v for k, v in self.lives.items() if k in keys}
-        self.lexicons = {k: v for k, v in self.lexicons.items() if k == commit.lexicon}
+        self.lexicons = {k: v for k, v in self.lexicons.items() if k == lexicon_key(commit)}
         keep = names | {f"{DELETES}/{s.deletes}" for s in commit.segments if s.deletes} | {commit.lexicon}
         self.signatures = {k: v for k, v in self.signatures.items() if k in keep}
 
 
 LEXICON_PACK = "lexicon.npz"  # the term table's arrays, in one file
+
+LexiconKey = tuple[str | None, tuple[str, ...]]
+
+
+def lexicon_key(commit: Commit) -> LexiconKey:
+    """What names a commit's term table: its directory and its parts."""
+    return commit.lexicon, tuple(p.name for p in commit.lexicon_parts)
 
 
 def _signature(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
@@ -376,6 +417,7 @@ class Update:
     new_segment: Segment | None = None
     new_deletes: dict[str, LiveSegment] = field(default_factory=dict)  # segment → state to write
     lexicon_changed: bool = False
+    lexicon_before: int = 0  # terms in the table the update started from (the commit's table)
     report: BuildReport = field(default_factory=BuildReport)
     # the ids the commit's files read: (a set, ids to add to it), kept by the store for the next add
     ids: tuple[set[str], set[str]] | None = None
@@ -384,14 +426,18 @@ class Update:
 def plan_update(
     commit: Commit | None, lives: dict[str, LiveSegment], lexicon: Lexicon, scanned: list[ScannedFile], *,
     corpus: Path, generation: int, progress: Progress | None = None, workers: int | None = None,
-    seen: set[str] | None = None,
+    seen: set[str] | None = None, appending: bool = False,
 ) -> Update:
     """The commit that brings the index (commit None: nothing) up to the scanned corpus: changed and
     new files indexed into one new segment, removed and replaced ones deleted. ``seen``: the ids the
-    commit's files read, when known (then files added after them are all that is read for liveness)."""
+    commit's files read, when known (then files added after them are all that is read for liveness).
+    ``appending``: ``scanned`` holds only new files, all sorting after the commit's, and the commit's
+    files are kept as they are, not looked at (``add_files``): nothing here then grows with them."""
     t0 = time.perf_counter()
     report = BuildReport(full=commit is None)
-    old = {f.name: f for f in commit.files} if commit is not None else {}
+    if appending and (commit is None or (commit.files and scanned and scanned[0].name <= commit.files[-1].name)):
+        raise ValueError("appending needs a commit and new files that sort after its files")
+    old = {f.name: f for f in commit.files} if commit is not None and not appending else {}
     entries: dict[str, FileEntry] = {}
     to_index: list[tuple[ScannedFile, str]] = []
     for scanned_file in scanned:
@@ -404,7 +450,9 @@ def plan_update(
             entries[scanned_file.name] = previous.with_stat(scanned_file.stat)
             continue
         to_index.append((scanned_file, digest))
-    if commit is not None:
+    if appending:
+        report.changes = [f"added {s.name}" for s, _ in to_index]
+    elif commit is not None:
         # describe_changes of the two corpora, from what changed only (all files are compared when
         # some are removed)
         added = [s.name for s, _ in to_index if s.name not in old]
@@ -415,7 +463,7 @@ def plan_update(
             report.changes = describe_changes({n: f.digest for n, f in old.items()},
                                               {**{n: f.digest for n, f in entries.items()},
                                                **{s.name: d for s, d in to_index}})
-    content_changed = bool(to_index) or len(entries) + len(to_index) != len(old)
+    content_changed = bool(to_index) or (not appending and len(entries) + len(to_index) != len(old))
     groups: list[FileArticles] = []
     read_reports = {}
     for scanned_file, digest in to_index:
@@ -445,15 +493,20 @@ def plan_update(
                                   tuple(build.unindexed.get(name, []) if build else []))
         report.skipped += skipped
         report.warnings += one.warnings
-    files = [entries[s.name] for s in scanned]
     segments = {name: live.segment for name, live in lives.items()}
     if new_segment is not None:
         segments[new_segment.name] = new_segment
-    used = {f.segment for f in files if f.segment is not None}
+    if appending and commit is not None:
+        files = commit.files + [entries[s.name] for s in scanned]
+        used = {e.name for e in commit.segments} | {e.segment for e in files[len(commit.files):] if e.segment}
+    else:
+        files = [entries[s.name] for s in scanned]
+        used = {f.segment for f in files if f.segment is not None}
     segments = {name: seg for name, seg in segments.items() if name in used}
     t_live = time.perf_counter()
     k = len(commit.files) if commit is not None else 0
-    if commit is not None and seen is not None and new_segment is not None and _only_appended(commit, files):
+    if commit is not None and seen is not None and new_segment is not None and (
+            appending or _only_appended(commit, files)):
         # the files before are the commit's, as they were: their articles stay as live as they are
         masks, duplicates, new_ids = liveness(
             files[k:], segments, seen=seen,
@@ -503,9 +556,11 @@ def plan_update(
         lexicon_checksums=dict(commit.lexicon_checksums) if commit is not None else {},
         segments=segment_entries, files=files, duplicates=duplicates,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        lexicon_parts=list(commit.lexicon_parts) if commit is not None else [],
     )
     return Update(new_commit, new_lives, lexicon_after, new_segment, new_deletes,
-                  lexicon_changed=len(lexicon_after) != len(lexicon), report=report, ids=ids_after)
+                  lexicon_changed=len(lexicon_after) != len(lexicon), lexicon_before=len(lexicon), report=report,
+                  ids=ids_after)
 
 
 def _only_appended(commit: Commit, files: list[FileEntry]) -> bool:
@@ -565,18 +620,40 @@ def persist(update: Update, cache_dir: Path, store: Store, *, tmp: Path | None =
         if entry.deletes is None:
             store.lives.setdefault((entry.name, None), update.lives[entry.name])
     if update.lexicon_changed or (commit.lexicon is None and len(update.lexicon)):
-        name = f"{LEXICON_PREFIX}{commit.generation:06d}-{_token()}"
-        directory = cache_dir / name
-        directory.mkdir()
-        save_npz(directory / LEXICON_PACK, {key: np.ascontiguousarray(arr, dtype=Lexicon.ARRAYS[key])
-                                            for key, arr in update.lexicon.arrays().items()})
-        fsync_dir(directory)
-        commit.lexicon = name
-        commit.lexicon_checksums = {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}
-        store._remember(name)
-    store.lexicons[commit.lexicon] = update.lexicon
+        _write_terms(cache_dir, commit, update, store)
+    store.lexicons[lexicon_key(commit)] = update.lexicon
     write_commit(cache_dir, commit)
     update.report.seconds["save"] = time.perf_counter() - t0
+
+
+def _write_terms(cache_dir: Path, commit: Commit, update: Update, store: Store) -> None:
+    """Persist the update's term table. The terms it added go into a part of their own, merged with
+    the parts before it while the last of those is no larger (as the file list's parts); the whole
+    table is written anew when there is none yet, or when the parts would hold as many terms as it."""
+    lexicon = update.lexicon
+    parts = list(commit.lexicon_parts)
+    start = update.lexicon_before
+    base = start - sum(p.count for p in parts)
+    if commit.lexicon is not None and start > 0:
+        while parts and parts[-1].count <= len(lexicon) - start:
+            start -= parts.pop().count
+        if len(lexicon) - start < base:
+            name = f"{TERMS_PREFIX}{commit.generation:06d}-{_token()}.npz"
+            save_npz(cache_dir / name, lexicon.part(start))  # the directory is fsync'ed with the commit
+            path = cache_dir / name
+            commit.lexicon_parts = [*parts, FilePart(name, file_checksum(path, path.stat().st_size),
+                                                     len(lexicon) - start)]
+            return
+    name = f"{LEXICON_PREFIX}{commit.generation:06d}-{_token()}"
+    directory = cache_dir / name
+    directory.mkdir()
+    save_npz(directory / LEXICON_PACK, {key: np.ascontiguousarray(arr, dtype=Lexicon.ARRAYS[key])
+                                        for key, arr in lexicon.arrays().items()})
+    fsync_dir(directory)
+    commit.lexicon = name
+    commit.lexicon_checksums = {p.name: file_checksum(p, p.stat().st_size) for p in sorted(directory.iterdir())}
+    commit.lexicon_parts = []
+    store._remember(name)
 
 
 def _replace_entry(commit: Commit, name: str, **changes: object) -> None:

@@ -1,13 +1,18 @@
 """An index that grows: after any sequence of adds, edits, removals and merges, the snapshot is a full
 rebuild's, bit for bit — scores, top-k (as article id and position) and tie order — and both are
-rank-bm25's BM25Okapi over the live sentences (and articles) in canonical order."""
+rank-bm25's BM25Okapi over the live sentences (and articles) in canonical order. Adds whose cost does
+not grow with the corpus: ``add_files`` looks only at the files it is given, and a commit writes only
+the part of its file list that changed."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from index import IndexData, ReadReport, build_index, open_index, read_corpus
+from index import IndexData, ReadReport, add_files, build_index, open_index, read_corpus, refresh_index
 from index.bm25 import _kernels
 from index.store import merge_once, pick_merge, read_current, store_for
-from index.store._commit import SegmentEntry
+from index.store._commit import FILES_PREFIX, Commit, SegmentEntry, commit_name
 
 # a small vocabulary: common words fall in more than half of the sentences (negative idf, the
 # epsilon floor), rarer ones in a few; names give acronym definitions
@@ -319,3 +324,147 @@ def test_a_segment_whose_deletions_are_shadowed_duplicates_is_not_rewritten_fore
     (corpus / "a.jsonl").unlink()  # the first x1 gone: b's becomes live, nothing left to drop
     data, _ = open_index(corpus, cache, merge=False)
     _same_as_full_rebuild(data, corpus, random.Random(5))
+
+
+# ---------------------------------------------------------------- adds that look at their files only
+
+
+def _parts(cache: Path) -> list[Path]:
+    return sorted(cache.glob(f"{FILES_PREFIX}*.json"))
+
+
+def _start(tmp_path: Path, n: int = 3) -> tuple[Path, Path]:
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    corpus.mkdir()
+    for i in range(n):
+        _write(corpus, f"a{i:03d}.txt", i)
+    open_index(corpus, cache, merge=False)
+    return corpus, cache
+
+
+def test_added_files_are_indexed_and_the_snapshot_is_exact(tmp_path: Path) -> None:
+    corpus, cache = _start(tmp_path)
+    rng = random.Random(1)
+    for i in range(12):
+        _write(corpus, f"b{i:03d}.txt" if i % 3 else f"b{i:03d}.jsonl", 100 + i)
+        data, report = add_files(corpus, cache, [corpus / (f"b{i:03d}.txt" if i % 3 else f"b{i:03d}.jsonl")],
+                                 merge=False)
+        assert report is not None and not report.full and report.changes[0].startswith("added b")
+        _same_as_made_whole(data, cache)
+    _same_as_full_rebuild(data, corpus, rng)
+    assert [f.name for f in read_current(cache).files] == sorted(p.name for p in corpus.iterdir())  # type: ignore[union-attr]
+
+
+def test_only_the_named_files_are_looked_at(tmp_path: Path) -> None:
+    corpus, cache = _start(tmp_path)
+    before = read_current(cache)
+    assert before is not None
+    _write(corpus, "a000.txt", 999)  # edited, but not named: the add does not read it
+    _write(corpus, "c001.txt", 7)
+    data, _ = add_files(corpus, cache, [corpus / "c001.txt"], merge=False)
+    commit = read_current(cache)
+    assert commit is not None and commit.files[0] == before.files[0] and commit.files[-1].name == "c001.txt"
+    assert any(a.article_id == "c001" for a in data.articles)
+    refreshed, report = refresh_index(data)  # a look at the whole folder finds the edit
+    assert report is not None and report.changes == ["edited a000.txt"]
+    _same_as_full_rebuild(refreshed, corpus, random.Random(2))
+
+
+def test_a_file_that_sorts_earlier_or_is_known_takes_the_whole_folder_path(tmp_path: Path) -> None:
+    corpus, cache = _start(tmp_path)
+    _write(corpus, "0-early.txt", 5)  # sorts before the indexed files: not an append
+    _write(corpus, "z-late.txt", 6)  # not named, but the whole folder is looked at
+    data, report = add_files(corpus, cache, [corpus / "0-early.txt"], merge=False)
+    assert report is not None and sorted(report.changes) == ["added 0-early.txt", "added z-late.txt"]
+    data, report = add_files(corpus, cache, [corpus / "z-late.txt"], merge=False)  # already indexed
+    assert report is None
+    _same_as_full_rebuild(data, corpus, random.Random(3))
+    with pytest.raises(OSError):
+        (corpus / "missing.txt").stat()
+    same, report = add_files(corpus, cache, [corpus / "missing.txt"], merge=False)  # gone: the folder is looked at
+    assert report is None and same.identity == data.identity
+
+
+def test_an_add_writes_a_small_part_and_parts_stay_few(tmp_path: Path) -> None:
+    corpus, cache = _start(tmp_path, n=40)
+    first = read_current(cache)
+    assert first is not None and [p.count for p in first.parts] == [40]
+    sizes = []
+    for i in range(33):
+        _write(corpus, f"n{i:03d}.txt", 200 + i)
+        add_files(corpus, cache, [corpus / f"n{i:03d}.txt"], merge=False)
+        commit = read_current(cache)
+        assert commit is not None
+        counts = [p.count for p in commit.parts]
+        assert sum(counts) == len(commit.files) == 41 + i
+        assert all(a > b for a, b in itertools.pairwise(counts))  # each larger than the next
+        assert len(counts) <= math.log2(len(commit.files)) + 1
+        sizes.append(counts[-1])
+        assert {p.name for p in _parts(cache)} <= {p.name for p in commit.parts} | {
+            p.name for p in Commit.from_json(json.loads((cache / commit_name(commit.generation - 1)).read_text()),
+                                             cache).parts}  # only the current and previous commits' parts
+    assert sorted(sizes)[len(sizes) // 2] <= 2  # most adds write a part of one or two entries
+    assert first.parts[0] in read_current(cache).parts  # type: ignore[union-attr]  # the 40 were never rewritten
+    # a new process reads the commit back from its parts
+    raw = json.loads((cache / read_current(cache).name).read_text())  # type: ignore[union-attr]
+    assert "files" not in raw and Commit.from_json(raw, cache).files == read_current(cache).files  # type: ignore[union-attr]
+
+
+def test_a_damaged_part_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    corpus, cache = _start(tmp_path)
+    _write(corpus, "b000.txt", 9)
+    add_files(corpus, cache, [corpus / "b000.txt"], merge=False)
+    commit = read_current(cache)
+    assert commit is not None
+    part = cache / commit.parts[-1].name
+    part.write_bytes(part.read_bytes().replace(b"b000", b"b001"))
+    from index.store import _commit
+
+    _commit._parsed.clear()
+    _commit._parts.clear()
+    said: list[str] = []
+    data, report = open_index(corpus, cache, merge=False, warn=said.append)
+    assert report is not None and report.full and "checksum mismatch" in said[0]
+    _same_as_full_rebuild(data, corpus, random.Random(4))
+
+
+def test_a_commit_with_its_files_inline_is_still_read(tmp_path: Path) -> None:
+    _, cache = _start(tmp_path)
+    commit = read_current(cache)
+    assert commit is not None
+    raw: dict[str, Any] = commit.to_json()  # format 3 kept the files in the commit
+    raw["format"] = 3
+    old = Commit.from_json(raw)
+    assert old.files == commit.files and old.parts == []
+
+
+def test_new_terms_go_into_small_parts_and_load_back_the_same(tmp_path: Path) -> None:
+    from index.store import _commit, _writer
+
+    corpus, cache = _start(tmp_path, n=20)
+    base = read_current(cache)
+    assert base is not None and base.lexicon is not None and base.lexicon_parts == []
+    for i in range(9):
+        (corpus / f"w{i:03d}.txt").write_text(f"Quokka{i} news\n\nThe quokka{i} crossed the bridge{i} twice.\n",
+                                              encoding="utf-8")
+        data, _ = add_files(corpus, cache, [corpus / f"w{i:03d}.txt"], merge=False)
+        commit = read_current(cache)
+        assert commit is not None and commit.lexicon == base.lexicon  # the table itself is not written again
+        counts = [p.count for p in commit.lexicon_parts]
+        assert counts and all(a > b for a, b in itertools.pairwise(counts))
+        assert data.lexicon.id(f"quokka{i}") is not None
+    _commit._parsed.clear()
+    _commit._parts.clear()
+    fresh = _writer.Store(cache)  # another process: the table read back from its directory and its parts
+    lexicon = fresh._lexicon(read_current(cache))  # type: ignore[arg-type]
+    for name, arr in data.lexicon.arrays().items():
+        assert np.array_equal(lexicon.arrays()[name], arr), name
+    _same_as_full_rebuild(data, corpus, random.Random(5))
+    part = cache / read_current(cache).lexicon_parts[-1].name  # type: ignore[union-attr]
+    part.write_bytes(part.read_bytes()[:-9] + b"garbage!!")
+    _commit._parsed.clear()
+    _writer._stores.clear()  # as a new process: nothing loaded
+    said: list[str] = []
+    rebuilt, report = open_index(corpus, cache, merge=False, warn=said.append)
+    assert report is not None and report.full and "terms-" in said[0]
+    assert rebuilt.lexicon.id("quokka8") is not None
