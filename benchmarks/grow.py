@@ -14,8 +14,11 @@ corpus's articles with new ids, one small ``.jsonl`` file each.
   time of the whole command, five times (each a new file), median and max.
 * ``arrival``: a running NewsService on the index; a new file is written, then ``refresh_index`` and
   a question only the new article answers; time from the write to the answer, five times.
-* ``adds``: 1,000 files added one by one through ``open_index`` in one process (merges in the
-  background, as in the service): each add's wall time; the first and last ten, and the trend.
+* ``adds``: 1,000 files added one by one in one process (merges in the background, as in the
+  service), each through ``add_files`` naming the new file, as the live poller adds the articles it
+  wrote: each add's wall time; the first and last ten and hundred, and the trend.
+* ``rescans`` (not in the default run): the same, each through ``open_index``, which stats every
+  file of the folder (a refresh that finds files put there by hand): that stat grows with the files.
 * ``crash``: 20 times, ``crash_writer.py`` adds files (every 7th through worker processes) and merges
   (``merge_once``) in a loop and is killed with SIGKILL after a random delay; then the index must open with every file whose add was reported
   committed, no article twice, no worker or helper process left, and catch up with the corpus.
@@ -119,16 +122,22 @@ def bench_arrival(corpus: Path, cache: Path, pool: list[dict], rounds: int = 5) 
             "max_s": round(max(times), 3), "answered_from_new_article": all(found)}
 
 
-def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000) -> dict:
-    from index import open_index
+def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000, *, by_name: bool = True) -> dict:
+    """``n`` files added one by one in one process, merges in the background as in the service: each
+    through ``add_files`` naming the new file (what the live poller does with the articles it
+    wrote), or, ``by_name`` False, through ``open_index`` looking at the whole folder (a refresh)."""
+    from index import add_files, open_index
     from index.store import read_current
 
     rng = random.Random(9)
     walls = []
     for i in range(n):
-        _write_new(corpus, i, rng, pool)
+        path = _write_new(corpus, i, rng, pool)
         t = time.perf_counter()
-        open_index(corpus, cache)  # merges start in the background, as in a running service
+        if by_name:
+            add_files(corpus, cache, [path])  # merges start in the background, as in a running service
+        else:
+            open_index(corpus, cache)
         walls.append(time.perf_counter() - t)
         if i % 100 == 0:
             commit = read_current(cache)
@@ -139,13 +148,17 @@ def bench_adds(corpus: Path, cache: Path, pool: list[dict], n: int = 1000) -> di
     wait_for_merges(600)
     commit = read_current(cache)
     first, last = walls[:10], walls[-10:]
-    return {"n": n, "first_ms": [round(w * 1000, 1) for w in first], "last_ms": [round(w * 1000, 1) for w in last],
+    return {"n": n, "path": "add_files" if by_name else "open_index",
+            "first_ms": [round(w * 1000, 1) for w in first], "last_ms": [round(w * 1000, 1) for w in last],
             "first10_median_ms": round(statistics.median(first) * 1000, 1),
             "last10_median_ms": round(statistics.median(last) * 1000, 1),
+            "first100_median_ms": round(statistics.median(walls[:100]) * 1000, 1),
+            "last100_median_ms": round(statistics.median(walls[-100:]) * 1000, 1),
             "median_ms": round(statistics.median(walls) * 1000, 1), "max_ms": round(max(walls) * 1000, 1),
             "per_hundred_median_ms": [round(statistics.median(walls[k : k + 100]) * 1000, 1)
                                       for k in range(0, n, 100)],
-            "segments_after": len(commit.segments) if commit else None}
+            "segments_after": len(commit.segments) if commit else None,
+            "file_list_parts_after": len(commit.parts) if commit else None}
 
 
 def bench_crash(corpus: Path, cache: Path, kills: int = 20) -> dict:
@@ -230,8 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         print("arrival to answerable in a running service:", flush=True)
         results["arrival"] = bench_arrival(corpus, cache, pool)
     if "adds" in args.only:
-        print(f"{args.adds} adds one by one:", flush=True)
+        print(f"{args.adds} adds one by one, each naming its file (add_files):", flush=True)
         results["adds"] = bench_adds(corpus, cache, pool, args.adds)
+    if "rescans" in args.only:
+        print(f"{args.adds} adds one by one, each looking at the whole folder (open_index):", flush=True)
+        results["rescans"] = bench_adds(corpus, cache, pool, args.adds, by_name=False)
     if "crash" in args.only:
         print(f"{args.kills} kill -9 during adds and merges (a small corpus of its own):", flush=True)
         crash_corpus, crash_cache = base / "crash-corpus", base / "crash-cache"

@@ -50,17 +50,25 @@ class LiveUpdater:
         return report
 
     def run_once(self) -> bool:
-        """Poll, then refresh; True when the service answers from a new index. Never raises."""
+        """Poll, then refresh; True when the service answers from a new index. Never raises. The
+        articles the poll wrote are indexed first, looking at no other file (an add that costs the
+        same however many files the corpus holds); then the whole folder is looked at, for files put
+        there by hand."""
         with self._round:
+            report = None
             try:
-                self.poll()
+                report = self.poll()
             except Exception as exc:
                 log.warning("feed poll failed: %s: %s", type(exc).__name__, exc)
             refresh = getattr(self.service, "refresh", None)
             if not callable(refresh):
                 return False
             try:
-                changed = bool(refresh(warn=log.warning))
+                changed = False
+                if report is not None and report.added:
+                    added = [self.settings.corpus / name for name in report.added]
+                    changed = bool(refresh(warn=log.warning, added=added))
+                changed = bool(refresh(warn=log.warning)) or changed
             except Exception as exc:
                 log.warning("could not open the new index (still answering from the old one): %s: %s",
                             type(exc).__name__, exc)

@@ -20,6 +20,7 @@ from index import (
     Hit,
     Progress,
     Retriever,
+    add_files,
     atomic_write_json,
     default_cache_dir,
     refresh_index,
@@ -124,17 +125,23 @@ class NewsService:
         service.example_questions()  # made (and stored beside the index) now, when the index is new
         return service
 
-    def refresh(self, *, warn: Callable[[str], None] | None = None) -> bool:
+    def refresh(self, *, warn: Callable[[str], None] | None = None, added: Sequence[Path] = ()) -> bool:
         """Answer from the corpus as it is now: when its files or the index's commit changed since the
         index was opened, take the newest snapshot (`index.refresh_index` indexes what changed, and picks
         up another process's commit or a finished merge) and swap it in with one assignment. True when
         the service now answers from different articles. Refreshes run one at a time; questions go on
-        meanwhile, from the snapshot they started with."""
+        meanwhile, from the snapshot they started with. ``added``: files this process just wrote into
+        the corpus folder; only they are looked at (`index.add_files`: an add whose cost does not
+        grow with the corpus), other changes wait for the next refresh without it."""
         if self._corpus is None:
             return False
         with self._refreshing:
             old = self._state
-            data, report = refresh_index(old.retriever.data, warn=warn)
+            data = old.retriever.data
+            if added and data.corpus is not None and data.cache_dir is not None:
+                data, report = add_files(data.corpus, data.cache_dir, added, warn=warn)
+            else:
+                data, report = refresh_index(data, warn=warn)
             if data is old.retriever.data:
                 return False
             retriever = Retriever(data)

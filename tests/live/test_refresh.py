@@ -133,6 +133,31 @@ def test_the_updater_polls_the_feeds_then_refreshes(web: NewsWeb, service: NewsS
     assert updater.run_once() is False  # nothing new
 
 
+def test_a_polls_articles_are_added_by_name_then_the_folder_is_looked_at(
+        web: NewsWeb, service: NewsService, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    web.page("/zebra.html", article_html("Zebras parade through Paris", ZEBRA.split("\n\n")[1:]))
+    feed = web.page("/feed.xml", rss([Item(web.url("/zebra.html"), "Zebras")]), content_type=RSS)
+    with LiveCorpus(corpus_copy) as live:
+        live.follow(feed)
+    (corpus_copy / "otters.txt").write_text("Otters return to the Thames\n\nOtters were seen in the Thames at "
+                                           "Richmond for the first time in a century.\n", encoding="utf-8")
+    calls: list[tuple[list[str], int]] = []
+    real = service.refresh
+
+    def spy(*, warn: Any = None, added: Any = ()) -> bool:
+        changed = real(warn=warn, added=added)
+        calls.append(([p.name for p in added], service.article_count()))
+        return changed
+
+    monkeypatch.setattr(service, "refresh", spy)
+    assert LiveUpdater(service, _settings(corpus_copy, tmp_path)).run_once() is True
+    [(added, after_add), ([], after_look)] = calls
+    assert len(added) == 1 and added[0].endswith(".md") and (corpus_copy / added[0]).exists()
+    assert after_add == 5  # the written article only: the file put there by hand was not looked at
+    assert after_look == 6 and service.build_report is not None and service.build_report.changes == ["added otters.txt"]
+    assert cites_zebras(service.answer(QUESTION))
+
+
 def test_a_corpus_that_follows_nothing_is_not_written_to(service: NewsService, corpus_copy: Path,
                                                          tmp_path: Path) -> None:
     LiveUpdater(service, _settings(corpus_copy, tmp_path)).run_once()
