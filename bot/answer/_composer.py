@@ -343,6 +343,21 @@ class Composer:
             return False
         return span.sole or span.score >= (s.short_min_score if span.typed else s.gap_min_score)
 
+    @staticmethod
+    def _story_backs(hit: Hit, phrase: str, question: Question, pool: list[Hit]) -> bool:
+        """May a phrase of hit's sentence be the short answer? A name, a number, a date or a place is checked
+        against the question by its kind; the phrase a *what* question takes (the words next to the
+        question's, or a name of the kind asked for) is checked by nothing but the sentence it stands in. So
+        it is given only from a story that matches the question as well as the story of any sentence ranked
+        (``pool``; Hit.article_score, the story's BM25 over the best story's), or when a sentence of such a
+        story says the phrase too (one event told twice). A sentence that outranks the best story's own on
+        its words alone is quoted, but its phrase is no answer."""
+        best = max((other.article_score for other in pool), default=1.0) - 1e-9  # (rounding aside)
+        if question.qtype not in (QType.GENERAL, QType.ENTITY) or hit.article_score >= best:
+            return True
+        said = fold(phrase)
+        return any(other.article_score >= best and said in fold(other.text) for other in pool)
+
     def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match) -> Answer:
         sources: list[Source] = []
         number_of: dict[str, int] = {}
@@ -378,7 +393,8 @@ class Composer:
                                               quote=text if member is hit else member.text,
                                               score=round(_finite(member.score), 6), position=member.position))
             highlights = []
-            if short is None and span is not None and self._confident(span, question):
+            if (short is None and span is not None and self._confident(span, question)
+                    and self._story_backs(hit, text[span.start:span.end], question, pool)):
                 phrase = text[span.start:span.end]
                 lead = lead_sentence(question, phrase)
                 short = ShortAnswer(text=phrase, citation=numbers[0], lead=lead[0] if lead else None,

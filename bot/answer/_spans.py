@@ -240,19 +240,32 @@ _SAYING = frozenset("say says said tell tells told claim claims claimed state st
 
 
 def wants_phrase(question: Question) -> bool:
-    """Whether the question asks for a phrase at all (decided before any sentence is read)."""
+    """Whether the question asks for a phrase that can lift its sentence in the ranking (decided before any
+    sentence is read). "What did Le Pen say?" is answered by the statement reported (`_reported`), which
+    never does: the sentences rank on their words alone."""
     words = question.words
     if question.qtype in (QType.GENERAL, QType.ENTITY) and not words & _WH_WORDS:
         return False  # a few keywords ("Maréchal", "FN") ask for no particular phrase
-    # "What did Le Pen say?", "How is she related to …?", "Why …?" ask for a statement or a manner or a
-    # reason: the quote is the answer, not a phrase of it
+    # "How is she related to …?", "Why …?" ask for a manner or a reason: the quote is the answer, not a
+    # phrase of it
     return not (question.qtype is QType.GENERAL and (_SAYING & words or "how" in words or "why" in words))
+
+
+def _asks_said(question: Question) -> bool:
+    """"What did Le Pen say?", "What does the report claim?": a statement is asked for."""
+    words = question.words
+    return (question.qtype is QType.GENERAL and bool(words & _WH_WORDS) and bool(_SAYING & words)
+            and "how" not in words and "why" not in words)
 
 
 def find_answer(question: Question, text: str, match: Match, *, anywhere: bool = False) -> AnswerSpan | None:
     """The phrase of text that best answers question, or None when no phrase fits. With anywhere, a
     sentence without the question's words may still offer a phrase of the asked kind (a neighbour that
     completes the quote: "... the 47-year-old politician wrote")."""
+    if _asks_said(question):
+        # "What did Le Pen say?": what the sentence reports her saying ("Hussein said the U.S. used it as
+        # what?" asks for something else: the phrase after "as"). Not typed: the ranking stays.
+        return _reported(_tokens(text, match)) if question.form is not Form.END else None
     if not wants_phrase(question):
         return None
     qtype = question.qtype
@@ -354,6 +367,53 @@ def _placed(toks: list[_Tok], lo: int) -> bool:
     if k >= 0 and toks[k].low == "the":
         k -= 1
     return k >= 0 and toks[k].low in _IN_PLACE and not re.search(r"[,;:.]$", toks[k].raw)
+
+
+_REPORTING = _SAYING - {"state", "states", "post", "posted", "thought"}  # nouns as often as verbs
+_TELLING = frozenset("tell tells told".split())
+_REPORT_WORDS = (3, 30)  # a reported statement is a clause: not "said little", not a whole paragraph
+_SPEAKER_WINDOW = 6
+_SKIPPED = frozenset("that on last monday tuesday wednesday thursday friday saturday sunday today yesterday".split())
+_QUOTE_END = re.compile(r"[,.!?][\"”]$")
+
+
+def _reported(toks: list[_Tok]) -> AnswerSpan | None:
+    """What a sentence reports the question's speaker saying: the clause after "Obama says (that) …" (after
+    the listener of "told reporters …", after "described him as …"), or the quotation before '…," said the
+    spokeswoman' — when the question's words name the speaker right there."""
+    best: AnswerSpan | None = None
+    n = len(toks)
+    for k, tok in enumerate(toks):
+        if tok.low not in _REPORTING:
+            continue
+        quote_end = next((j for j in range(k - 1, max(-1, k - _SPEAKER_WINDOW), -1) if _QUOTE_END.search(toks[j].raw)),
+                         None)
+        if quote_end is not None:  # '"…," said Jane Doe, spokeswoman' or '"…," his lawyer said'
+            speaker = sum(t.matched for t in toks[quote_end + 1:k + _SPEAKER_WINDOW])
+            lo = quote_end
+            while lo > 0 and not toks[lo].raw.startswith(('"', "“")) and quote_end - lo < _REPORT_WORDS[1]:
+                lo -= 1
+            hi = quote_end + 1
+        else:  # "Smith says (that) the bridge will reopen …"
+            speaker = sum(t.matched for t in toks[max(0, k - _SPEAKER_WINDOW):k])
+            lo = k + 1
+            if tok.low in _TELLING and lo < n:  # "told reporters …", "told the court …": past the listener
+                lo += 2 if toks[lo].low in ("the", "a", "his", "her", "their") else 1
+            elif lo + 1 < n and toks[lo + 1].low == "as":  # "described him as …"
+                lo += 2
+            while lo < n and toks[lo].low in _SKIPPED:
+                lo += 1
+            hi = lo
+            while hi < n and hi - lo < _REPORT_WORDS[1]:
+                hi += 1
+                if re.search(r"[.!?][\"”]?$", toks[hi - 1].raw) and (hi == n or toks[hi].text[:1].isupper()):
+                    break
+        if not speaker or hi - lo < _REPORT_WORDS[0]:
+            continue
+        score = 3.0 + speaker
+        if best is None or score > best.score:
+            best = AnswerSpan(toks[lo].start, toks[hi - 1].end, score, False)
+    return best
 
 
 def _someone_else(toks: list[_Tok], lo: int, question: Question) -> bool:

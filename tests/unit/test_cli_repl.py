@@ -39,6 +39,8 @@ Commands:
   /quit        leave (Ctrl-D and Ctrl-C work too)
 
 newsbot> What did Cambadélis say the withdrawal would put up?
+this move would put up a “barricade” to the far right [1]
+
 The party chief Jean-Christophe Cambadélis said this move would put up a “barricade” to the far right. [1]
 
 Sources:

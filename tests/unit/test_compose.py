@@ -151,6 +151,36 @@ def test_a_sentence_naming_its_thing_again_is_quoted_with_the_one_before(tmp_pat
     assert answer.quotes[0].text.endswith("near the docks.")
 
 
+def _panda_corpus(corpus: Path, other: str) -> None:
+    """A zoo story about its panda (the story that matches "What does the panda at the zoo eat?" best as a
+    whole) and ``other``, a story with one sentence that holds the whole question."""
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Zoo news\n\nThe Eastbrook zoo keeps a rare panda named Mei. The panda eats bamboo shoots every morning. "
+        "Keepers say the panda sleeps for most of the day. The panda came to Eastbrook from a reserve in 2015. "
+        "Visitors queue to see the panda at the zoo.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"Farm report\n\n{other} Apple prices rose this autumn.\n", encoding="utf-8")
+    _write_unrelated(corpus)
+
+
+def test_a_what_phrase_only_from_the_story_that_matches_best(tmp_path: Path) -> None:
+    """The farm report's sentence holds all of the question and is quoted first, but the zoo story matches the
+    question better as a whole: the words after "eats" there are no short answer. When a sentence of the zoo
+    story says the same phrase (the same event told twice), they are."""
+    question = "What does the panda at the zoo eat?"
+    _panda_corpus(tmp_path / "one", "A farmer said the panda at the zoo eats fresh apples from his orchard.")
+    data, _ = open_index(tmp_path / "one", tmp_path / "cache-one")
+    answer = Composer(Retriever(data)).answer(question)
+    assert answer.found and answer.citations[0].article_id == "b"
+    assert answer.short is None and not answer.quotes[0].highlights
+
+    _panda_corpus(tmp_path / "two", "A keeper said the panda at the zoo eats bamboo shoots every morning.")
+    data, _ = open_index(tmp_path / "two", tmp_path / "cache-two")
+    answer = Composer(Retriever(data)).answer(question)
+    assert answer.citations[0].article_id == "b"
+    assert answer.short is not None and answer.short.text == "bamboo shoots every morning"
+
+
 @pytest.mark.parametrize(
     ("question", "qtype"),
     [

@@ -155,9 +155,28 @@ def test_an_adverb_between_a_name_and_the_question_verb() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("What did Le Pen say?", 'Le Pen said: "Nothing will be able to stop us."', "Nothing will be able to stop us"),
+        ("What did the mayor say about the bridge?", "The mayor said on Monday that the bridge would reopen in May.",
+         "the bridge would reopen in May"),
+        ("What did the mayor say about the bridge?", '"The bridge will reopen in May," the mayor said.',
+         "The bridge will reopen in May"),
+        ("What did Jane Doe tell reporters?", "Jane Doe told reporters the talks had failed.", "the talks had failed"),
+    ],
+)
+def test_what_someone_said_is_the_statement_reported(question: str, sentence: str, expected: str) -> None:
+    """"What did X say?" asks for a statement: the clause the sentence reports X saying, as the short answer.
+    Not typed: the sentences rank as before."""
+    span = span_of(sentence, question)
+    assert span is not None and sentence[span.start:span.end] == expected and not span.typed
+
+
+@pytest.mark.parametrize(
     ("question", "sentence"),
     [
-        ("What did Le Pen say?", 'Le Pen said: "Nothing will be able to stop us."'),  # a statement, not a phrase
+        ("What did the coach say?", "The coach said little."),  # no statement: not "little"
+        ("What did the coach say?", "The striker said the team would win the cup."),  # someone else's words
         ("How is Marion related to Marine?", "Marion is the niece of Marine, the party's leader."),  # a manner
         ("Maréchal", "Marion Maréchal-Le Pen lost to Christian Estrosi."),  # keywords ask for no phrase
         ("Who won in the south?", "The Front National winning its first region failed to materialize."),
