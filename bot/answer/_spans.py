@@ -374,7 +374,8 @@ def _without_owner(toks: list[_Tok], lo: int, hi: int, owners: frozenset[str]) -
     """The name phrase toks[lo:hi] without the question's possessive owner: the owner is whom the answer belongs
     to ("Who is Anna Vell's daughter?"), so "Anna Vell and Nora Vell" answers with "Nora Vell", and "Anna
     Vell" or "Sen. Anna Vell of Westmark" (an affiliation after "of") not at all (None). A name is the owner
-    when all its words, titles aside, are the owner's."""
+    when all its words, titles aside, are the owner's; an owner first or last in a list is cut off (one in the
+    middle of a longer list is left: the phrase is still a list of the others)."""
     members: list[tuple[int, int]] = []  # the names of a list, each up to "and", "or", a comma or "of"
     start = lo
     for k in range(lo, hi):
