@@ -113,8 +113,14 @@ class Question:
         terms = set(analyze(self.noun)) if self.noun else set()
         if self.qtype is QType.AGE:
             terms |= set(analyze("old age aged year"))  # "47-year-old" holds the question's "old"
-        terms |= {t for w in re.findall(r"((?:[A-Z][\w’-]*\s+)*[A-Z][\w’-]*)['’]s\b", self.text) for t in analyze(w)}
-        return frozenset(terms)
+        return frozenset(terms | self.owners)
+
+    @cached_property
+    def owners(self) -> frozenset[str]:
+        """The terms of a possessive owner the question names ("Who is Le Pen's niece?" → "le", "pen"): whom
+        the asked-for person belongs to, not the answer."""
+        return frozenset(t for w in re.findall(r"((?:[A-Z][\w’-]*\s+)*[A-Z][\w’-]*)['’]s\b", self.text)
+                         for t in analyze(w))
 
 
 def question_type(question: str) -> QType:

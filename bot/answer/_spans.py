@@ -295,6 +295,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
         if rng is None:
             continue
         lo, hi = rng
+        listed = False
         if qtype in (QType.PERSON, QType.PLACE, QType.ENTITY) and text[start:start + 1].isupper():
             # "Eastbrook Mayor Anna B. Vell": titles before a name, and the question's words before a title,
             # are not the answer (an abbreviated rank is written as part of the name: "Lt. Gen. Jane Q. Public")
@@ -303,6 +304,13 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
                 lo += 1
             if any(t.found - noun_terms for t in toks[lo:hi]):
                 continue  # "Where is Zedville?" is not answered by "Zedville Air Base"
+            if question.owners:  # "Who is Anna Vell's daughter?": "Nora Vell", not "Anna Vell and Nora Vell"
+                kept = _without_owner(toks, lo, hi, question.owners)
+                if kept is None:
+                    continue
+                listed = kept != (lo, hi)  # listed with a name: a name too, one word or more ("… and Cleopatra")
+                lo, hi = kept
+                end = min(end, toks[hi - 1].end)
             start = max(start, toks[lo].start)
         content = [t for t in toks[lo:hi] if t.terms and not (noun_terms and set(t.terms) <= noun_terms)]
         asked = sum(bool(t.found - noun_terms) for t in content)
@@ -329,7 +337,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             typed = any(t.text[:1].isupper() for t in toks[lo:hi])  # "in the brain" is a place of sorts, weakly
         if question.measure and not measures(text[start:end]) & question.measure:
             typed = False  # "How much did it cost?" is no count of weeks, "How long …?" no sum of money
-        if qtype is QType.PERSON and hi - lo == 1 and not (lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
+        if qtype is QType.PERSON and hi - lo == 1 and not listed and not (
+                lo and fold(toks[lo - 1].text.rstrip(".")) in TITLES):
             # a lone capitalised word ("Republicans", "Sentenced") may be no one: a weak candidate
             score -= 0.5 if lo else 1.5
             typed = False
@@ -359,6 +368,38 @@ _GAP_MAX_WORDS = 12
 _PHRASE_BREAKS = frozenset("on in at as during after before since while until".split())
 _COUNTABLE = frozenset({QType.DATE, QType.NUMBER, QType.AGE, QType.PERCENT})
 _IN_PLACE = frozenset("in at near inside outside across into".split())
+
+
+def _without_owner(toks: list[_Tok], lo: int, hi: int, owners: frozenset[str]) -> tuple[int, int] | None:
+    """The name phrase toks[lo:hi] without the question's possessive owner: the owner is whom the answer belongs
+    to ("Who is Anna Vell's daughter?"), so "Anna Vell and Nora Vell" answers with "Nora Vell", and "Anna
+    Vell" or "Sen. Anna Vell of Westmark" (an affiliation after "of") not at all (None). A name is the owner
+    when all its words, titles aside, are the owner's; an owner first or last in a list is cut off (one in the
+    middle of a longer list is left: the phrase is still a list of the others)."""
+    members: list[tuple[int, int]] = []  # the names of a list, each up to "and", "or", a comma or "of"
+    start = lo
+    for k in range(lo, hi):
+        low = toks[k].low
+        if low in ("and", "or", "of"):
+            members.append((start, k))
+            start = k + 1
+            if low == "of":
+                break  # "… of Westmark": where the name before it is from
+        elif toks[k].raw.endswith(",") or k == hi - 1:
+            members.append((start, k + 1))
+            start = k + 1
+
+    def owner(a: int, b: int) -> bool:
+        words = [t for t in toks[a:b] if t.text and not _is_title(t)]
+        return bool(words) and all(t.terms and set(t.terms) <= owners for t in words)
+
+    if not members or (len(members) == 1 and owner(*members[0])):
+        return None
+    if owner(*members[0]):
+        lo = members[1][0]
+    elif owner(*members[-1]):
+        hi = members[-2][1]
+    return (lo, hi) if hi > lo else None
 
 
 def _placed(toks: list[_Tok], lo: int) -> bool:

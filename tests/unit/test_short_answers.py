@@ -115,6 +115,24 @@ def test_the_answer_phrase(question: str, sentence: str, expected: str) -> None:
     assert phrase(sentence, question) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Who is Anna Vell's daughter?", "Anna Vell and Nora Quell have never been shy of the cameras.", "Nora Quell"),
+        ("Who was Tristan's lover?", "The legend of Tristan and Isolde is told at the old abbey.", "Isolde"),
+        ("Who is Anna Vell's daughter?", "Nora Quell and Anna Vell arrived together.", "Nora Quell"),
+        ("Who are Tom Baker's rivals?", "Her closest rival, Sen. Tom Baker of Westmark, polled 25 percent.", None),
+        ("Who is Le Pen's niece?", "Her niece Marion Marechal-Le Pen lost in the south.", "Marion Marechal-Le Pen"),
+    ],
+)
+def test_the_question_owner_is_not_the_answer(question: str, sentence: str, expected: str | None) -> None:
+    """"Who is Anna Vell's daughter?": the possessive owner is whom the answer belongs to, so a list naming
+    the owner answers with its other member (one word listed with a name is a name too), and the owner alone
+    (with a title, or an affiliation after "of") answers nothing."""
+    span = span_of(sentence, question)
+    assert (sentence[span.start:span.end] if span and span.typed else None) == expected
+
+
 def test_the_only_date_of_a_sentence_is_its_answer() -> None:
     """A sentence that gives one date (amount, age) leaves no choice: it is the answer however far from the
     question's words it stands; with two dates, nearness decides as before."""
