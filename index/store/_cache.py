@@ -136,6 +136,7 @@ def add_files(
     cache_dir = Path(cache_dir)
     store = store_for(cache_dir)
     new = _new_files(corpus, paths)
+    added: tuple[IndexData, BuildReport | None] | None = None
     if new is not None and store.memory is None:
         try:
             with WriterLock(cache_dir, timeout=lock_timeout, say=say):
@@ -154,11 +155,12 @@ def add_files(
                         store.learn_ids(update)
                         with contextlib.suppress(OSError):
                             remove_stale(cache_dir, update.commit)
-                        data, report = _publish(store, update, commit)
-                        _found(data, corpus, cache_dir, store, merge, lock_timeout)
-                        return data, report
+                        added = _publish(store, update, commit)
         except CacheNotWritableError:
             pass  # served from memory by open_index, with its one warning
+    if added is not None:
+        _found(added[0], corpus, cache_dir, store, merge, lock_timeout)  # the lock released, as open_index does
+        return added
     return open_index(corpus, cache_dir, warn=warn, lock_timeout=lock_timeout, merge=merge, workers=workers)
 
 
