@@ -34,6 +34,7 @@ import numpy as np
 from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
+from ..bm25._kernels import array_list, numba_kernels
 from ..text import resolve_acronyms
 from ._commit import Commit
 from ._integrity import Verifier, check_sizes, file_checksum
@@ -117,6 +118,7 @@ class IndexData:
     _vocabulary: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _basis: Basis | None = field(default=None, repr=False, compare=False)  # what derive_snapshot starts from
+    _token_lists: tuple[Any, Any] | None = field(default=None, init=False, repr=False, compare=False)  # numba lists
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -154,8 +156,17 @@ class IndexData:
 
     def chunk_term_ids_many(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The terms of many sentences at once, in the order given: (term ids back to back, where
-        each sentence's start, with the end as last entry). One slice per sentence: a question's hundred
-        candidates are spread over every segment, and per-segment array passes cost more than that."""
+        each sentence's start, with the end as last entry). A question's hundred candidates are spread over
+        every segment: one kernel call over the segments' arrays (typed lists made once per snapshot) takes
+        15-35 µs where a slice per sentence in Python took 85 µs; without numba, one slice per sentence
+        (per-segment array passes cost more than that)."""
+        kernels = numba_kernels()
+        if kernels is not None:
+            if self._token_lists is None:  # once per snapshot (a race makes the same lists twice)
+                self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
+                                     array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
+            return kernels.gather_rows(*self._token_lists, np.ascontiguousarray(self.sentences.seg_of[chunks]),
+                                       np.ascontiguousarray(self.sentences.local_of[chunks]))
         segs = self.sentences.seg_of[chunks].tolist()
         locs = self.sentences.local_of[chunks].tolist()
         arrays = [segment.arrays for segment in self.segments]
