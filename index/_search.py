@@ -229,10 +229,18 @@ class Retriever:
         row_of = {tid: row for row, tid in enumerate(known)}
         pair_rows = [(row_of[a], row_of[b]) for a, b in pairs if a in row_of and b in row_of]
         pair_times = collections.Counter(pair_rows)  # a pair the question repeats counts each time
+        pair_matrix = np.zeros((len(known), len(known)), dtype=np.int64)
+        for (a, b), times in pair_times.items():
+            pair_matrix[a, b] = times
 
         def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps),
-            with a fixed number of array operations however many groups and pairs there are."""
+            with a fixed number of array operations however many groups and pairs there are (one kernel
+            call with numba)."""
+            found = data.chunk_terms_held(chunks, known_ids, member[:-1], pair_matrix)
+            if found is not None:
+                held.update(zip(chunks.tolist(), found[0].tolist(), strict=True))
+                return found
             tokens, bounds = data.chunk_term_ids_many(chunks)
             n = chunks.size
             lengths = np.diff(bounds)

@@ -62,6 +62,7 @@ class Kernels(NamedTuple):
     gather_rows: Callable[..., tuple[np.ndarray, np.ndarray]]
     topk_segments: Callable[..., None]  # topk over several segments (typed lists of their arrays) in one call
     score_listed_segments: Callable[..., None]  # score_listed over runs of documents of several segments
+    terms_held: Callable[..., tuple[np.ndarray, np.ndarray]]  # which query terms stored rows hold (ranking)
 
 
 def _numba_disabled_by_env() -> bool:
@@ -456,6 +457,32 @@ def _gather_rows(values, ptrs, segs, locs):
     return out, bounds
 
 
+def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
+    """For row locs[j] of segment segs[j] (a sentence's stored term ids): which groups it holds (holds[j, g]:
+    a term t = known[r] with member[r, g]) and the sum of pair_times[a, b] over the distinct adjacent pairs
+    of known terms (rows a, b of known) it holds. ``known`` ascending; the rows are not copied out."""
+    n = segs.shape[0]
+    nk = known.shape[0]
+    holds = np.zeros((n, member.shape[1]), np.bool_)
+    counts = np.zeros(n, np.int64)
+    stamp = np.full((nk, nk), -1, np.int64)  # the last row that counted the pair
+    for j in range(n):
+        ptr = ptrs[segs[j]]
+        row = values[segs[j]]
+        prev = -1  # the previous token's place in known, -1 when not a question term
+        for p in range(ptr[locs[j]], ptr[locs[j] + 1]):
+            at = _find(known, 0, nk, row[p])
+            if at >= 0:
+                for g in range(member.shape[1]):
+                    if member[at, g]:
+                        holds[j, g] = True
+                if prev >= 0 and stamp[prev, at] != j:
+                    stamp[prev, at] = j
+                    counts[j] += pair_times[prev, at]
+            prev = at
+    return holds, counts
+
+
 def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
     """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for `Kernels.gather_rows`;
     None when numba is not in use."""
@@ -562,9 +589,14 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64), ro(types.int64),  # segs, edges
         ro(types.int64), rw(types.float64),  # listed, out
     )
+    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64)))(
+        types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32),
+        ro(types.int64), types.Array(types.boolean, 2, "C", readonly=True),
+        types.Array(types.int64, 2, "C", readonly=True))
     kernels = Kernels(topk=topk, score_listed=score_listed, gather_rows=jit(_gather_rows, gather_sig),
                       topk_segments=jit(_topk_segments, topk_segments_sig),
-                      score_listed_segments=jit(_score_listed_segments, score_segments_sig))
+                      score_listed_segments=jit(_score_listed_segments, score_segments_sig),
+                      terms_held=jit(_terms_held, held_sig))
     # numba compiles a typed list's own code (about 0.3 s, not cached on disk) when the first one is
     # made: here, with the kernels, rather than in the first question after a snapshot opens
     _typed_list(np.zeros(1, dtype=np.int32))

@@ -162,10 +162,7 @@ class IndexData:
         (per-segment array passes cost more than that)."""
         kernels = numba_kernels()
         if kernels is not None:
-            if self._token_lists is None:  # once per snapshot (a race makes the same lists twice)
-                self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
-                                     array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
-            return kernels.gather_rows(*self._token_lists, np.ascontiguousarray(self.sentences.seg_of[chunks]),
+            return kernels.gather_rows(*self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
                                        np.ascontiguousarray(self.sentences.local_of[chunks]))
         segs = self.sentences.seg_of[chunks].tolist()
         locs = self.sentences.local_of[chunks].tolist()
@@ -179,6 +176,33 @@ class IndexData:
             return np.zeros(0, dtype=np.int32), bounds
         np.cumsum(np.fromiter((part.shape[0] for part in parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
         return np.concatenate(parts).astype(np.int32, copy=False), bounds
+
+    def chunk_terms_held(self, chunks: np.ndarray, known: np.ndarray, member: np.ndarray, pair_times: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+        """For each sentence: which groups of terms it holds (bool sentences x groups: a term ``known[r]``
+        with ``member[r, g]``) and the sum of ``pair_times[a, b]`` over the distinct adjacent pairs of known
+        terms (rows a, b) it holds, read in one kernel call from the stored terms (the ranking's evidence,
+        `Retriever.rank`); None without numba. ``known``: ascending int64 term ids."""
+        kernels = numba_kernels()
+        if kernels is None:
+            return None
+
+        def ready(a: np.ndarray, dtype: type) -> np.ndarray:
+            view = np.ascontiguousarray(a, dtype=dtype).view(np.ndarray)
+            view.flags.writeable = False
+            return view
+
+        return kernels.terms_held(*self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
+                                  np.ascontiguousarray(self.sentences.local_of[chunks]), ready(known, np.int64),
+                                  ready(member, np.bool_), ready(pair_times, np.int64))
+
+    def _lists(self) -> tuple[Any, Any]:
+        """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
+        race makes the same lists twice)."""
+        if self._token_lists is None:
+            self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
+                                 array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
+        return self._token_lists
 
     def chunk_terms(self, i: int) -> list[str]:
         return self.lexicon.terms(self.chunk_term_ids(i).tolist())
