@@ -54,15 +54,14 @@ _kernel_state: dict[str, Any] = {}
 
 
 class Kernels(NamedTuple):
-    """The jitted kernels: top k of one segment (into a carried heap), exact scores of listed documents,
-    and the rows of many documents spread over segments (`rows_of_many`)."""
+    """The jitted kernels: top k of one segment (into a carried heap) or of several, exact scores of listed
+    documents, and which query terms stored sentences hold (the ranking's evidence)."""
 
     topk: Callable[..., None]
     score_listed: Callable[..., None]
-    gather_rows: Callable[..., tuple[np.ndarray, np.ndarray]]
     topk_segments: Callable[..., None]  # topk over several segments (typed lists of their arrays) in one call
     score_listed_segments: Callable[..., None]  # score_listed over runs of documents of several segments
-    terms_held: Callable[..., tuple[np.ndarray, np.ndarray]]  # which query terms stored rows hold (ranking)
+    terms_held: Callable[..., tuple[np.ndarray, np.ndarray, int]]  # which query terms stored rows hold (ranking)
 
 
 def _numba_disabled_by_env() -> bool:
@@ -438,39 +437,33 @@ def _score_listed_segments(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b
                       listed[edges[i]:edges[i + 1]], out[edges[i]:edges[i + 1]])
 
 
-def _gather_rows(values, ptrs, segs, locs):
-    """(rows back to back, each row's start with the end last) of row locs[j] of segment segs[j]: one
-    call instead of a slice per row in Python."""
-    n = segs.shape[0]
-    bounds = np.zeros(n + 1, np.int64)
-    for j in range(n):
-        ptr = ptrs[segs[j]]
-        bounds[j + 1] = bounds[j] + ptr[locs[j] + 1] - ptr[locs[j]]
-    out = np.empty(bounds[n], np.int32)
-    for j in range(n):
-        ptr = ptrs[segs[j]]
-        row = values[segs[j]]
-        start = ptr[locs[j]]
-        at = bounds[j]
-        for i in range(bounds[j + 1] - at):
-            out[at + i] = row[start + i]
-    return out, bounds
-
-
 def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
     """For row locs[j] of segment segs[j] (a sentence's stored term ids): which groups it holds (holds[j, g]:
     a term t = known[r] with member[r, g]) and the sum of pair_times[a, b] over the distinct adjacent pairs
-    of known terms (rows a, b of known) it holds. ``known`` ascending; the rows are not copied out."""
+    of known terms (rows a, b of known) it holds. ``known`` ascending; the rows are not copied out.
+
+    The rows are scattered over memory-mapped arrays, and waiting for them was most of the time: their
+    bounds, then their first terms, are read in passes of independent loads (which the processor
+    overlaps) before the rows are gone through. The third value is what that second pass read."""
     n = segs.shape[0]
     nk = known.shape[0]
+    starts = np.empty(n, np.int64)
+    ends = np.empty(n, np.int64)
+    for j in range(n):
+        ptr = ptrs[segs[j]]
+        starts[j] = ptr[locs[j]]
+        ends[j] = ptr[locs[j] + 1]
+    first = 0
+    for j in range(n):
+        if ends[j] > starts[j]:
+            first += values[segs[j]][starts[j]]
     holds = np.zeros((n, member.shape[1]), np.bool_)
     counts = np.zeros(n, np.int64)
     stamp = np.full((nk, nk), -1, np.int64)  # the last row that counted the pair
     for j in range(n):
-        ptr = ptrs[segs[j]]
         row = values[segs[j]]
         prev = -1  # the previous token's place in known, -1 when not a question term
-        for p in range(ptr[locs[j]], ptr[locs[j] + 1]):
+        for p in range(starts[j], ends[j]):
             at = _find(known, 0, nk, row[p])
             if at >= 0:
                 for g in range(member.shape[1]):
@@ -480,11 +473,12 @@ def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
                     stamp[prev, at] = j
                     counts[j] += pair_times[prev, at]
             prev = at
-    return holds, counts
+    return holds, counts, first
 
 
 def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
-    """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for `Kernels.gather_rows`;
+    """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for the kernels that
+    take one array per segment;
     None when numba is not in use."""
     if numba_kernels() is None:
         return None
@@ -569,8 +563,6 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64, ro(types.int64),
         rw(types.float64),
     )
-    gather_sig = types.Tuple((rw(types.int32), rw(types.int64)))(
-        types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32))
     topk = jit(_topk_segment, topk_sig)
     score_listed = jit(_score_listed, score_sig)
 
@@ -589,11 +581,11 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64), ro(types.int64),  # segs, edges
         ro(types.int64), rw(types.float64),  # listed, out
     )
-    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64)))(
+    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64), types.int64))(
         types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32),
         ro(types.int64), types.Array(types.boolean, 2, "C", readonly=True),
         types.Array(types.int64, 2, "C", readonly=True))
-    kernels = Kernels(topk=topk, score_listed=score_listed, gather_rows=jit(_gather_rows, gather_sig),
+    kernels = Kernels(topk=topk, score_listed=score_listed,
                       topk_segments=jit(_topk_segments, topk_segments_sig),
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
                       terms_held=jit(_terms_held, held_sig))

@@ -156,14 +156,9 @@ class IndexData:
 
     def chunk_term_ids_many(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The terms of many sentences at once, in the order given: (term ids back to back, where
-        each sentence's start, with the end as last entry). A question's hundred candidates are spread over
-        every segment: one kernel call over the segments' arrays (typed lists made once per snapshot) takes
-        15-35 µs where a slice per sentence in Python took 85 µs; without numba, one slice per sentence
-        (per-segment array passes cost more than that)."""
-        kernels = numba_kernels()
-        if kernels is not None:
-            return kernels.gather_rows(*self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
-                                       np.ascontiguousarray(self.sentences.local_of[chunks]))
+        each sentence's start, with the end as last entry). One slice per sentence: a question's hundred
+        candidates are spread over every segment, and per-segment array passes cost more than that (the
+        ranking reads them in place with numba: `chunk_terms_held`)."""
         segs = self.sentences.seg_of[chunks].tolist()
         locs = self.sentences.local_of[chunks].tolist()
         arrays = [segment.arrays for segment in self.segments]
@@ -192,9 +187,11 @@ class IndexData:
             view.flags.writeable = False
             return view
 
-        return kernels.terms_held(*self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
-                                  np.ascontiguousarray(self.sentences.local_of[chunks]), ready(known, np.int64),
-                                  ready(member, np.bool_), ready(pair_times, np.int64))
+        holds, counts, _first = kernels.terms_held(
+            *self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
+            np.ascontiguousarray(self.sentences.local_of[chunks]), ready(known, np.int64), ready(member, np.bool_),
+            ready(pair_times, np.int64))
+        return holds, counts
 
     def _lists(self) -> tuple[Any, Any]:
         """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
