@@ -410,13 +410,16 @@ class BM25Scorer:
             )
         return allowed
 
-    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | AllowedMask | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | AllowedMask | None = None,
+              known: tuple[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best live documents with score > 0: (canonical ids int64, scores float64), best
         first, ties broken by lower id. Work is proportional to the query terms' postings.
 
         ``allowed``: optional boolean mask over canonical ids (or one made ready with `prepare`, faster
         when it serves many queries); documents where it is False are skipped.
+        ``known``: for k == 1, a live allowed document and its exact score (`scores_of`'s): the search
+        starts with it as the best so far, so the pruning skips more from the start; the result is the
+        same.
         """
         k = int(k)
         prepared: tuple[np.ndarray, ...] | None = None
@@ -438,6 +441,9 @@ class BM25Scorer:
         hs = np.empty(k, dtype=np.float64)
         hi = np.empty(k, dtype=np.int64)
         hn = np.zeros(1, dtype=np.int64)
+        if known is not None and k == 1 and known[1] > 0.0:
+            hi[0], hs[0] = known
+            hn[0] = 1
         prune_min = self._prune_min_postings * max(k, 10) // 10  # see PRUNE_MIN_POSTINGS
         acc, seen, touched = self._scratch()
         try:
