@@ -205,8 +205,8 @@ class Retriever:
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
-        article_score = self._article_scores(terms, ids)
-        best_article = self._best_article(terms, articles)
+        article_score, best_known = self._article_scores(terms, ids)
+        best_article = self._best_article(terms, articles, best_known)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         # the question's terms as term ids (a term the index never saw matches nothing)
@@ -229,10 +229,18 @@ class Retriever:
         row_of = {tid: row for row, tid in enumerate(known)}
         pair_rows = [(row_of[a], row_of[b]) for a, b in pairs if a in row_of and b in row_of]
         pair_times = collections.Counter(pair_rows)  # a pair the question repeats counts each time
+        pair_matrix = np.zeros((len(known), len(known)), dtype=np.int64)
+        for (a, b), times in pair_times.items():
+            pair_matrix[a, b] = times
 
         def look(chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """(which groups each chunk holds: bool chunks × groups, how many adjacent pairs it keeps),
-            with a fixed number of array operations however many groups and pairs there are."""
+            with a fixed number of array operations however many groups and pairs there are (one kernel
+            call with numba)."""
+            found = data.chunk_terms_held(chunks, known_ids, member[:-1], pair_matrix)
+            if found is not None:
+                held.update(zip(chunks.tolist(), found[0].tolist(), strict=True))
+                return found
             tokens, bounds = data.chunk_term_ids_many(chunks)
             n = chunks.size
             lengths = np.diff(bounds)
@@ -318,12 +326,16 @@ class Retriever:
                             coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
         return hits
 
-    def _article_scores(self, terms: list[str], chunks: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def _article_scores(self, terms: list[str], chunks: np.ndarray
+                        ) -> tuple[Callable[[np.ndarray], np.ndarray], tuple[int, float]]:
         """The article-level BM25 score of the candidates' articles (exact, computed for them only), as a
-        function of an array of articles (others, should any come, are scored when asked)."""
+        function of an array of articles (others, should any come, are scored when asked); and the best
+        of those articles with its score (the lowest id of the best)."""
         headlines = self.data.headlines
         known = np.unique(np.asarray(self.data.chunk_article)[chunks])
         values = headlines.scores_of(terms, known)
+        top = int(np.argmax(values))  # the first of the best: known is ascending
+        best = (int(known[top]), float(values[top]))
 
         def score(arts: np.ndarray) -> np.ndarray:
             nonlocal known, values
@@ -338,12 +350,14 @@ class Retriever:
                 at = np.searchsorted(known, arts)
             return values[at]
 
-        return score
+        return score, best
 
-    def _best_article(self, terms: list[str], articles: np.ndarray | None = None) -> float:
+    def _best_article(self, terms: list[str], articles: np.ndarray | None = None,
+                      known: tuple[int, float] | None = None) -> float:
         """The best article score over the whole index (or the articles allowed): the top article's, or,
-        in the odd tiny corpus where no article scores above 0, the dense maximum (1.0 when that is 0)."""
-        ids, scores = self.data.headlines.top_k(terms, 1, allowed=articles)
+        in the odd tiny corpus where no article scores above 0, the dense maximum (1.0 when that is 0).
+        ``known``: an allowed article and its score (a candidate's), where the search starts."""
+        ids, scores = self.data.headlines.top_k(terms, 1, allowed=articles, known=known)
         if ids.size:
             return float(scores[0])
         dense = self.data.headlines.scores(terms)

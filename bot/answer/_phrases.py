@@ -29,9 +29,13 @@ TITLES = frozenset(fold(w) for w in (
 _LIST_GAP = re.compile(r"(?:,\s|,?\s(?:and|or)\s)(?:the\s)?")  # "Freedonia and the United States"
 
 
+_SENTENCE_END = re.compile(r"\b([A-Za-z]+)\.\s")
+_HYPHENATED = re.compile(r"-[a-z]+$")
+
+
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     piece = text[start:end]
-    for cut in re.finditer(r"\b([A-Za-z]+)\.\s", piece):  # no name runs over a sentence end ("Vell. Eastbrook …")
+    for cut in _SENTENCE_END.finditer(piece):  # no name runs over a sentence end ("Vell. Eastbrook …")
         if len(cut.group(1)) >= 4 and fold(cut.group(1)) not in TITLES:
             piece = piece[: cut.start(1) + len(cut.group(1))]
             break
@@ -40,7 +44,7 @@ def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
         start += len(words[0]) + 1
         words = words[1:]
     while words and (words[-1].lower() in ("of", "and", "the", "&", "y") or fold(words[-1].strip(".'’")) in _NOT_NAMES
-                     or re.search(r"-[a-z]+$", words[-1])):  # "Grand Prix-winning" is no name's end
+                     or _HYPHENATED.search(words[-1])):  # "Grand Prix-winning" is no name's end
         words = words[:-1]
     name = " ".join(words).rstrip(".,")
     if name.endswith(("'s", "’s")):

@@ -8,6 +8,8 @@ nominated …?", one three clauses away does not. Nothing here guesses: no candi
 
 from __future__ import annotations
 
+import bisect
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -59,21 +61,35 @@ class _Tok:
 
 
 _EDGE = "\"'“”‘’()[]{},.;:!?`«»"
+_STOPS = (".", ";", ":")  # a word ending in one (the words hold no whitespace: "[.;:]$")
+_START = operator.attrgetter("start")
+_END = operator.attrgetter("end")
+_POSSESSIVE_BEFORE = re.compile(r"['’]s\s+$")
+_LISTED = re.compile(r",|\sand\s|\sor\s")
 _WORD = re.compile(r"\S+")
 _NOTHING: frozenset[str] = frozenset()
 
 
 def _tokens(text: str, match: Match) -> list[_Tok]:
+    """The sentence's words; most have one analyzed term or none (a stopword), which is checked
+    without building a list (a question tokenizes a hundred-odd words per sentence it reads)."""
     out: list[_Tok] = []
     append = out.append
+    terms_of = token_terms
     for m in _WORD.finditer(text):
         raw = m.group()
         core = raw.strip(_EDGE)
         start = m.start() if raw[0] not in _EDGE else m.start() + len(raw) - len(raw.lstrip(_EDGE))
         if core:
-            terms = token_terms(core)
-            hit = [t for t in terms if match(t)]
-            append(_Tok(start, start + len(core), core, raw, terms, frozenset(hit) if hit else _NOTHING))
+            terms = terms_of(core)
+            if not terms:
+                found = _NOTHING
+            elif len(terms) == 1:
+                found = frozenset(terms) if match(terms[0]) else _NOTHING
+            else:
+                hit = [t for t in terms if match(t)]
+                found = frozenset(hit) if hit else _NOTHING
+            append(_Tok(start, start + len(core), core, raw, terms, found))
         else:
             append(_Tok(start, start, core, raw, (), _NOTHING))
     return out
@@ -167,13 +183,13 @@ def _neighbours(toks: list[_Tok], lo: int, hi: int) -> tuple[bool, bool]:
         if toks[k].matched:
             left = True
             break
-        if toks[k].low not in _FUNCTION or re.search(r"[.;:]$", toks[k].raw):
+        if toks[k].low not in _FUNCTION or toks[k].raw.endswith(_STOPS):
             if toks[k].text[:1].isupper() and _in_matched_name(toks, k):
                 left = True  # "Zedville Air Base in southern Ruritania": after the question's name, all of it
             break
         k, steps = k - 1, steps + 1
     k, steps = hi, 0
-    while k < len(toks) and steps < 3 and not re.search(r"[.;:]$", toks[k - 1].raw):
+    while k < len(toks) and steps < 3 and not toks[k - 1].raw.endswith(_STOPS):
         if toks[k].matched:
             right = True
             break
@@ -191,7 +207,7 @@ def _in_matched_name(toks: list[_Tok], k: int) -> bool:
     while j >= 0 and toks[j].text[:1].isupper() and k - j < 5:
         if toks[j].matched:
             return True
-        if j and re.search(r"[.;:,]$", toks[j - 1].raw):
+        if j and toks[j - 1].raw.endswith((*_STOPS, ",")):
             break
         j -= 1
     return False
@@ -202,7 +218,9 @@ def _is_title(tok: _Tok) -> bool:
 
 
 def _token_range(toks: list[_Tok], start: int, end: int) -> tuple[int, int] | None:
-    inside = [i for i, t in enumerate(toks) if t.text and t.start >= start and t.end <= end]
+    # the words' starts and ends both rise along the sentence: those within [start, end] are one run
+    inside = [i for i in range(bisect.bisect_left(toks, start, key=_START), bisect.bisect_right(toks, end, key=_END))
+              if toks[i].text]
     if not inside:  # inside one token: "47" of "47-year-old"
         inside = [i for i, t in enumerate(toks) if t.start <= start and t.end >= end]
     return (inside[0], inside[-1] + 1) if inside else None
@@ -273,7 +291,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     if candidates == [] and (qtype not in (QType.GENERAL, QType.ENTITY) or question.frame):
         return None  # no phrase of the asked kind, and none is looked for between the question's words
     toks = _tokens(text, match)
-    matched = [i for i, t in enumerate(toks) if t.matched]
+    matched = [i for i, t in enumerate(toks) if t.found]
     if not matched and not anywhere:
         return None
     question_terms = set(question.terms)
@@ -322,14 +340,14 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue  # "in Hollywood", "at the University of Eastbrook": a place, not a person
         if qtype is QType.AGE and _someone_else(toks, lo, question):
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
-        if re.search(r"['’]s\s+$", text[max(0, start - 4):start]) and question.counted:
+        if question.counted and _POSSESSIVE_BEFORE.search(text[max(0, start - 4):start]):
             continue  # "France's 13 regions" is all of them, not how many were won
         distance = min((min(abs(i - lo), abs(i - (hi - 1))) for i in matched), default=0)
         near = sum(1 for i in matched if lo - 8 <= i < hi + 8)
         left, right = _neighbours(toks, lo, hi)
         score = near - 0.25 * distance + 1.5 * (left + right)
         typed = True
-        if question.noun and question.noun.endswith("s") and re.search(r",|\sand\s|\sor\s", text[start:end]):
+        if question.noun and question.noun.endswith("s") and _LISTED.search(text[start:end]):
             score += 1.0  # "Which countries …?" asks for a list: "Ruritania, Freedonia and Westmark"
         if qtype is QType.PLACE:
             if lo and toks[lo - 1].low in ("in", "at", "near", "from", "outside", "into"):
@@ -407,7 +425,7 @@ def _placed(toks: list[_Tok], lo: int) -> bool:
     k = lo - 1
     if k >= 0 and toks[k].low == "the":
         k -= 1
-    return k >= 0 and toks[k].low in _IN_PLACE and not re.search(r"[,;:.]$", toks[k].raw)
+    return k >= 0 and toks[k].low in _IN_PLACE and not toks[k].raw.endswith((*_STOPS, ","))
 
 
 _REPORTING = _SAYING - {"state", "states", "post", "posted", "thought"}  # nouns as often as verbs

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FunctionType
 from typing import Any, NamedTuple
 
@@ -54,10 +54,14 @@ _kernel_state: dict[str, Any] = {}
 
 
 class Kernels(NamedTuple):
-    """The jitted kernels: top k of one segment (into a carried heap), and exact scores of listed documents."""
+    """The jitted kernels: top k of one segment (into a carried heap) or of several, exact scores of listed
+    documents, and which query terms stored sentences hold (the ranking's evidence)."""
 
     topk: Callable[..., None]
     score_listed: Callable[..., None]
+    topk_segments: Callable[..., None]  # topk over several segments (typed lists of their arrays) in one call
+    score_listed_segments: Callable[..., None]  # score_listed over runs of documents of several segments
+    terms_held: Callable[..., tuple[np.ndarray, np.ndarray, int]]  # which query terms stored rows hold (ranking)
 
 
 def _numba_disabled_by_env() -> bool:
@@ -414,6 +418,85 @@ def _score_listed(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, 
                     out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
 
 
+def _topk_segments(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengths, canon, ok, order, qterms, qidf,
+                   k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
+    """_topk_segment over the segments order[0], order[1], … (each argument before ``order`` a typed list
+    with one array per segment): one call from Python instead of one per segment."""
+    for j in order:
+        _topk_segment(terms[j], indptr[j], docs[j], tf[j], bound_ptr[j], bound_tf[j], bound_len[j], lengths[j],
+                      canon[j], ok[j], qterms, qidf, k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi,
+                      hn, prune_min)
+
+
+def _score_listed_segments(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, segs, edges, listed, out):
+    """_score_listed for each run listed[edges[i]:edges[i + 1]] of documents of segment segs[i] (typed lists
+    of the segments' arrays), in one call."""
+    for i in range(segs.shape[0]):
+        j = segs[i]
+        _score_listed(terms[j], indptr[j], docs[j], tf[j], lengths[j], qterms, qidf, k1, b, avgdl,
+                      listed[edges[i]:edges[i + 1]], out[edges[i]:edges[i + 1]])
+
+
+def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
+    """For row locs[j] of segment segs[j] (a sentence's stored term ids): which groups it holds (holds[j, g]:
+    a term t = known[r] with member[r, g]) and the sum of pair_times[a, b] over the distinct adjacent pairs
+    of known terms (rows a, b of known) it holds. ``known`` ascending; the rows are not copied out.
+
+    The rows are scattered over memory-mapped arrays, and waiting for them was most of the time: their
+    bounds, then their first terms, are read in passes of independent loads (which the processor
+    overlaps) before the rows are gone through. The third value is what that second pass read."""
+    n = segs.shape[0]
+    nk = known.shape[0]
+    starts = np.empty(n, np.int64)
+    ends = np.empty(n, np.int64)
+    for j in range(n):
+        ptr = ptrs[segs[j]]
+        starts[j] = ptr[locs[j]]
+        ends[j] = ptr[locs[j] + 1]
+    first = 0
+    for j in range(n):
+        if ends[j] > starts[j]:
+            first += values[segs[j]][starts[j]]
+    holds = np.zeros((n, member.shape[1]), np.bool_)
+    counts = np.zeros(n, np.int64)
+    stamp = np.full((nk, nk), -1, np.int64)  # the last row that counted the pair
+    for j in range(n):
+        row = values[segs[j]]
+        prev = -1  # the previous token's place in known, -1 when not a question term
+        for p in range(starts[j], ends[j]):
+            at = _find(known, 0, nk, row[p])
+            if at >= 0:
+                for g in range(member.shape[1]):
+                    if member[at, g]:
+                        holds[j, g] = True
+                if prev >= 0 and stamp[prev, at] != j:
+                    stamp[prev, at] = j
+                    counts[j] += pair_times[prev, at]
+            prev = at
+    return holds, counts, first
+
+
+def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
+    """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for the kernels that
+    take one array per segment;
+    None when numba is not in use."""
+    if numba_kernels() is None:
+        return None
+    return _typed_list(*(np.ascontiguousarray(a, dtype=dtype) for a in arrays), dtype=dtype)
+
+
+def _typed_list(*arrays: np.ndarray, dtype: Any = np.int32) -> Any:
+    """A numba typed list of read-only views of the arrays (all 1-D C-contiguous of dtype)."""
+    from numba import from_dtype, typed, types
+
+    out = typed.List.empty_list(types.Array(from_dtype(np.dtype(dtype)), 1, "C", readonly=True))
+    for a in arrays:
+        view = a.view(np.ndarray)
+        view.flags.writeable = False
+        out.append(view)
+    return out
+
+
 def _compile_numba_kernels() -> Kernels:
     """JIT the kernels for one fixed signature (read-only inputs, writable scratch), so a single
     compiled version exists and numba's on-disk cache (``__pycache__``) is hit in later processes.
@@ -480,7 +563,36 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64, ro(types.int64),
         rw(types.float64),
     )
-    return Kernels(topk=jit(_topk_segment, topk_sig), score_listed=jit(_score_listed, score_sig))
+    topk = jit(_topk_segment, topk_sig)
+    score_listed = jit(_score_listed, score_sig)
+
+    def lists(*dtypes: Any) -> list[Any]:
+        return [types.ListType(ro(dtype)) for dtype in dtypes]
+
+    topk_segments_sig = types.void(
+        *lists(types.int32, types.int64, types.int32, types.int32, types.int64, types.int32, types.int32, types.int32,
+               types.int32, types.boolean),  # terms … canon, ok: one array per segment
+        ro(types.int64),  # order: the segments, in search order
+        *topk_sig.args[10:],  # qterms … prune_min, as topk
+    )
+    score_segments_sig = types.void(
+        *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms, indptr, docs, tf, lengths
+        ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64,  # qterms … avgdl
+        ro(types.int64), ro(types.int64),  # segs, edges
+        ro(types.int64), rw(types.float64),  # listed, out
+    )
+    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64), types.int64))(
+        types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32),
+        ro(types.int64), types.Array(types.boolean, 2, "C", readonly=True),
+        types.Array(types.int64, 2, "C", readonly=True))
+    kernels = Kernels(topk=topk, score_listed=score_listed,
+                      topk_segments=jit(_topk_segments, topk_segments_sig),
+                      score_listed_segments=jit(_score_listed_segments, score_segments_sig),
+                      terms_held=jit(_terms_held, held_sig))
+    # numba compiles a typed list's own code (about 0.3 s, not cached on disk) when the first one is
+    # made: here, with the kernels, rather than in the first question after a snapshot opens
+    _typed_list(np.zeros(1, dtype=np.int32))
+    return kernels
 
 
 # ---------------------------------------------------------------------------------------- numpy

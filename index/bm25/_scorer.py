@@ -37,11 +37,12 @@ import math
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from ._kernels import PRUNE_MIN_POSTINGS, Kernels, contributions, norms, numba_kernels, topk_numpy_segment
+from ._kernels import PRUNE_MIN_POSTINGS, Kernels, array_list, contributions, norms, numba_kernels, topk_numpy_segment
 from ._lexicon import Lexicon
 from ._postings import FieldPostings, LiveStats
 
@@ -195,6 +196,8 @@ class BM25Scorer:
         self.local_of = _readonly(local_of)
         # largest first: the k-th best score found early prunes the smaller segments
         self._search_order = sorted(range(len(self._segments)), key=lambda j: -self._segments[j].n_live)
+        self._search_order_array = _readonly(np.asarray(self._search_order, dtype=np.int64))
+        self._lists: _SegmentLists | None = None
         self._max_docs = max((s.postings.n_docs for s in self._segments), default=0)
         self._local = threading.local()
         self._backend: str = "auto"  # "auto" | "numba" | "numpy" (tests pin one)
@@ -321,15 +324,27 @@ class BM25Scorer:
         new[1:] = (s_sorted[1:] != s_sorted[:-1]) | (l_sorted[1:] != l_sorted[:-1])
         u_segs, u_locals = s_sorted[new], l_sorted[new]
         got = np.zeros(u_locals.shape[0])
+        if kernels is not None and len(self._segments) == 1:
+            p = self._segments[0].postings
+            kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b, self.avgdl,
+                                 _readonly(u_locals), got)
+            out[order] = got[np.cumsum(new) - 1]
+            return out
+        if kernels is not None:
+            # one kernel call over every run of one segment's ids (a call per segment cost more at 12)
+            starts = np.flatnonzero(np.concatenate(([True], u_segs[1:] != u_segs[:-1])))
+            lists = self._segment_lists()
+            kernels.score_listed_segments(
+                lists.terms, lists.indptr, lists.docs, lists.tf, lists.lengths, qterms, qidf, self.k1, self.b,
+                self.avgdl, _readonly(u_segs[starts].astype(np.int64)),
+                _readonly(np.append(starts, u_locals.shape[0]).astype(np.int64)), _readonly(u_locals), got)
+            out[order] = got[np.cumsum(new) - 1]
+            return out
         edges = (np.flatnonzero(u_segs[1:] != u_segs[:-1]) + 1).tolist()
         for lo, hi in zip([0, *edges], [*edges, u_locals.shape[0]], strict=True):
             seg = self._segments[int(u_segs[lo])]
             p = seg.postings
             local = u_locals[lo:hi]
-            if kernels is not None:
-                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b,
-                                     self.avgdl, _readonly(local), got[lo:hi])
-                continue
             part = got[lo:hi]
             for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
                 r = int(np.searchsorted(p.terms, t))
@@ -342,6 +357,21 @@ class BM25Scorer:
                 part[hit] += contributions(p.tf[s0:e0][pos[hit]], self._norms(p.lengths[local[hit]]), idf, self.k1)
         out[order] = got[np.cumsum(new) - 1]
         return out
+
+    def _segment_lists(self) -> _SegmentLists:
+        """The segments' arrays as numba typed lists, made on the first query (a race makes them twice):
+        the kernels then go over every segment in one call from Python, not one call per segment."""
+        lists = self._lists
+        if lists is None:
+            def of(name: str, dtype: type) -> Any:
+                return array_list([getattr(seg.postings, name) for seg in self._segments], dtype)
+
+            lists = self._lists = _SegmentLists(
+                of("terms", np.int32), of("indptr", np.int64), of("docs", np.int32), of("tf", np.int32),
+                of("bound_ptr", np.int64), of("bound_tf", np.int32), of("bound_len", np.int32),
+                of("lengths", np.int32), array_list([seg.canon for seg in self._segments], np.int32),
+                array_list([seg.live for seg in self._segments], np.bool_))
+        return lists
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = getattr(self._local, "scratch", None)
@@ -380,20 +410,24 @@ class BM25Scorer:
             )
         return allowed
 
-    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | AllowedMask | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def top_k(self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | AllowedMask | None = None,
+              known: tuple[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best live documents with score > 0: (canonical ids int64, scores float64), best
         first, ties broken by lower id. Work is proportional to the query terms' postings.
 
         ``allowed``: optional boolean mask over canonical ids (or one made ready with `prepare`, faster
         when it serves many queries); documents where it is False are skipped.
+        ``known``: for k == 1, a live allowed document and its exact score (`scores_of`'s): the search
+        starts with it as the best so far, so the pruning skips more from the start; the result is the
+        same.
         """
         k = int(k)
         prepared: tuple[np.ndarray, ...] | None = None
+        ready: AllowedMask | None = None
         if isinstance(allowed, AllowedMask):
             if allowed.scorer is not self:
                 raise ValueError("the mask was prepared for another scorer")
-            prepared, allowed = allowed.local, allowed.mask
+            ready, prepared, allowed = allowed, allowed.local, allowed.mask
         elif allowed is not None:
             allowed = self._check_allowed(allowed)
         qterms, qidf = self._query(query_tokens)
@@ -407,16 +441,28 @@ class BM25Scorer:
         hs = np.empty(k, dtype=np.float64)
         hi = np.empty(k, dtype=np.int64)
         hn = np.zeros(1, dtype=np.int64)
+        if known is not None and k == 1 and known[1] > 0.0:
+            hi[0], hs[0] = known
+            hn[0] = 1
         prune_min = self._prune_min_postings * max(k, 10) // 10  # see PRUNE_MIN_POSTINGS
         acc, seen, touched = self._scratch()
         try:
-            for j in self._search_order:
-                seg = self._segments[j]
-                p = seg.postings
-                kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, p.lengths,
-                             seg.canon, seg.live if prepared is None else prepared[j], qterms, qidf,
-                             self.k1, self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn,
-                             prune_min)
+            if len(self._segments) > 1:  # one call over the segments (a call per segment cost more at 12)
+                lists = self._segment_lists()
+                if ready is not None and ready.local_list is None:  # once per mask (a race makes it twice)
+                    ready.local_list = array_list(ready.local, np.bool_)
+                kernels.topk_segments(
+                    lists.terms, lists.indptr, lists.docs, lists.tf, lists.bound_ptr, lists.bound_tf, lists.bound_len,
+                    lists.lengths, lists.canon, lists.live if ready is None else ready.local_list,
+                    self._search_order_array, qterms, qidf, self.k1, self.b, self.avgdl, acc, seen, touched, mask,
+                    use_mask, hs, hi, hn, prune_min)
+            else:
+                for j in self._search_order:
+                    seg = self._segments[j]
+                    p = seg.postings
+                    kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, p.lengths,
+                                 seg.canon, seg.live if prepared is None else prepared[j], qterms, qidf, self.k1,
+                                 self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn, prune_min)
         except BaseException:
             # the scratch may be left dirty: drop it, the next query allocates a clean one
             self._local.scratch = None
@@ -443,13 +489,30 @@ class BM25Scorer:
         return ids[order], sc[order]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class AllowedMask:
     """A boolean mask over a scorer's canonical ids with each segment's local view of it (`BM25Scorer.prepare`)."""
 
     mask: np.ndarray
     local: tuple[np.ndarray, ...]  # per segment: allowed and live, by local document
     scorer: BM25Scorer
+    local_list: Any = field(default=None, repr=False)  # local as a numba typed list, made by the first query
+
+
+@dataclass(frozen=True)
+class _SegmentLists:
+    """A scorer's per-segment arrays as numba typed lists (`BM25Scorer._segment_lists`)."""
+
+    terms: Any
+    indptr: Any
+    docs: Any
+    tf: Any
+    bound_ptr: Any
+    bound_tf: Any
+    bound_len: Any
+    lengths: Any
+    canon: Any
+    live: Any
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import numpy as np
 from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
+from ..bm25._kernels import array_list, numba_kernels
 from ..text import resolve_acronyms
 from ._commit import Commit
 from ._integrity import Verifier, check_sizes, file_checksum
@@ -128,6 +129,7 @@ class IndexData:
     _vocabulary: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _basis: Basis | None = field(default=None, repr=False, compare=False)  # what derive_snapshot starts from
+    _token_lists: tuple[Any, Any] | None = field(default=None, init=False, repr=False, compare=False)  # numba lists
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -166,7 +168,8 @@ class IndexData:
     def chunk_term_ids_many(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The terms of many sentences at once, in the order given: (term ids back to back, where
         each sentence's start, with the end as last entry). One slice per sentence: a question's hundred
-        candidates are spread over every segment, and per-segment array passes cost more than that."""
+        candidates are spread over every segment, and per-segment array passes cost more than that (the
+        ranking reads them in place with numba: `chunk_terms_held`)."""
         segs = self.sentences.seg_of[chunks].tolist()
         locs = self.sentences.local_of[chunks].tolist()
         arrays = [segment.arrays for segment in self.segments]
@@ -179,6 +182,35 @@ class IndexData:
             return np.zeros(0, dtype=np.int32), bounds
         np.cumsum(np.fromiter((part.shape[0] for part in parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
         return np.concatenate(parts).astype(np.int32, copy=False), bounds
+
+    def chunk_terms_held(self, chunks: np.ndarray, known: np.ndarray, member: np.ndarray, pair_times: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+        """For each sentence: which groups of terms it holds (bool sentences x groups: a term ``known[r]``
+        with ``member[r, g]``) and the sum of ``pair_times[a, b]`` over the distinct adjacent pairs of known
+        terms (rows a, b) it holds, read in one kernel call from the stored terms (the ranking's evidence,
+        `Retriever.rank`); None without numba. ``known``: ascending int64 term ids."""
+        kernels = numba_kernels()
+        if kernels is None:
+            return None
+
+        def ready(a: np.ndarray, dtype: type) -> np.ndarray:
+            view = np.ascontiguousarray(a, dtype=dtype).view(np.ndarray)
+            view.flags.writeable = False
+            return view
+
+        holds, counts, _first = kernels.terms_held(
+            *self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
+            np.ascontiguousarray(self.sentences.local_of[chunks]), ready(known, np.int64), ready(member, np.bool_),
+            ready(pair_times, np.int64))
+        return holds, counts
+
+    def _lists(self) -> tuple[Any, Any]:
+        """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
+        race makes the same lists twice)."""
+        if self._token_lists is None:
+            self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
+                                 array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
+        return self._token_lists
 
     def chunk_terms(self, i: int) -> list[str]:
         return self.lexicon.terms(self.chunk_term_ids(i).tolist())

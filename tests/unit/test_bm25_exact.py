@@ -336,6 +336,26 @@ def test_a_prepared_mask_gives_what_the_plain_mask_gives(small_corpus: list[list
         scorer.prepare(np.ones(len(small_corpus) - 1, dtype=bool))
 
 
+def test_a_known_document_to_start_the_top_1_from_changes_nothing(small_corpus: list[list[str]]) -> None:
+    # the ranking starts its best-article search from a candidate's article and score (Retriever.rank)
+    scorer = BM25Scorer.build(small_corpus)
+    rng = np.random.default_rng(13)
+    for backend in ("numba", "numpy"):
+        scorer._backend = backend
+        for prune in (0, 10**9):
+            scorer._prune_min_postings = prune
+            for query in (["t0", "t1"], ["t2", "t7", "t2"], ["t30", "t0", "t4", "t9"]):
+                for allowed in (None, rng.random(len(small_corpus)) < 0.5):
+                    want_ids, want_sc = scorer.top_k(query, 1, allowed=allowed)
+                    scores = scorer.scores(query)
+                    ok = scores > 0 if allowed is None else (scores > 0) & allowed
+                    for doc in [*rng.choice(np.flatnonzero(ok), size=min(5, int(ok.sum())), replace=False).tolist(),
+                                *want_ids.tolist()]:
+                        ids, sc = scorer.top_k(query, 1, allowed=allowed,
+                                               known=(doc, float(scorer.scores_of(query, [doc])[0])))
+                        assert ids.tolist() == want_ids.tolist() and np.array_equal(sc, want_sc)
+
+
 # ------------------------------------------------------------------------- (e) numba and numpy paths
 
 
