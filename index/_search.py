@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import collections
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -209,26 +208,28 @@ class Retriever:
         best_article = self._best_article(terms, articles, best_known)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
+        group_weight = np.asarray(weight, dtype=np.float64)
         # the question's terms as term ids (a term the index never saw matches nothing)
         distinct = list(dict.fromkeys(terms))
         tid = dict(zip(distinct, data.lexicon.ids(distinct), strict=True))
-        group_ids = [np.asarray(sorted({i for i in (tid[t] for t in g) if i is not None}), dtype=np.int64)
-                     for g in groups]
+        group_ids = [{i for i in (tid[t] for t in g) if i is not None} for g in groups]
         pairs = [(tid[a[0]], tid[b[0]]) for a, b in itertools.pairwise(groups)] if w.phrase else []
-        score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
-        held: dict[int, list[bool]] = {}  # chunk → whether it holds each group (a term or an alternative)
-        chunk_article = np.asarray(data.chunk_article)
+        chunk_article = data.chunk_article
 
         # every term id the groups hold, sorted, and which groups each belongs to (an alternative may
         # serve two groups)
-        known = sorted({int(i) for gids in group_ids for i in gids.tolist()})
+        known = sorted(set().union(*group_ids))
         known_ids = np.asarray(known, dtype=np.int64)
-        member = np.zeros((len(known) + 1, len(group_ids)), dtype=bool)  # last row: a term no group holds
+        row_of = {t: row for row, t in enumerate(known)}
+        member = np.zeros((len(known) + 1, len(groups)), dtype=bool)  # last row: a term no group holds
         for g, gids in enumerate(group_ids):
-            member[np.searchsorted(known_ids, gids), g] = True
-        row_of = {tid: row for row, tid in enumerate(known)}
-        pair_rows = [(row_of[a], row_of[b]) for a, b in pairs if a in row_of and b in row_of]
-        pair_times = collections.Counter(pair_rows)  # a pair the question repeats counts each time
+            for t in gids:
+                member[row_of[t], g] = True
+        pair_times: dict[tuple[int, int], int] = {}  # a pair the question repeats counts each time
+        for a, b in pairs:
+            if a in row_of and b in row_of:
+                rows = (row_of[a], row_of[b])
+                pair_times[rows] = pair_times.get(rows, 0) + 1
         pair_matrix = np.zeros((len(known), len(known)), dtype=np.int64)
         for (a, b), times in pair_times.items():
             pair_matrix[a, b] = times
@@ -239,7 +240,6 @@ class Retriever:
             call with numba)."""
             found = data.chunk_terms_held(chunks, known_ids, member[:-1], pair_matrix)
             if found is not None:
-                held.update(zip(chunks.tolist(), found[0].tolist(), strict=True))
                 return found
             tokens, bounds = data.chunk_term_ids_many(chunks)
             n = chunks.size
@@ -252,28 +252,26 @@ class Retriever:
             present[sentence, at] = True
             holds = (present[:, :-1].astype(np.uint8) @ member[:-1].astype(np.uint8)) > 0
             counts = np.zeros(n, dtype=np.int64)
-            if pair_rows and tokens.size > 1:
+            if pair_times and tokens.size > 1:
                 # positions where a question term is followed by another in the same sentence: few
                 term = at < len(known)
                 pos = np.flatnonzero(term[:-1] & term[1:] & (sentence[:-1] == sentence[1:]))
                 adjacent = set(zip(sentence[pos].tolist(), at[pos].tolist(), at[pos + 1].tolist(), strict=True))
                 for row, a, b in adjacent:
                     counts[row] += pair_times.get((a, b), 0)
-            held.update(zip(chunks.tolist(), holds.tolist(), strict=True))
             return holds, counts
 
-        def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(score, normalised article score, coverage) of each chunk, all at once; every sum in the
-            order a single Hit's always was, so the scores are the same to the last bit."""
+        def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            """(score, normalised article score, coverage, which groups it holds) of each chunk, all at once;
+            every sum in the order a single Hit's always was, so the scores are the same to the last bit
+            (coverage: the groups' weights added one after the other, as ``np.add.accumulate`` does)."""
             holds, pair_counts = look(chunks)
             arts = chunk_article[chunks]
-            coverage = np.zeros(chunks.size)
-            for g, wt in enumerate(weight):
-                coverage = coverage + np.where(holds[:, g], wt, 0.0)
-            coverage = coverage / total_weight
+            coverage = np.add.accumulate(np.where(holds, group_weight, 0.0), axis=1)[:, -1] / total_weight
             art_norm = article_score(arts) / best_article
             neighbour = np.zeros(chunks.size)
             if w.neighbours:
+                score_of = dict(zip(ids.tolist(), (scores / best).tolist(), strict=True))
                 starts_of = np.append(np.asarray(data.article_first, dtype=np.int64), data.n_chunks)
                 firsts, lasts = starts_of[arts], starts_of[arts + 1]  # articles are contiguous, in order
                 for j, chunk in enumerate(chunks.tolist()):
@@ -285,45 +283,52 @@ class Retriever:
                      + w.lead * lead)
             if pairs:
                 score = score + w.phrase * pair_counts / len(pairs)
-            return score, art_norm, coverage
+            return score, art_norm, coverage, holds
 
-        scored, art_norms, coverages = evidence(ids.astype(np.int64), scores)
-        ranked = list(zip(scored.tolist(), art_norms.tolist(), coverages.tolist(), ids.tolist(), scores.tolist(),
-                          strict=True))
         days = self.article_days
 
-        def ordered(rows: list[tuple[float, float, float, int, float]]) -> list[tuple[float, float, float, int, float]]:
-            """Best evidence first; equal evidence: the newer article's, then the earlier sentence."""
-            columns = list(zip(*rows, strict=True))
-            chunks = np.asarray(columns[3], dtype=np.int64)
-            evidence = np.asarray(columns[0], dtype=np.float64)
+        def ordered(chunks: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+            """Best evidence first; equal evidence: the newer article's, then the earlier sentence (as
+            positions into the arrays)."""
             newer = -days[chunk_article[chunks]].astype(np.int64)
-            return [rows[i] for i in np.lexsort((chunks, newer, -evidence)).tolist()]
+            return np.lexsort((chunks, newer, -evidence))
 
+        chunks = ids.astype(np.int64)
+        raws = np.asarray(scores)
+        scored, art_norms, coverages, holds = evidence(chunks, raws)
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
             # is often the sentence after the one that names Che.
-            ranked = ordered(ranked)
+            candidates = set(ids.tolist())
             added: dict[int, float] = {}
-            for top in ranked[: w.expand]:
-                record = data.articles[int(chunk_article[top[3]])]
-                for n in (top[3] - 1, top[3] + 1):
-                    if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in score_of
+            for top in ordered(chunks, scored)[: w.expand].tolist():
+                chunk, top_score = int(chunks[top]), float(scored[top])
+                record = data.articles[int(chunk_article[chunk])]
+                for n in (chunk - 1, chunk + 1):
+                    if (record.first_chunk <= n < record.first_chunk + record.n_chunks and n not in candidates
                             and n not in added and self._quotable[n]):
-                        added[n] = top[0]
+                        added[n] = top_score
             if added:
                 near = np.asarray(sorted(added), dtype=np.int64)
-                near_scores, near_arts, near_cov = evidence(near, np.zeros(near.size))
-                for n, score, art_norm, coverage in zip(near.tolist(), near_scores.tolist(), near_arts.tolist(),
-                                                       near_cov.tolist(), strict=True):
-                    ranked.append((max(score, w.expand_share * added[n]), art_norm, coverage, n, 0.0))
-        ranked = ordered(ranked)
+                near_scores, near_arts, near_cov, near_holds = evidence(near, np.zeros(near.size))
+                floor = w.expand_share * np.asarray([added[n] for n in near.tolist()], dtype=np.float64)
+                chunks = np.concatenate([chunks, near])
+                raws = np.concatenate([raws, np.zeros(near.size)])
+                scored = np.concatenate([scored, np.maximum(near_scores, floor)])
+                art_norms = np.concatenate([art_norms, near_arts])
+                coverages = np.concatenate([coverages, near_cov])
+                holds = np.concatenate([holds, near_holds])
+        best_first = ordered(chunks, scored)[:k]
+        firsts = [g[0] for g in groups]
         hits = []
-        for score, art_norm, coverage, chunk, raw in ranked[:k]:
+        for chunk, score, raw, art_norm, coverage, held, (text, term_ids) in zip(
+                chunks[best_first].tolist(), scored[best_first].tolist(), raws[best_first].tolist(),
+                art_norms[best_first].tolist(), coverages[best_first].tolist(), holds[best_first].tolist(),
+                data.chunks_read(chunks[best_first]), strict=True):
             record = data.articles[int(chunk_article[chunk])]
-            matched = frozenset(g[0] for g, h in zip(groups, held[chunk], strict=True) if h)
-            hits.append(Hit(chunk, record, chunk - record.first_chunk, data.chunk_text(chunk), score, raw, art_norm,
-                            coverage, matched, tuple(data.chunk_term_ids(chunk).tolist())))
+            matched = frozenset(t for t, h in zip(firsts, held, strict=True) if h)
+            hits.append(Hit(chunk, record, chunk - record.first_chunk, text, score, raw, art_norm, coverage, matched,
+                            term_ids))
         return hits
 
     def _article_scores(self, terms: list[str], chunks: np.ndarray

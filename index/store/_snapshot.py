@@ -183,6 +183,22 @@ class IndexData:
         np.cumsum(np.fromiter((part.shape[0] for part in parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
         return np.concatenate(parts).astype(np.int32, copy=False), bounds
 
+    def chunks_read(self, chunks: np.ndarray) -> list[tuple[str, tuple[int, ...]]]:
+        """Each sentence's text and stored term ids (`chunk_text`, `chunk_term_ids` as a tuple), read for a
+        question's returned hits at once: their segments looked up in one pass, two slices each."""
+        if chunks.size and not (0 <= int(chunks.min()) and int(chunks.max()) < self.n_chunks):
+            raise IndexError("sentence outside the index")
+        arrays = [segment.arrays for segment in self.segments]
+        out = []
+        for s, local in zip(self.sentences.seg_of[chunks].tolist(), self.sentences.local_of[chunks].tolist(),
+                            strict=True):
+            stored = arrays[s]
+            start, end = stored["text_offsets"][local : local + 2].tolist()
+            first, last = stored["tokptr"][local : local + 2].tolist()
+            out.append((bytes(stored["text_blob"][start:end]).decode("utf-8"),
+                        tuple(stored["tokens"][first:last].tolist())))
+        return out
+
     def chunk_terms_held(self, chunks: np.ndarray, known: np.ndarray, member: np.ndarray, pair_times: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray] | None:
         """For each sentence: which groups of terms it holds (bool sentences x groups: a term ``known[r]``
