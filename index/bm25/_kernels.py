@@ -39,12 +39,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-# Below this many postings over the query's terms (per ten results asked for), pruning cannot pay for
-# its bookkeeping, which grows with k: the k-th best score is refreshed over the documents touched, and
-# every surviving candidate is re-scored by binary searches. Measured on NewsQA questions at 1M
-# sentences (one segment and twelve): a fixed 256 made top 100 slower than no pruning at all on the
-# twelve segments (about 1,200 postings each); 256 per ten results is faster than both there and on one
-# segment, and leaves top 10 and top 1 as they were (benchmarks/SCALE.md).
+# Below this many postings over the query's terms (times (k / 10) squared, k at least 10), pruning cannot
+# pay for its bookkeeping, which grows with k: the k-th best score is refreshed over the documents
+# touched, and every surviving candidate is re-scored by binary searches. Measured on NewsQA questions at
+# 1M sentences (one segment and twelve): a fixed 256 made top 100 slower than no pruning at all on the
+# twelve segments (about 1,900 postings each); 256 per ten results (2,560 for top 100) was faster there
+# at the median, but the questions with more postings than that still paid for pruning: 25,600 for top
+# 100 left the median as it was and took the twelve segments' mean answer 5 % and p95 12 % lower (one
+# segment: no change); top 10 and top 1 are as they were (benchmarks/SCALE.md).
 PRUNE_MIN_POSTINGS = 256
 # Relative safety margin of the pruning bounds (float rounding is ~1e-15 relative).
 _PRUNE_MARGIN = 1e-9

@@ -444,7 +444,7 @@ class BM25Scorer:
         if known is not None and k == 1 and known[1] > 0.0:
             hi[0], hs[0] = known
             hn[0] = 1
-        prune_min = self._prune_min_postings * max(k, 10) // 10  # see PRUNE_MIN_POSTINGS
+        prune_min = self._prune_min_postings * max(k, 10) ** 2 // 100  # see PRUNE_MIN_POSTINGS (k = 100: x100)
         acc, seen, touched = self._scratch()
         try:
             if len(self._segments) > 1:  # one call over the segments (a call per segment cost more at 12)
