@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index import analyze, fold, token_terms
 
@@ -51,9 +52,9 @@ class _Tok:
     __slots__ = ("end", "found", "low", "raw", "start", "terms", "text")
 
     def __init__(self, start: int, end: int, text: str, raw: str, terms: tuple[str, ...],
-                 found: frozenset[str]) -> None:
+                 found: frozenset[str], low: str) -> None:
         self.start, self.end, self.text, self.raw, self.terms, self.found = start, end, text, raw, terms, found
-        self.low = text.lower()
+        self.low = low
 
     @property
     def matched(self) -> bool:
@@ -70,28 +71,34 @@ _WORD = re.compile(r"\S+")
 _NOTHING: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> tuple[int, int, str, tuple[str, ...], str]:
+    """What a whitespace-separated word is wherever it stands: where its text starts and ends within it
+    (surrounding punctuation off), that text, its analyzed terms and its lower case. Remembered by the
+    word as written: sentences reuse the same words, and this was most of a token's cost."""
+    core = raw.strip(_EDGE)
+    offset = 0 if raw[0] not in _EDGE else len(raw) - len(raw.lstrip(_EDGE))
+    return offset, offset + len(core), core, token_terms(core) if core else (), core.lower()
+
+
 def _tokens(text: str, match: Match) -> list[_Tok]:
     """The sentence's words; most have one analyzed term or none (a stopword), which is checked
     without building a list (a question tokenizes a hundred-odd words per sentence it reads)."""
     out: list[_Tok] = []
     append = out.append
-    terms_of = token_terms
+    word = _word
     for m in _WORD.finditer(text):
         raw = m.group()
-        core = raw.strip(_EDGE)
-        start = m.start() if raw[0] not in _EDGE else m.start() + len(raw) - len(raw.lstrip(_EDGE))
-        if core:
-            terms = terms_of(core)
-            if not terms:
-                found = _NOTHING
-            elif len(terms) == 1:
-                found = frozenset(terms) if match(terms[0]) else _NOTHING
-            else:
-                hit = [t for t in terms if match(t)]
-                found = frozenset(hit) if hit else _NOTHING
-            append(_Tok(start, start + len(core), core, raw, terms, found))
+        at = m.start()
+        offset, end, core, terms, low = word(raw)
+        if not terms:
+            found = _NOTHING
+        elif len(terms) == 1:
+            found = frozenset(terms) if match(terms[0]) else _NOTHING
         else:
-            append(_Tok(start, start, core, raw, (), _NOTHING))
+            hit = [t for t in terms if match(t)]
+            found = frozenset(hit) if hit else _NOTHING
+        append(_Tok(at + offset, at + end, core, raw, terms, found, low))
     return out
 
 
