@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._analyzer import STOPWORDS, analyze, fold, token_terms
+from ._analyzer import STOPWORDS, fold, token_terms
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*")
@@ -49,7 +49,7 @@ def correct_spelling(question: str, frequency: Callable[[str], int], frequencies
         folded = fold(word)
         if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
             continue
-        terms = analyze(word)
+        terms = token_terms(word)  # (analyze's terms, remembered: the same words are asked again)
         if not terms or any(frequency(t) for t in terms):
             continue
         fixed = _best_neighbour(folded, frequencies or (lambda terms: [frequency(t) for t in terms]))
@@ -67,15 +67,20 @@ def correct_spelling(question: str, frequency: Callable[[str], int], frequencies
 
 
 def _best_neighbour(word: str, frequencies: Frequencies) -> str | None:
+    """The most frequent corpus word one edit away; among equally frequent ones the first in sorted order
+    (found without sorting the few hundred edits, and each distinct term weighed once)."""
     candidates: list[tuple[str, str]] = []  # (word, its one term)
-    for candidate in sorted(edits1(word)):
+    for candidate in edits1(word):
         if len(candidate) < 2 or candidate in STOPWORDS:
             continue
         terms = token_terms(candidate)
         if len(terms) == 1:
             candidates.append((candidate, terms[0]))
+    distinct = list(dict.fromkeys(t for _c, t in candidates))
+    count_of = dict(zip(distinct, frequencies(distinct), strict=True))
     best, best_count = None, 0
-    for (candidate, _term), count in zip(candidates, frequencies([t for _c, t in candidates]), strict=True):
-        if count > best_count:
+    for candidate, term in candidates:
+        count = count_of[term]
+        if count > best_count or (count == best_count and count and best is not None and candidate < best):
             best, best_count = candidate, count
     return best
