@@ -221,6 +221,7 @@ class Composer:
         most = (phrase if wants_phrase(question) else 0.0) + (s.prefer_bonus if prefer else 0.0)
         tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
         keys: set[tuple[int, ...] | str] = set()
+        spans: dict[str, AnswerSpan | None] = {}  # by sentence text: a story filed twice is read once
         days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
         day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
         for hit in sorted(hits, key=lambda h: (-h.score, -day_of[h.chunk], h.chunk)):
@@ -230,7 +231,10 @@ class Composer:
                 # date, so there every phrase is looked for)
                 out.append(Ranked(hit, hit.score, None))
                 continue
-            span = find_answer(question, hit.text, match)
+            if hit.text in spans:
+                span = spans[hit.text]
+            else:
+                span = spans[hit.text] = find_answer(question, hit.text, match)
             bonus = 0.0
             typed = span is not None and span.typed and self._confident(span, question)
             if typed:
