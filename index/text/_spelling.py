@@ -40,21 +40,28 @@ Frequencies = Callable[[list[str]], list[int]]  # the corpus frequency of each t
 def correct_spelling(question: str, frequency: Callable[[str], int], frequencies: Frequencies | None = None
                      ) -> Correction:
     """Each word whose terms the corpus lacks (frequency 0) replaced by its most frequent neighbour;
-    frequencies, when given, weighs all of a word's neighbours in one call."""
+    frequencies, when given, weighs all of a word's neighbours in one call, and the question's own words
+    in one more (most questions have every word in the corpus: that one call is all they cost)."""
+    weigh = frequencies or (lambda terms: [frequency(t) for t in terms])
+    words: list[tuple[re.Match[str], str, tuple[str, ...]]] = []
+    for m in _WORD.finditer(question):
+        folded = fold(m.group())
+        if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
+            continue
+        terms = token_terms(m.group())  # (analyze's terms, remembered: the same words are asked again)
+        if terms:
+            words.append((m, folded, terms))
+    counts = iter(weigh([t for _m, _f, terms in words for t in terms]))
     changes: list[tuple[str, str]] = []
     out: list[str] = []
     pos = 0
-    for m in _WORD.finditer(question):
-        word = m.group()
-        folded = fold(word)
-        if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
+    for m, folded, terms in words:
+        if any([next(counts) for _t in terms]):  # (a list: every count is taken, in order)
             continue
-        terms = token_terms(word)  # (analyze's terms, remembered: the same words are asked again)
-        if not terms or any(frequency(t) for t in terms):
-            continue
-        fixed = _best_neighbour(folded, frequencies or (lambda terms: [frequency(t) for t in terms]))
+        fixed = _best_neighbour(folded, weigh)
         if fixed is None:
             continue
+        word = m.group()
         if word[:1].isupper():
             fixed = fixed[:1].upper() + fixed[1:]
         out += [question[pos:m.start()], fixed]
