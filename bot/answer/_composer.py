@@ -464,6 +464,7 @@ def _names_again(text: str, before: str) -> bool:
 
 
 def _term_set(hit: Hit, sets: dict[int, frozenset[int]] | None) -> frozenset[int]:
+    """hit.terms, made once per hit when ``sets`` (by id: the hits outlive the answer being composed)."""
     if sets is None:
         return hit.terms
     found = sets.get(id(hit))
