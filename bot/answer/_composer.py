@@ -196,8 +196,9 @@ class Composer:
             return self._no_answer(question.text)
         best = ranked[0]
         chosen = [best]
+        sets: dict[int, frozenset[int]] = {}  # each hit's term set, made once for the comparisons below
         for other in ranked[1:4]:
-            if other.score < s.second_ratio * best.score or self._same(best.hit, other.hit):
+            if other.score < s.second_ratio * best.score or self._same(best.hit, other.hit, sets):
                 continue
             adds_terms = bool(other.hit.matched - best.hit.matched)
             adds_answer = not self._confident(best.span, question) and self._confident(other.span, question)
@@ -207,7 +208,7 @@ class Composer:
                 break
         if len(chosen) == 2 and adds_answer and self.settings.answer_first:
             chosen.reverse()  # the sentence that holds the answer phrase is the one to read first
-        return self._build(question, chosen, hits, match)
+        return self._build(question, chosen, hits, match, sets)
 
     def rerank(self, hits: list[Hit], question: Question, match: Match, *,
                prefer: frozenset[str] = frozenset(), recent: bool = False) -> list[Ranked]:
@@ -221,6 +222,7 @@ class Composer:
         most = (phrase if wants_phrase(question) else 0.0) + (s.prefer_bonus if prefer else 0.0)
         tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
         keys: set[tuple[int, ...] | str] = set()
+        spans: dict[str, AnswerSpan | None] = {}  # by sentence text: a story filed twice is read once
         days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
         day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
         for hit in sorted(hits, key=lambda h: (-h.score, -day_of[h.chunk], h.chunk)):
@@ -230,7 +232,10 @@ class Composer:
                 # date, so there every phrase is looked for)
                 out.append(Ranked(hit, hit.score, None))
                 continue
-            span = find_answer(question, hit.text, match)
+            if hit.text in spans:
+                span = spans[hit.text]
+            else:
+                span = spans[hit.text] = find_answer(question, hit.text, match)
             bonus = 0.0
             typed = span is not None and span.typed and self._confident(span, question)
             if typed:
@@ -291,11 +296,14 @@ class Composer:
         data = self.retriever.data
         return [t for t in sorted(proper) if self.retriever.document_frequency(t) == 0 and t not in data.acronyms]
 
-    def _same(self, a: Hit, b: Hit) -> bool:
-        ta, tb = a.terms, b.terms
+    def _same(self, a: Hit, b: Hit, sets: dict[int, frozenset[int]] | None = None) -> bool:
+        """Do two sentences say the same thing (Jaccard of their terms)? ``sets``: term sets already made,
+        by the hit's id (a question compares its hits a dozen times)."""
+        ta, tb = _term_set(a, sets), _term_set(b, sets)
         if not ta or not tb:
             return a.text == b.text
-        return len(ta & tb) / len(ta | tb) >= self.settings.duplicate_jaccard
+        common = len(ta & tb)
+        return common / (len(ta) + len(tb) - common) >= self.settings.duplicate_jaccard
 
     def _completed(self, question: Question, ranked: Ranked, match: Match) -> tuple[str, AnswerSpan | None]:
         """The quote for a chosen sentence: with the sentence before it when it only refers back to its
@@ -304,9 +312,9 @@ class Composer:
         hit = ranked.hit
         text, span = hit.text, ranked.span
         before = self._neighbour(hit, -1)
-        after = self._neighbour(hit, +1)
         if question.qtype not in (QType.GENERAL, QType.ENTITY) and (span is None or not span.typed):
-            for neighbour, first in ((after, False), (before, True)):
+            # (the sentence after is read only here: the other completions look back)
+            for neighbour, first in ((self._neighbour(hit, +1), False), (before, True)):
                 if neighbour is None:
                     continue
                 joined = f"{neighbour} {text}" if first else f"{text} {neighbour}"
@@ -358,7 +366,8 @@ class Composer:
         said = fold(phrase)
         return any(other.article_score >= best and said in fold(other.text) for other in pool)
 
-    def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match) -> Answer:
+    def _build(self, question: Question, chosen: list[Ranked], pool: list[Hit], match: Match,
+               sets: dict[int, frozenset[int]] | None = None) -> Answer:
         sources: list[Source] = []
         number_of: dict[str, int] = {}
         quotes: list[Quote] = []
@@ -379,7 +388,7 @@ class Composer:
             text, span = self._completed(question, ranked, match) if i == 0 else (hit.text, ranked.span)
             # The same sentence in other articles (near-duplicates) cites them all.
             twins = [h for h in pool if h.chunk != hit.chunk and h.article.article_id != hit.article.article_id
-                     and self._same(hit, h)]
+                     and self._same(hit, h, sets)]
             group = [hit]
             for twin in twins:
                 if twin.article.article_id not in {g.article.article_id for g in group}:
@@ -452,6 +461,16 @@ def _names_again(text: str, before: str) -> bool:
     if m is None or not (m.group(2) in AUX or m.group(2).endswith(("s", "ed"))):
         return False  # "The party chief …" is someone else
     return bool(set(analyze(m.group(1))) & set(analyze(before)))
+
+
+def _term_set(hit: Hit, sets: dict[int, frozenset[int]] | None) -> frozenset[int]:
+    """hit.terms, made once per hit when ``sets`` (by id: the hits outlive the answer being composed)."""
+    if sets is None:
+        return hit.terms
+    found = sets.get(id(hit))
+    if found is None:
+        found = sets[id(hit)] = hit.terms
+    return found
 
 
 def _matcher(result: SearchResult) -> Match:

@@ -5,6 +5,7 @@ offsets; `_spans` chooses among them by where the question's words are."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index import analyze, fold
 
@@ -34,7 +35,15 @@ _HYPHENATED = re.compile(r"-[a-z]+$")
 
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
-    piece = text[start:end]
+    trimmed = _trimmed(text[start:end])
+    return None if trimmed is None else (start + trimmed[0], start + trimmed[1])
+
+
+@lru_cache(maxsize=65_536)
+def _trimmed(piece: str) -> tuple[int, int] | None:
+    """A run of capitalised words without what no name starts or ends with, as offsets into the run;
+    remembered by the run as written (the same names come back sentence after sentence)."""
+    start = 0
     for cut in _SENTENCE_END.finditer(piece):  # no name runs over a sentence end ("Vell. Eastbrook …")
         if len(cut.group(1)) >= 4 and fold(cut.group(1)) not in TITLES:
             piece = piece[: cut.start(1) + len(cut.group(1))]

@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index import analyze, fold, token_terms
 
@@ -51,9 +52,9 @@ class _Tok:
     __slots__ = ("end", "found", "low", "raw", "start", "terms", "text")
 
     def __init__(self, start: int, end: int, text: str, raw: str, terms: tuple[str, ...],
-                 found: frozenset[str]) -> None:
+                 found: frozenset[str], low: str) -> None:
         self.start, self.end, self.text, self.raw, self.terms, self.found = start, end, text, raw, terms, found
-        self.low = text.lower()
+        self.low = low
 
     @property
     def matched(self) -> bool:
@@ -70,29 +71,67 @@ _WORD = re.compile(r"\S+")
 _NOTHING: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> tuple[int, int, str, tuple[str, ...], str]:
+    """What a whitespace-separated word is wherever it stands: where its text starts and ends within it
+    (surrounding punctuation off), that text, its analyzed terms and its lower case. Remembered by the
+    word as written: sentences reuse the same words, and this was most of a token's cost."""
+    core = raw.strip(_EDGE)
+    offset = 0 if raw[0] not in _EDGE else len(raw) - len(raw.lstrip(_EDGE))
+    return offset, offset + len(core), core, token_terms(core) if core else (), core.lower()
+
+
 def _tokens(text: str, match: Match) -> list[_Tok]:
-    """The sentence's words; most have one analyzed term or none (a stopword), which is checked
-    without building a list (a question tokenizes a hundred-odd words per sentence it reads)."""
+    """The sentence's words (`_read`)."""
+    return _read(text, match)[0]
+
+
+def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
+    """The sentence's words, and where the question's are (ascending); most words have one analyzed
+    term or none (a stopword), which is checked without building a list (a question tokenizes a
+    hundred-odd words per sentence it reads)."""
     out: list[_Tok] = []
+    matched: list[int] = []
     append = out.append
-    terms_of = token_terms
+    word = _word
     for m in _WORD.finditer(text):
         raw = m.group()
-        core = raw.strip(_EDGE)
-        start = m.start() if raw[0] not in _EDGE else m.start() + len(raw) - len(raw.lstrip(_EDGE))
-        if core:
-            terms = terms_of(core)
-            if not terms:
-                found = _NOTHING
-            elif len(terms) == 1:
-                found = frozenset(terms) if match(terms[0]) else _NOTHING
+        at = m.start()
+        offset, end, core, terms, low = word(raw)
+        if not terms:
+            found = _NOTHING
+        elif len(terms) == 1:
+            if match(terms[0]):
+                found = frozenset(terms)
+                matched.append(len(out))
             else:
-                hit = [t for t in terms if match(t)]
-                found = frozenset(hit) if hit else _NOTHING
-            append(_Tok(start, start + len(core), core, raw, terms, found))
+                found = _NOTHING
         else:
-            append(_Tok(start, start, core, raw, (), _NOTHING))
-    return out
+            hit = [t for t in terms if match(t)]
+            if hit:
+                found = frozenset(hit)
+                matched.append(len(out))
+            else:
+                found = _NOTHING
+        append(_Tok(at + offset, at + end, core, raw, terms, found, low))
+    return out, matched
+
+
+def _near(matched: list[int], lo: int, hi: int) -> int:
+    """How many of the question's words (ascending positions) stand in [lo, hi)."""
+    return bisect.bisect_left(matched, hi) - bisect.bisect_left(matched, lo)
+
+
+def _distance(matched: list[int], lo: int, last: int) -> int:
+    """The least distance from a question word to either end of a phrase (0 when there is none)."""
+    best: int | None = None
+    for x in (lo, last):
+        k = bisect.bisect_left(matched, x)
+        if k < len(matched) and (best is None or matched[k] - x < best):
+            best = matched[k] - x
+        if k and (best is None or x - matched[k - 1] < best):
+            best = x - matched[k - 1]
+    return 0 if best is None else best
 
 
 def definition_spans(toks: list[_Tok], subject: str) -> list[tuple[int, int]]:
@@ -290,8 +329,7 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
     candidates = None if qtype is QType.DEFINITION else _typed_candidates(question, text, [])
     if candidates == [] and (qtype not in (QType.GENERAL, QType.ENTITY) or question.frame):
         return None  # no phrase of the asked kind, and none is looked for between the question's words
-    toks = _tokens(text, match)
-    matched = [i for i, t in enumerate(toks) if t.found]
+    toks, matched = _read(text, match)
     if not matched and not anywhere:
         return None
     question_terms = set(question.terms)
@@ -342,8 +380,8 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if question.counted and _POSSESSIVE_BEFORE.search(text[max(0, start - 4):start]):
             continue  # "France's 13 regions" is all of them, not how many were won
-        distance = min((min(abs(i - lo), abs(i - (hi - 1))) for i in matched), default=0)
-        near = sum(1 for i in matched if lo - 8 <= i < hi + 8)
+        distance = _distance(matched, lo, hi - 1)
+        near = _near(matched, lo - 8, hi + 8)
         left, right = _neighbours(toks, lo, hi)
         score = near - 0.25 * distance + 1.5 * (left + right)
         typed = True
@@ -516,7 +554,7 @@ def _best_gap(question: Question, toks: list[_Tok], matched: list[int]) -> Answe
             continue  # "Ruritania's chief rabbi, the nation's senior faith leader,": who he is, not the answer
         if b - a > _GAP_MAX_WORDS:  # "… all-time leading scorer | on Saturday as …": a long phrase ends
             b = next((k for k in range(a + 2, b) if toks[k].low in _PHRASE_BREAKS), b)  # where a time or place begins
-        score = float(sum(1 for i in matched if a - 8 <= i < b + 8)) + after + before
+        score = float(_near(matched, a - 8, b + 8)) + after + before
         if anchor is not None:
             if question.form is Form.SUBJECT:
                 score += 2.5 * (0 <= anchor - b <= 1)  # right before the verb: its subject

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._analyzer import STOPWORDS, analyze, fold, token_terms
+from ._analyzer import STOPWORDS, fold, token_terms
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*")
@@ -40,21 +40,28 @@ Frequencies = Callable[[list[str]], list[int]]  # the corpus frequency of each t
 def correct_spelling(question: str, frequency: Callable[[str], int], frequencies: Frequencies | None = None
                      ) -> Correction:
     """Each word whose terms the corpus lacks (frequency 0) replaced by its most frequent neighbour;
-    frequencies, when given, weighs all of a word's neighbours in one call."""
+    frequencies, when given, weighs all of a word's neighbours in one call, and the question's own words
+    in one more (most questions have every word in the corpus: that one call is all they cost)."""
+    weigh = frequencies or (lambda terms: [frequency(t) for t in terms])
+    words: list[tuple[re.Match[str], str, tuple[str, ...]]] = []
+    for m in _WORD.finditer(question):
+        folded = fold(m.group())
+        if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
+            continue
+        terms = token_terms(m.group())  # (analyze's terms, remembered: the same words are asked again)
+        if terms:
+            words.append((m, folded, terms))
+    counts = iter(weigh([t for _m, _f, terms in words for t in terms]))
     changes: list[tuple[str, str]] = []
     out: list[str] = []
     pos = 0
-    for m in _WORD.finditer(question):
-        word = m.group()
-        folded = fold(word)
-        if len(folded) < MIN_LENGTH or folded in STOPWORDS or "'" in folded:
+    for m, folded, terms in words:
+        if any([next(counts) for _t in terms]):  # (a list: every count is taken, in order)
             continue
-        terms = analyze(word)
-        if not terms or any(frequency(t) for t in terms):
-            continue
-        fixed = _best_neighbour(folded, frequencies or (lambda terms: [frequency(t) for t in terms]))
+        fixed = _best_neighbour(folded, weigh)
         if fixed is None:
             continue
+        word = m.group()
         if word[:1].isupper():
             fixed = fixed[:1].upper() + fixed[1:]
         out += [question[pos:m.start()], fixed]
@@ -67,15 +74,20 @@ def correct_spelling(question: str, frequency: Callable[[str], int], frequencies
 
 
 def _best_neighbour(word: str, frequencies: Frequencies) -> str | None:
+    """The most frequent corpus word one edit away; among equally frequent ones the first in sorted order
+    (found without sorting the few hundred edits, and each distinct term weighed once)."""
     candidates: list[tuple[str, str]] = []  # (word, its one term)
-    for candidate in sorted(edits1(word)):
+    for candidate in edits1(word):
         if len(candidate) < 2 or candidate in STOPWORDS:
             continue
         terms = token_terms(candidate)
         if len(terms) == 1:
             candidates.append((candidate, terms[0]))
+    distinct = list(dict.fromkeys(t for _c, t in candidates))
+    count_of = dict(zip(distinct, frequencies(distinct), strict=True))
     best, best_count = None, 0
-    for (candidate, _term), count in zip(candidates, frequencies([t for _c, t in candidates]), strict=True):
-        if count > best_count:
+    for candidate, term in candidates:
+        count = count_of[term]
+        if count > best_count or (count == best_count and count and best is not None and candidate < best):
             best, best_count = candidate, count
     return best
