@@ -397,13 +397,19 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
     tokens = [analyze(q) for q in questions]
     scorer = data.sentences
 
+    once: list[float] = []  # the last timed call's first round: each item asked for the first time
+
     def timed(fn, items, rounds):  # type: ignore[no-untyped-def]
         best = [float("inf")] * len(items)
-        for _ in range(rounds):
+        once.clear()
+        for r in range(rounds):
             for i, item in enumerate(items):
                 t = time.perf_counter()
                 fn(item)
-                best[i] = min(best[i], (time.perf_counter() - t) * 1000)
+                ms = (time.perf_counter() - t) * 1000
+                best[i] = min(best[i], ms)
+                if r == 0:
+                    once.append(ms)
         return best
 
     t = time.perf_counter()
@@ -414,6 +420,9 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
     service.answer(questions[0])
     first_answer_ms = (time.perf_counter() - t) * 1000
     answers = timed(service.answer, questions, 2)
+    # best of two asks a question twice, and the composer remembers words and names it has seen: each
+    # question's first asking alone (its words may still be known from earlier questions, as in service)
+    answers_once = list(once)
     serving = _rss_mb()
     result: dict[str, object] = {
         "questions": len(questions),
@@ -421,6 +430,7 @@ def phase_serve(directory: Path, n_questions: int, okapi_sample: int, seed: int)
         "query": _percentiles(ours),
         "answer_first_ms": round(first_answer_ms, 3),
         "answer": _percentiles(answers),
+        "answer_once": _percentiles(answers_once),
         "serving_rss_mb": serving,
     }
 
@@ -556,6 +566,9 @@ def _table(results: dict[str, dict]) -> None:
     row("rank-bm25 / ours p50", lambda r: f"{r['ratios']['rank_bm25_over_ours_p50']:,.0f}x")
     row("exact vs rank-bm25", lambda r: "yes" if r['serve']['rank_bm25']['exact_scores_and_top10'] else "NO")
     row("answer p50 / p95 ms", lambda r: f"{r['serve']['answer']['p50_ms']:.2f} / {r['serve']['answer']['p95_ms']:.2f}")
+    row("answer p50 / p95 ms, first asking", lambda r: (f"{r['serve']['answer_once']['p50_ms']:.2f} / "
+                                                       f"{r['serve']['answer_once']['p95_ms']:.2f}")
+        if "answer_once" in r["serve"] else "-")
     row("serving RSS MB", lambda r: f"{r['serve']['serving_rss_mb']['VmRSS']:.0f}")
     Console().print(table)
 
