@@ -90,9 +90,13 @@ def warm_up() -> bool:
     """Import numba and load (or compile) the query kernels now, not on the first question.
 
     The first ``top_k`` of a process otherwise pays for it: about 1 s with numba's on-disk cache
-    warm, a few seconds on a cold cache. Safe to call from a background thread. Returns whether
-    the numba kernels are in use (False: numpy fallback)."""
-    return numba_kernels() is not None
+    warm, a few seconds on a cold cache. Then the typed lists that let one kernel call go over every
+    segment are compiled (``_compile_typed_lists``). Safe to call from a background thread. Returns
+    whether the numba kernels are in use (False: numpy fallback)."""
+    if numba_kernels() is None:
+        return False
+    _compile_typed_lists()
+    return True
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -480,11 +484,28 @@ def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
 
 def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
     """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for the kernels that
-    take one array per segment;
-    None when numba is not in use."""
-    if numba_kernels() is None:
+    take one array per segment; None when numba is not in use, or when its typed lists are not
+    compiled yet: the caller then calls a kernel per segment (the same results)."""
+    if numba_kernels() is None or not _lists_ready.is_set():
         return None
     return _typed_list(*(np.ascontiguousarray(a, dtype=dtype) for a in arrays), dtype=dtype)
+
+
+_lists_ready = threading.Event()
+_lists_lock = threading.Lock()
+_LIST_DTYPES = (np.int32, np.int64, np.bool_)
+
+
+def _compile_typed_lists() -> None:
+    """Make one typed list of each dtype the kernels take: numba compiles a typed list's own code for
+    each item type (about 0.3 s each, never cached on disk). Done by ``warm_up``, usually in a
+    background thread, so a fresh process's first questions do not wait for it: until then
+    ``array_list`` says None and the kernels are called per segment."""
+    with _lists_lock:
+        if not _lists_ready.is_set():
+            for dtype in _LIST_DTYPES:
+                _typed_list(np.zeros(1, dtype=dtype), dtype=dtype)
+            _lists_ready.set()
 
 
 def _typed_list(*arrays: np.ndarray, dtype: Any = np.int32) -> Any:
@@ -591,9 +612,6 @@ def _compile_numba_kernels() -> Kernels:
                       topk_segments=jit(_topk_segments, topk_segments_sig),
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
                       terms_held=jit(_terms_held, held_sig))
-    # numba compiles a typed list's own code (about 0.3 s, not cached on disk) when the first one is
-    # made: here, with the kernels, rather than in the first question after a snapshot opens
-    _typed_list(np.zeros(1, dtype=np.int32))
     return kernels
 
 

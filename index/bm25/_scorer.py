@@ -330,10 +330,10 @@ class BM25Scorer:
                                  _readonly(u_locals), got)
             out[order] = got[np.cumsum(new) - 1]
             return out
-        if kernels is not None:
+        lists = self._segment_lists() if kernels is not None else None
+        if kernels is not None and lists is not None:
             # one kernel call over every run of one segment's ids (a call per segment cost more at 12)
             starts = np.flatnonzero(np.concatenate(([True], u_segs[1:] != u_segs[:-1])))
-            lists = self._segment_lists()
             kernels.score_listed_segments(
                 lists.terms, lists.indptr, lists.docs, lists.tf, lists.lengths, qterms, qidf, self.k1, self.b,
                 self.avgdl, _readonly(u_segs[starts].astype(np.int64)),
@@ -346,6 +346,10 @@ class BM25Scorer:
             p = seg.postings
             local = u_locals[lo:hi]
             part = got[lo:hi]
+            if kernels is not None:  # the typed lists not made yet (see _kernels.array_list)
+                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b,
+                                     self.avgdl, _readonly(local), part)
+                continue
             for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
                 r = int(np.searchsorted(p.terms, t))
                 if r >= p.n_terms or p.terms[r] != t:
@@ -358,11 +362,15 @@ class BM25Scorer:
         out[order] = got[np.cumsum(new) - 1]
         return out
 
-    def _segment_lists(self) -> _SegmentLists:
+    def _segment_lists(self) -> _SegmentLists | None:
         """The segments' arrays as numba typed lists, made on the first query (a race makes them twice):
-        the kernels then go over every segment in one call from Python, not one call per segment."""
+        the kernels then go over every segment in one call from Python, not one call per segment.
+        None while numba's typed lists are not compiled yet (`_kernels.array_list`)."""
         lists = self._lists
         if lists is None:
+            if array_list([], np.int32) is None:
+                return None
+
             def of(name: str, dtype: type) -> Any:
                 return array_list([getattr(seg.postings, name) for seg in self._segments], dtype)
 
@@ -447,8 +455,8 @@ class BM25Scorer:
         prune_min = self._prune_min_postings * max(k, 10) ** 2 // 100  # see PRUNE_MIN_POSTINGS (k = 100: x100)
         acc, seen, touched = self._scratch()
         try:
-            if len(self._segments) > 1:  # one call over the segments (a call per segment cost more at 12)
-                lists = self._segment_lists()
+            lists = self._segment_lists() if len(self._segments) > 1 else None
+            if lists is not None:  # one call over the segments (a call per segment cost more at 12)
                 if ready is not None and ready.local_list is None:  # once per mask (a race makes it twice)
                     ready.local_list = array_list(ready.local, np.bool_)
                 kernels.topk_segments(

@@ -204,9 +204,13 @@ class IndexData:
         """For each sentence: which groups of terms it holds (bool sentences x groups: a term ``known[r]``
         with ``member[r, g]``) and the sum of ``pair_times[a, b]`` over the distinct adjacent pairs of known
         terms (rows a, b) it holds, read in one kernel call from the stored terms (the ranking's evidence,
-        `Retriever.rank`); None without numba. ``known``: ascending int64 term ids."""
+        `Retriever.rank`); None without numba or before its typed lists are compiled (the caller then
+        works it out with numpy, the same result). ``known``: ascending int64 term ids."""
         kernels = numba_kernels()
         if kernels is None:
+            return None
+        lists = self._lists()
+        if lists[0] is None:
             return None
 
         def ready(a: np.ndarray, dtype: type) -> np.ndarray:
@@ -215,7 +219,7 @@ class IndexData:
             return view
 
         holds, counts, _first = kernels.terms_held(
-            *self._lists(), np.ascontiguousarray(self.sentences.seg_of[chunks]),
+            *lists, np.ascontiguousarray(self.sentences.seg_of[chunks]),
             np.ascontiguousarray(self.sentences.local_of[chunks]), ready(known, np.int64), ready(member, np.bool_),
             ready(pair_times, np.int64))
         return holds, counts
@@ -224,8 +228,11 @@ class IndexData:
         """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
         race makes the same lists twice)."""
         if self._token_lists is None:
-            self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
-                                 array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
+            lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
+                     array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
+            if lists[0] is None or lists[1] is None:
+                return None, None  # not compiled yet: asked again by a later question
+            self._token_lists = lists
         return self._token_lists
 
     def chunk_terms(self, i: int) -> list[str]:

@@ -82,7 +82,27 @@ def _same_as_full_rebuild(data: IndexData, corpus: Path, rng: random.Random) -> 
         assert (ours.n_docs, ours.avgdl, ours.average_idf, ours.vocabulary_size) == (
             theirs.n_docs, theirs.avgdl, theirs.average_idf, theirs.vocabulary_size)
     assert data.sentences.average_idf == okapi.average_idf and data.sentences.avgdl == okapi.avgdl
-    for query in _queries(rng):
+    queries = _queries(rng)
+    # numba's typed lists (one kernel call over every segment) are compiled in the background by
+    # warm_up; until then the kernels are called per segment: both give the same results
+    ready = _kernels._lists_ready.is_set()
+    try:
+        for typed in (False, True) if _kernels.numba_kernels() is not None else (False,):
+            if typed:
+                _kernels._compile_typed_lists()
+            else:
+                _kernels._lists_ready.clear()
+            data.sentences._lists = data.headlines._lists = None
+            data._token_lists = None
+            _same_scores(data, full, okapi, queries)
+            assert (data.sentences._segment_lists() is not None) == (typed and len(data.segments) > 0)
+    finally:
+        if ready:
+            _kernels._lists_ready.set()
+
+
+def _same_scores(data: IndexData, full: IndexData, okapi: BM25Okapi, queries: list[list[str]]) -> None:
+    for query in queries:
         ref = okapi.get_scores(query)
         assert np.array_equal(data.sentences.scores(query), ref), query
         assert np.array_equal(data.headlines.scores(query), full.headlines.scores(query)), query
