@@ -486,9 +486,14 @@ def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
     """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for the kernels that
     take one array per segment; None when numba is not in use, or when its typed lists are not
     compiled yet: the caller then calls a kernel per segment (the same results)."""
-    if numba_kernels() is None or not _lists_ready.is_set():
+    if not typed_lists_ready():
         return None
     return _typed_list(*(np.ascontiguousarray(a, dtype=dtype) for a in arrays), dtype=dtype)
+
+
+def typed_lists_ready() -> bool:
+    """Whether ``array_list`` makes typed lists now (numba in use, their code compiled)."""
+    return _lists_ready.is_set() and numba_kernels() is not None
 
 
 _lists_ready = threading.Event()

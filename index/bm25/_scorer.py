@@ -42,7 +42,16 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import PRUNE_MIN_POSTINGS, Kernels, array_list, contributions, norms, numba_kernels, topk_numpy_segment
+from ._kernels import (
+    PRUNE_MIN_POSTINGS,
+    Kernels,
+    array_list,
+    contributions,
+    norms,
+    numba_kernels,
+    topk_numpy_segment,
+    typed_lists_ready,
+)
 from ._lexicon import Lexicon
 from ._postings import FieldPostings, LiveStats
 
@@ -368,7 +377,7 @@ class BM25Scorer:
         None while numba's typed lists are not compiled yet (`_kernels.array_list`)."""
         lists = self._lists
         if lists is None:
-            if array_list([], np.int32) is None:
+            if not typed_lists_ready():
                 return None
 
             def of(name: str, dtype: type) -> Any:

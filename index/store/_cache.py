@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._errors import IndexFileError, IndexLockedError
-from ..articles._jsonl import JSONL_SUFFIXES
-from ..articles._text_files import ARTICLE_SUFFIXES
 from ..bm25 import Lexicon
 from ._commit import Commit, needs_tidying, read_current, remove_stale
 from ._lock import CacheNotWritableError, WriterLock
@@ -32,6 +30,7 @@ from ._writer import (
     ScannedFile,
     Store,
     Update,
+    is_corpus_name,
     mismatch,
     next_generation,
     persist,
@@ -171,12 +170,9 @@ def _new_files(corpus: Path, paths: Sequence[Path]) -> list[ScannedFile] | None:
         return None
     out = {}
     folder = os.path.realpath(corpus)
-    suffixes = ARTICLE_SUFFIXES + JSONL_SUFFIXES
     for path in paths:
-        path = Path(path)
-        name = path.name
-        if os.path.dirname(os.path.realpath(corpus / name)) != folder or name[:1] == "." or not name.endswith(
-                suffixes):
+        name = Path(path).name
+        if not is_corpus_name(name) or os.path.dirname(os.path.realpath(corpus / name)) != folder:
             return None
         try:
             st = (corpus / name).stat()

@@ -329,6 +329,17 @@ def _keep_part(key: tuple[str, str], entries: list[FileEntry]) -> None:
             del _parts[next(iter(_parts))]
 
 
+def merge_into_new_part(parts: list[FilePart], start: int, total: int) -> tuple[list[FilePart], int]:
+    """The parts that stay, and where the new part starts, when items ``start`` to ``total`` are new:
+    the last part is merged into the new one while it is no larger (a binary counter: at most
+    log2(total) + 1 parts, each item rewritten O(log total) times). File lists and term tables both
+    grow this way."""
+    kept = list(parts)
+    while kept and kept[-1].count <= total - start:
+        start -= kept.pop().count
+    return kept, start
+
+
 def _write_parts(cache_dir: Path, commit: Commit, previous: Commit | None) -> list[FilePart]:
     """The parts of the commit's file list: the previous commit's parts that hold the same entries at
     the same places, then the rest in one new part, merged with the kept parts before it while the
@@ -345,8 +356,7 @@ def _write_parts(cache_dir: Path, commit: Commit, previous: Commit | None) -> li
             start = end
     if start == len(files) and kept:
         return kept
-    while kept and kept[-1].count <= len(files) - start:
-        start -= kept.pop().count
+    kept, start = merge_into_new_part(kept, start, len(files))
     entries = files[start:]
     data = _part_bytes(entries)
     name = f"{FILES_PREFIX}{commit.generation:06d}-{uuid.uuid4().hex[:8]}.json"

@@ -34,7 +34,7 @@ import numpy as np
 from .._atomic import fsync_dir
 from .._errors import CorpusError, IndexFileError
 from ..bm25 import BM25Scorer, Lexicon, LiveStats, ScoredSegment
-from ..bm25._kernels import array_list, numba_kernels
+from ..bm25._kernels import array_list, numba_kernels, typed_lists_ready
 from ..text import resolve_acronyms
 from ._commit import Commit
 from ._integrity import Verifier, check_sizes, file_checksum
@@ -228,11 +228,10 @@ class IndexData:
         """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
         race makes the same lists twice)."""
         if self._token_lists is None:
-            lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
-                     array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
-            if lists[0] is None or lists[1] is None:
+            if not typed_lists_ready():
                 return None, None  # not compiled yet: asked again by a later question
-            self._token_lists = lists
+            self._token_lists = (array_list([s.arrays["tokens"] for s in self.segments], np.int32),
+                                 array_list([s.arrays["tokptr"] for s in self.segments], np.int64))
         return self._token_lists
 
     def chunk_terms(self, i: int) -> list[str]:

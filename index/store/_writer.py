@@ -48,6 +48,7 @@ from ._commit import (
     FileEntry,
     FilePart,
     SegmentEntry,
+    merge_into_new_part,
     tmp_dir_name,
     write_commit,
 )
@@ -67,18 +68,25 @@ class ScannedFile(NamedTuple):
         return Path(self.where)
 
 
+_CORPUS_SUFFIXES = ARTICLE_SUFFIXES + JSONL_SUFFIXES
+
+
+def is_corpus_name(name: str) -> bool:
+    """A name a corpus file may have (as ``corpus_files`` lists them): no hidden file, a known suffix."""
+    return name[:1] != "." and name.endswith(_CORPUS_SUFFIXES)
+
+
 def scan_corpus(corpus: Path) -> list[ScannedFile]:
     """The corpus files in name order with their stat (CorpusError when there are none): the files
     ``corpus_files`` lists, each stat'ed once (a directory is listed with scandir, not stat'ed twice
     per file)."""
     if corpus.is_dir():
         found = []
-        suffixes = ARTICLE_SUFFIXES + JSONL_SUFFIXES
         try:
             with os.scandir(corpus) as listing:
                 for entry in listing:
                     name = entry.name
-                    if name[:1] == "." or not name.endswith(suffixes):
+                    if not is_corpus_name(name):
                         continue
                     try:
                         st = entry.stat()  # follows symbolic links, as Path.is_file does
@@ -635,8 +643,7 @@ def _write_terms(cache_dir: Path, commit: Commit, update: Update, store: Store) 
     start = update.lexicon_before
     base = start - sum(p.count for p in parts)
     if commit.lexicon is not None and start > 0:
-        while parts and parts[-1].count <= len(lexicon) - start:
-            start -= parts.pop().count
+        parts, start = merge_into_new_part(parts, start, len(lexicon))
         if len(lexicon) - start < base:
             name = f"{TERMS_PREFIX}{commit.generation:06d}-{_token()}.npz"
             save_npz(cache_dir / name, lexicon.part(start))  # the directory is fsync'ed with the commit
