@@ -5,11 +5,13 @@ A segment stores raw term frequencies and document lengths; a contribution is co
 is read, with rank-bm25's expression and operand order, ``idf * (tf * (k1 + 1) / (tf + norm))``, where
 ``norm = k1 * (1 - b + b * dl / avgdl)`` is worked out from the document's length then and there, with
 the operations numpy applies to rank-bm25's length array (the same double-precision steps, so the same
-bits). Reading a 4-byte length where the document's other data is read anyway costs less than a
-per-snapshot array of norms: at 1M sentences in twelve segments those random reads were most of a
-query's time. Documents whose ``ok`` flag is off (deleted, or outside a prepared mask) are skipped; the
-others are reported by their canonical id (their place in a full rebuild of the corpus), which also
-breaks ties.
+bits). The length is read beside the posting (``FieldPostings.doc_len``, made in the background after a
+load), so a row is read in order: looking it up by document was a cache miss per posting, most of a
+question's time once its postings are out of the cache, as they are in service at 1M sentences (a
+per-snapshot array of norms would be the same random reads, twice as wide). Until those arrays are made
+the kernels look the length up by document (``by_posting`` false): the same values. Documents whose
+``ok`` flag is off (deleted, or outside a prepared mask) are skipped; the others are reported by their
+canonical id (their place in a full rebuild of the corpus), which also breaks ties.
 
 Top k over several segments: one bounded heap of (score, canonical id) is carried from segment to
 segment (largest segment first), so the k-th best score found so far prunes the next segments.
@@ -164,6 +166,12 @@ def _find(indices, lo, hi, d):
     return -1
 
 
+def _length(lens, by_posting, p, d):
+    """The length of posting p's document d: lens is either every posting's (read in order) or every
+    document's (a look-up by document, until the postings' own are made: `FieldPostings.doc_len`)."""
+    return lens[p] if by_posting else lens[d]
+
+
 def _norm(k1, b, avgdl, dl):
     """rank-bm25's length normalisation of one document: k1 * (1 - b + b * dl / avgdl)."""
     return k1 * (1 - b + b * dl / avgdl)
@@ -174,7 +182,7 @@ def _contribution(idf, f, nrm, k1p1):
     return idf * (f * k1p1 / (f + nrm))
 
 
-def _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_touched):
+def _add_row(indptr, docs, tf, lens, by_posting, ok, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_touched):
     """acc += w x row r's contributions (documents ok), documents met for the first time appended to
     touched; returns the new number of touched documents. (w = 1.0 adds the contributions exactly.)"""
     for p in range(indptr[r], indptr[r + 1]):
@@ -185,11 +193,13 @@ def _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, r, idf, w, k1p1, acc, 
             seen[d] = 1
             touched[n_touched] = d
             n_touched += 1
-        acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
+        acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, _length(lens, by_posting, p, d)),
+                                    k1p1)
     return n_touched
 
 
-def _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_list):
+def _add_row_to_listed(indptr, docs, tf, lens, by_posting, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched,
+                       n_list):
     """acc += w x row r's contributions, for the documents touched[:n_list] only (those marked in
     seen): a binary search per document when that is cheaper than a scan of the row."""
     s0 = indptr[r]
@@ -200,12 +210,14 @@ def _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, r, idf, w, k1p1,
             d = touched[jj]
             p = _find(docs, s0, e0, d)
             if p >= 0:
-                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
+                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, _length(lens, by_posting, p, d)),
+                                            k1p1)
     else:
         for p in range(s0, e0):  # cheaper to scan the row
             d = docs[p]
             if seen[d] != 0:
-                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
+                acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, _length(lens, by_posting, p, d)),
+                                            k1p1)
 
 
 def _sum_bounds(ub, order, start, nu):
@@ -245,8 +257,8 @@ def _kth_largest(acc, touched, n, canon, allowed, use_allowed, k):
     return hs[0] if m == k else 0.0
 
 
-def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengths, canon, ok, qterms, qidf, k1, b,
-                  avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
+def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lens, by_posting, canon, ok, qterms, qidf,
+                  k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
     """Offer this segment's documents that are ok (live, and in a prepared mask) and also allowed (a
     corpus-wide mask, when use_allowed) with a positive score to the heap hs/hi (hn[0] entries, room for
     k = hs.shape[0]), by canonical id; the scratch (acc, seen) is left zeroed."""
@@ -293,8 +305,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengt
         # exhaustive and exact: query order, duplicates included, like rank-bm25
         for qi in range(nq):
             if rows[qi] >= 0:
-                n_touched = _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, rows[qi], qidf[qi], 1.0, k1p1,
-                                     acc, seen, touched, n_touched)
+                n_touched = _add_row(indptr, docs, tf, lens, by_posting, ok, k1, b, avgdl, rows[qi], qidf[qi], 1.0,
+                                     k1p1, acc, seen, touched, n_touched)
         n_list = n_touched
     else:
         # MaxScore-style: take terms by decreasing upper bound (rarest first, usually); once the
@@ -343,8 +355,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengt
                     stopped = oj
                     break
             done_ub += ub[j]
-            n_touched = _add_row(indptr, docs, tf, lengths, ok, k1, b, avgdl, r, uidf[j], float(umult[j]), k1p1,
-                                 acc, seen, touched, n_touched)
+            n_touched = _add_row(indptr, docs, tf, lens, by_posting, ok, k1, b, avgdl, r, uidf[j], float(umult[j]),
+                                 k1p1, acc, seen, touched, n_touched)
             rest_post -= indptr[r + 1] - indptr[r]
         if stopped == nu:
             theta = max(theta, _kth_largest(acc, touched, n_touched, canon, allowed, use_allowed, k))
@@ -355,8 +367,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengt
         for oj in range(stopped, nu + 1):
             if oj > stopped:
                 j = order[oj - 1]
-                _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, urow[j], uidf[j], float(umult[j]), k1p1,
-                                   acc, seen, touched, n_list)
+                _add_row_to_listed(indptr, docs, tf, lens, by_posting, k1, b, avgdl, urow[j], uidf[j],
+                                   float(umult[j]), k1p1, acc, seen, touched, n_list)
                 if n_list > k:
                     theta = max(theta, _kth_largest(acc, touched, n_list, canon, allowed, use_allowed, k))
             rest = _sum_bounds(ub, order, oj, nu)
@@ -376,8 +388,8 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengt
             acc[touched[jj]] = 0.0
         for qi in range(nq):
             if rows[qi] >= 0:
-                _add_row_to_listed(indptr, docs, tf, lengths, k1, b, avgdl, rows[qi], qidf[qi], 1.0, k1p1, acc, seen,
-                                   touched, n_list)
+                _add_row_to_listed(indptr, docs, tf, lens, by_posting, k1, b, avgdl, rows[qi], qidf[qi], 1.0, k1p1,
+                                   acc, seen, touched, n_list)
 
     # offer the survivors to the carried heap; the scratch of these documents is reset on the way
     n = hn[0]
@@ -395,7 +407,7 @@ def _topk_segment(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengt
     hn[0] = n
 
 
-def _score_listed(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, listed, out):
+def _score_listed(terms, indptr, docs, tf, lens, by_posting, qterms, qidf, k1, b, avgdl, listed, out):
     """out[j] = exact score of local document listed[j] (ascending, distinct), query order."""
     k1p1 = k1 + 1
     n = terms.shape[0]
@@ -411,7 +423,8 @@ def _score_listed(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, 
             for j in range(m):
                 p = _find(docs, s0, e0, listed[j])
                 if p >= 0:
-                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[listed[j]]), k1p1)
+                    dl = _length(lens, by_posting, p, listed[j])
+                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, dl), k1p1)
         else:  # merge the row with the (ascending) list
             j = 0
             for p in range(s0, e0):
@@ -421,25 +434,27 @@ def _score_listed(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, 
                 if j == m:
                     break
                 if listed[j] == d:
-                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, lengths[d]), k1p1)
+                    out[j] += _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, _length(lens, by_posting, p, d)),
+                                            k1p1)
 
 
-def _topk_segments(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lengths, canon, ok, order, qterms, qidf,
-                   k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
-    """_topk_segment over the segments order[0], order[1], … (each argument before ``order`` a typed list
-    with one array per segment): one call from Python instead of one per segment."""
+def _topk_segments(terms, indptr, docs, tf, bound_ptr, bound_tf, bound_len, lens, by_posting, canon, ok, order,
+                   qterms, qidf, k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi, hn, prune_min):
+    """_topk_segment over the segments order[0], order[1], … (each argument before ``order`` but by_posting a
+    typed list with one array per segment): one call from Python instead of one per segment."""
     for j in order:
-        _topk_segment(terms[j], indptr[j], docs[j], tf[j], bound_ptr[j], bound_tf[j], bound_len[j], lengths[j],
+        _topk_segment(terms[j], indptr[j], docs[j], tf[j], bound_ptr[j], bound_tf[j], bound_len[j], lens[j], by_posting,
                       canon[j], ok[j], qterms, qidf, k1, b, avgdl, acc, seen, touched, allowed, use_allowed, hs, hi,
                       hn, prune_min)
 
 
-def _score_listed_segments(terms, indptr, docs, tf, lengths, qterms, qidf, k1, b, avgdl, segs, edges, listed, out):
+def _score_listed_segments(terms, indptr, docs, tf, lens, by_posting, qterms, qidf, k1, b, avgdl, segs, edges, listed,
+                           out):
     """_score_listed for each run listed[edges[i]:edges[i + 1]] of documents of segment segs[i] (typed lists
     of the segments' arrays), in one call."""
     for i in range(segs.shape[0]):
         j = segs[i]
-        _score_listed(terms[j], indptr[j], docs[j], tf[j], lengths[j], qterms, qidf, k1, b, avgdl,
+        _score_listed(terms[j], indptr[j], docs[j], tf[j], lens[j], by_posting, qterms, qidf, k1, b, avgdl,
                       listed[edges[i]:edges[i + 1]], out[edges[i]:edges[i + 1]])
 
 
@@ -552,7 +567,7 @@ def _compile_numba_kernels() -> Kernels:
     def rw(dtype: Any) -> Any:
         return types.Array(dtype, 1, "C")
 
-    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _norm, _contribution, _add_row,
+    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _length, _norm, _contribution, _add_row,
                    _add_row_to_listed, _sum_bounds):
         jit(helper, inline=True)
     jit(_rows_of, rw(types.int64)(ro(types.int32), ro(types.int64)))
@@ -568,7 +583,8 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64),  # bound_ptr
         ro(types.int32),  # bound_tf
         ro(types.int32),  # bound_len
-        ro(types.int32),  # lengths
+        ro(types.int32),  # lens: each posting's document length, or each document's
+        types.boolean,  # by_posting: which of the two
         ro(types.int32),  # canon
         ro(types.boolean),  # ok
         ro(types.int64),  # qterms
@@ -587,7 +603,7 @@ def _compile_numba_kernels() -> Kernels:
         types.int64,  # prune_min
     )
     score_sig = types.void(
-        ro(types.int32), ro(types.int64), ro(types.int32), ro(types.int32), ro(types.int32),
+        ro(types.int32), ro(types.int64), ro(types.int32), ro(types.int32), ro(types.int32), types.boolean,
         ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64, ro(types.int64),
         rw(types.float64),
     )
@@ -598,13 +614,16 @@ def _compile_numba_kernels() -> Kernels:
         return [types.ListType(ro(dtype)) for dtype in dtypes]
 
     topk_segments_sig = types.void(
-        *lists(types.int32, types.int64, types.int32, types.int32, types.int64, types.int32, types.int32, types.int32,
-               types.int32, types.boolean),  # terms … canon, ok: one array per segment
+        *lists(types.int32, types.int64, types.int32, types.int32, types.int64, types.int32, types.int32,
+               types.int32),  # terms … lens: one array per segment
+        types.boolean,  # by_posting (all segments alike)
+        *lists(types.int32, types.boolean),  # canon, ok
         ro(types.int64),  # order: the segments, in search order
-        *topk_sig.args[10:],  # qterms … prune_min, as topk
+        *topk_sig.args[11:],  # qterms … prune_min, as topk
     )
     score_segments_sig = types.void(
-        *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms, indptr, docs, tf, lengths
+        *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms, indptr, docs, tf, lens
+        types.boolean,  # by_posting
         ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64,  # qterms … avgdl
         ro(types.int64), ro(types.int64),  # segs, edges
         ro(types.int64), rw(types.float64),  # listed, out

@@ -66,6 +66,33 @@ class FieldPostings:
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
 
+    @property
+    def doc_len(self) -> np.ndarray | None:
+        """Each posting's document length (int32, beside ``docs``), for the kernels to read a row in order;
+        None until `make_doc_len` has run (they then look lengths up by document, the same values). Made,
+        not saved: an index on disk stays as it was, and loading it no slower."""
+        made: np.ndarray | None = self.__dict__.get("_doc_len")
+        return made
+
+    def make_doc_len(self, chunk: int = 1 << 20) -> np.ndarray:
+        """Make `doc_len` (once; a race makes the same array twice), ``chunk`` postings at a time: numpy's
+        take holds the GIL, so a question asked meanwhile waits for one chunk (~5 ms), not the whole."""
+        made = self.doc_len
+        if made is None:
+            made = np.empty(self.nnz, dtype=np.int32)
+            for lo in range(0, self.nnz, chunk):
+                np.take(self.lengths, self.docs[lo : lo + chunk], out=made[lo : lo + chunk])
+            made.flags.writeable = False
+            self.__dict__["_doc_len"] = made  # derived, not a field: equality and persistence ignore it
+        return made
+
+    def sharing_doc_len(self, other: FieldPostings) -> FieldPostings:
+        """self, given ``other``'s doc_len when made (the same postings as other, in other arrays)."""
+        made = other.doc_len
+        if made is not None and self.doc_len is None:
+            self.__dict__["_doc_len"] = made
+        return self
+
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], *, n_terms_total: int) -> FieldPostings:
         """From persisted arrays, checked so that the query kernels (which do no bounds checks) cannot
@@ -124,7 +151,7 @@ class FieldPostings:
         del term
         first_all = np.full(int(terms[-1]) + 1, _NO_OFFSET, dtype=np.int64)
         np.minimum.at(first_all, tokens, np.arange(tokens.size, dtype=np.int64))
-        return cls(
+        built = cls(
             terms=terms,
             indptr=indptr,
             docs=doc.astype(np.int32),
@@ -135,6 +162,10 @@ class FieldPostings:
             first=first_all[terms],
             lengths=lengths64.astype(np.int32),
         )
+        made = doc_len.astype(np.int32)  # at hand here
+        made.flags.writeable = False
+        built.__dict__["_doc_len"] = made
+        return built
 
     def live_stats(self, tokens: np.ndarray | Callable[[], np.ndarray], live: np.ndarray | None) -> LiveStats:
         """Per-term statistics over the live documents only (``live``: bool per document, None = all).

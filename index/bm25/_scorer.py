@@ -45,6 +45,7 @@ import numpy as np
 from ._kernels import (
     PRUNE_MIN_POSTINGS,
     Kernels,
+    _numba_disabled_by_env,
     array_list,
     contributions,
     norms,
@@ -192,7 +193,7 @@ class BM25Scorer:
             j = reuse[i]
             if previous is not None and j is not None:
                 kept = previous._segments[j]  # the same documents, live as before: nothing to redo
-                self._segments.append(_Segment(kept.postings, kept.canon, kept.live, seg.live.n_docs))
+                self._segments.append(_Segment(kept.postings, kept.canon, kept.live, seg.live.n_docs, kept.source))
                 continue
             canon = np.ascontiguousarray(seg.canon, dtype=np.int32)
             live = canon >= 0
@@ -200,7 +201,9 @@ class BM25Scorer:
             seg_of[canon[locals_]] = i
             local_of[canon[locals_]] = locals_
             postings = FieldPostings(**{name: _readonly(a) for name, a in seg.postings.arrays().items()})
-            self._segments.append(_Segment(postings, _readonly(canon), _readonly(live), seg.live.n_docs))
+            postings.sharing_doc_len(seg.postings)
+            self._segments.append(_Segment(postings, _readonly(canon), _readonly(live), seg.live.n_docs,
+                                           seg.postings))
         self.seg_of = _readonly(seg_of)
         self.local_of = _readonly(local_of)
         # largest first: the k-th best score found early prunes the smaller segments
@@ -211,6 +214,27 @@ class BM25Scorer:
         self._local = threading.local()
         self._backend: str = "auto"  # "auto" | "numba" | "numpy" (tests pin one)
         self._prune_min_postings = PRUNE_MIN_POSTINGS  # tests lower it to exercise pruning
+        self._make_doc_lens()
+
+    def _make_doc_lens(self) -> None:
+        """Give every segment its postings' document lengths (`FieldPostings.doc_len`): at once when there
+        are few postings to go through, else in a background thread, so that loading a large index
+        stays as fast as it was (about 50 ms per million postings); questions asked meanwhile look the
+        lengths up by document (the same scores)."""
+        if _numba_disabled_by_env():
+            return  # only the numba kernels read them
+        missing = [seg for seg in self._segments if seg.postings.doc_len is None]
+        if not missing:
+            return
+        if sum(seg.postings.nnz for seg in missing) <= _DOC_LEN_AT_ONCE:
+            _make_doc_lens(missing)
+        else:
+            threading.Thread(target=_make_doc_lens, args=(missing,), name="newsbot-doc-len", daemon=True).start()
+
+    @property
+    def doc_lens_ready(self) -> bool:
+        """Whether every segment's postings carry their document lengths (`_make_doc_lens`)."""
+        return all(seg.postings.doc_len is not None for seg in self._segments)
 
     # ---------------------------------------------------------------- build (one segment, in memory)
 
@@ -335,8 +359,8 @@ class BM25Scorer:
         got = np.zeros(u_locals.shape[0])
         if kernels is not None and len(self._segments) == 1:
             p = self._segments[0].postings
-            kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b, self.avgdl,
-                                 _readonly(u_locals), got)
+            kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, *self._segments[0].lens(), qterms, qidf, self.k1,
+                                 self.b, self.avgdl, _readonly(u_locals), got)
             out[order] = got[np.cumsum(new) - 1]
             return out
         lists = self._segment_lists() if kernels is not None else None
@@ -344,8 +368,8 @@ class BM25Scorer:
             # one kernel call over every run of one segment's ids (a call per segment cost more at 12)
             starts = np.flatnonzero(np.concatenate(([True], u_segs[1:] != u_segs[:-1])))
             kernels.score_listed_segments(
-                lists.terms, lists.indptr, lists.docs, lists.tf, lists.lengths, qterms, qidf, self.k1, self.b,
-                self.avgdl, _readonly(u_segs[starts].astype(np.int64)),
+                lists.terms, lists.indptr, lists.docs, lists.tf, lists.lens, lists.by_posting, qterms, qidf, self.k1,
+                self.b, self.avgdl, _readonly(u_segs[starts].astype(np.int64)),
                 _readonly(np.append(starts, u_locals.shape[0]).astype(np.int64)), _readonly(u_locals), got)
             out[order] = got[np.cumsum(new) - 1]
             return out
@@ -356,7 +380,7 @@ class BM25Scorer:
             local = u_locals[lo:hi]
             part = got[lo:hi]
             if kernels is not None:  # the typed lists not made yet (see _kernels.array_list)
-                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, p.lengths, qterms, qidf, self.k1, self.b,
+                kernels.score_listed(p.terms, p.indptr, p.docs, p.tf, *seg.lens(), qterms, qidf, self.k1, self.b,
                                      self.avgdl, _readonly(local), part)
                 continue
             for t, idf in zip(qterms.tolist(), qidf.tolist(), strict=True):
@@ -374,19 +398,23 @@ class BM25Scorer:
     def _segment_lists(self) -> _SegmentLists | None:
         """The segments' arrays as numba typed lists, made on the first query (a race makes them twice):
         the kernels then go over every segment in one call from Python, not one call per segment.
-        None while numba's typed lists are not compiled yet (`_kernels.array_list`)."""
+        None while numba's typed lists are not compiled yet (`_kernels.array_list`). Made again, once, when
+        every segment's doc_len is there (made in the background after a load)."""
         lists = self._lists
-        if lists is None:
+        if lists is None or (not lists.by_posting and self.doc_lens_ready):
             if not typed_lists_ready():
                 return None
 
             def of(name: str, dtype: type) -> Any:
                 return array_list([getattr(seg.postings, name) for seg in self._segments], dtype)
 
+            by_posting = self.doc_lens_ready
+            lens = array_list([seg.lens()[0] for seg in self._segments], np.int32) if by_posting else of(
+                "lengths", np.int32)
             lists = self._lists = _SegmentLists(
                 of("terms", np.int32), of("indptr", np.int64), of("docs", np.int32), of("tf", np.int32),
-                of("bound_ptr", np.int64), of("bound_tf", np.int32), of("bound_len", np.int32),
-                of("lengths", np.int32), array_list([seg.canon for seg in self._segments], np.int32),
+                of("bound_ptr", np.int64), of("bound_tf", np.int32), of("bound_len", np.int32), lens, by_posting,
+                array_list([seg.canon for seg in self._segments], np.int32),
                 array_list([seg.live for seg in self._segments], np.bool_))
         return lists
 
@@ -470,14 +498,14 @@ class BM25Scorer:
                     ready.local_list = array_list(ready.local, np.bool_)
                 kernels.topk_segments(
                     lists.terms, lists.indptr, lists.docs, lists.tf, lists.bound_ptr, lists.bound_tf, lists.bound_len,
-                    lists.lengths, lists.canon, lists.live if ready is None else ready.local_list,
+                    lists.lens, lists.by_posting, lists.canon, lists.live if ready is None else ready.local_list,
                     self._search_order_array, qterms, qidf, self.k1, self.b, self.avgdl, acc, seen, touched, mask,
                     use_mask, hs, hi, hn, prune_min)
             else:
                 for j in self._search_order:
                     seg = self._segments[j]
                     p = seg.postings
-                    kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, p.lengths,
+                    kernels.topk(p.terms, p.indptr, p.docs, p.tf, p.bound_ptr, p.bound_tf, p.bound_len, *seg.lens(),
                                  seg.canon, seg.live if prepared is None else prepared[j], qterms, qidf, self.k1,
                                  self.b, self.avgdl, acc, seen, touched, mask, use_mask, hs, hi, hn, prune_min)
         except BaseException:
@@ -527,17 +555,34 @@ class _SegmentLists:
     bound_ptr: Any
     bound_tf: Any
     bound_len: Any
-    lengths: Any
+    lens: Any  # each segment's doc_len (by_posting), or its lengths by document until every doc_len is made
+    by_posting: bool
     canon: Any
     live: Any
 
 
 @dataclass(frozen=True)
 class _Segment:
-    postings: FieldPostings
+    postings: FieldPostings  # read-only views of the segment's own
     canon: np.ndarray  # int32 per local document, -1 deleted
     live: np.ndarray  # bool per local document: canon >= 0
     n_live: int
+    source: FieldPostings  # the segment's own postings: a doc_len made there serves later snapshots too
+
+    def lens(self) -> tuple[np.ndarray, bool]:
+        """(lengths for the kernels, whether per posting): doc_len when made, else per document."""
+        made = self.postings.doc_len
+        return (made, True) if made is not None else (self.postings.lengths, False)
+
+
+_DOC_LEN_AT_ONCE = 1 << 20  # postings: fewer are given their lengths at once (a few ms), more in the background
+
+
+def _make_doc_lens(segments: Sequence[_Segment]) -> None:
+    """Make each segment's doc_len on its own postings and share it with the scorer's views (largest first)."""
+    for seg in sorted(segments, key=lambda s: -s.postings.nnz):
+        seg.source.make_doc_len()  # at once when another snapshot's thread made it meanwhile
+        seg.postings.sharing_doc_len(seg.source)
 
 
 _EMPTY_MASK = _readonly(np.zeros(1, dtype=np.bool_))

@@ -204,7 +204,7 @@ class Segment:
 
         arrays = {name: saved(self.arrays[name], dtype) for name, dtype in SEGMENT_ARRAYS.items()}
         fields = {name: FieldPostings(**{key: saved(arr, FieldPostings.ARRAYS[key])
-                                         for key, arr in postings.arrays().items()})
+                                         for key, arr in postings.arrays().items()}).sharing_doc_len(postings)
                   for name, postings in self.fields.items()}
         records = RecordTable(self.records.columns, saved(self.records.first_chunks, np.dtype(np.int64)),
                               saved(self.records.chunk_counts, np.dtype(np.int64)))

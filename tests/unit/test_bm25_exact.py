@@ -394,6 +394,22 @@ def test_numba_pruning_kicks_in_and_stays_exact() -> None:
         check_top_k(scorer, bm.get_scores(query), query, 10)
 
 
+def test_lengths_looked_up_by_document_until_the_postings_carry_them(small_corpus: list[list[str]]) -> None:
+    scorer = BM25Scorer.build(small_corpus)
+    (seg,) = scorer._segments
+    assert np.array_equal(seg.postings.doc_len, seg.postings.lengths[seg.postings.docs])  # made by the build
+    bm = BM25Okapi(small_corpus)
+    queries = (["t0", "t7"], ["t3", "t3", "t59"], ["t1"])
+    for query in queries:
+        check_top_k(scorer, bm.get_scores(query), query, 10)
+    seg.postings.__dict__.pop("_doc_len")
+    seg.source.__dict__.pop("_doc_len")
+    assert seg.lens()[1] is False and not scorer.doc_lens_ready
+    for query in queries:
+        check_top_k(scorer, bm.get_scores(query), query, 10)
+        assert np.array_equal(scorer.scores_of(query, [0, 5, 9]), bm.get_scores(query)[[0, 5, 9]])
+
+
 def test_fallback_when_numba_is_absent_or_disabled(monkeypatch: pytest.MonkeyPatch, small_corpus) -> None:
     bm = BM25Okapi(small_corpus)
     scorer = BM25Scorer.build(small_corpus)

@@ -11,6 +11,7 @@ import json
 import math
 import random
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from index import IndexData, ReadReport, add_files, build_index, open_index, read_corpus, refresh_index
-from index.bm25 import _kernels
+from index import IndexData, ReadReport, add_files, build_index, load_index, open_index, read_corpus, refresh_index
+from index.bm25 import _kernels, _scorer
 from index.store import merge_once, pick_merge, read_current, store_for
 from index.store._commit import FILES_PREFIX, Commit, SegmentEntry, commit_name
 
@@ -488,3 +489,51 @@ def test_new_terms_go_into_small_parts_and_load_back_the_same(tmp_path: Path) ->
     rebuilt, report = open_index(corpus, cache, merge=False, warn=said.append)
     assert report is not None and report.full and "terms-" in said[0]
     assert rebuilt.lexicon.id("quokka8") is not None
+
+
+def _results(data: IndexData, queries: list[list[str]]) -> list[object]:
+    out: list[object] = []
+    for scorer in (data.sentences, data.headlines):
+        for query in queries:
+            ids, scores = scorer.top_k(query, 5)
+            out.append((ids.tolist(), scores.tolist(), scorer.top_k(query, 1)[0].tolist(),
+                        scorer.scores_of(query, np.arange(scorer.n_docs)).tolist()))
+    return out
+
+
+def test_postings_read_with_their_lengths_or_looked_up_by_document_score_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _kernels.warm_up()  # numba, and its typed lists: the kernels go over the segments in one call
+    corpus, cache = _start(tmp_path, 4)
+    for i in range(3):
+        _write(corpus, f"b{i:03d}.txt", 200 + i)
+        data, _ = add_files(corpus, cache, [corpus / f"b{i:03d}.txt"], merge=False)
+    assert len(data.sentences._segments) > 1
+    queries = _queries(random.Random(5))
+    scorers = (data.sentences, data.headlines)
+    assert all(s.doc_lens_ready for s in scorers)  # few postings: made at once
+    made = _results(data, queries)
+    assert all(s._lists is not None and s._lists.by_posting for s in scorers)
+    for scorer in scorers:  # as just after loading a large index: the lengths are looked up by document
+        for seg in scorer._segments:
+            for postings in (seg.postings, seg.source):
+                postings.__dict__.pop("_doc_len", None)
+        scorer._lists = None
+    assert not any(s.doc_lens_ready for s in scorers)
+    assert _results(data, queries) == made
+    assert all(s._lists is not None and not s._lists.by_posting for s in scorers)
+    monkeypatch.setattr(_scorer, "_DOC_LEN_AT_ONCE", 0)  # many postings: made in the background
+    for scorer in scorers:
+        scorer._make_doc_lens()
+    deadline = time.monotonic() + 10
+    while not all(s.doc_lens_ready for s in scorers) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert all(s.doc_lens_ready for s in scorers)
+    for scorer in scorers:
+        for seg in scorer._segments:
+            assert np.array_equal(seg.postings.doc_len, seg.postings.lengths[seg.postings.docs])
+            assert seg.source.doc_len is seg.postings.doc_len  # later snapshots share it
+    assert _results(data, queries) == made
+    assert all(s._lists is not None and s._lists.by_posting for s in scorers)  # the lists were made again
+    again = load_index(cache)  # loaded from disk (never saved): made anew, the same scores
+    assert _results(again, queries) == made
