@@ -94,9 +94,10 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
     matched: list[int] = []
     append = out.append
     word = _word
-    for m in _WORD.finditer(text):
-        raw = m.group()
-        at = m.start()
+    find = text.index
+    at = 0
+    for raw in text.split():  # (whitespace as _WORD's \S+ sees it; each word found from the last one's end)
+        at = find(raw, at)
         offset, end, core, terms, low = word(raw)
         if not terms:
             found = _NOTHING
@@ -114,6 +115,7 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
             else:
                 found = _NOTHING
         append(_Tok(at + offset, at + end, core, raw, terms, found, low))
+        at += len(raw)
     return out, matched
 
 
