@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from index import analyze, fold, token_terms
 
@@ -44,21 +45,26 @@ class AnswerSpan:
     sole: bool = False  # the only phrase of the asked kind (a date, an amount, an age) in the sentence
 
 
-class _Tok:
+class _Tok(NamedTuple):
     """A whitespace-separated word of the sentence: where it is, its text without surrounding
-    punctuation, its analyzed terms and which of them the question holds. A plain class with slots: a
-    question makes a few hundred of these."""
+    punctuation, its analyzed terms and which of them the question holds. A tuple, made with
+    ``tuple.__new__`` in `_read`: a question makes a few hundred of these, and a class's __init__ cost
+    twice as much."""
 
-    __slots__ = ("end", "found", "low", "raw", "start", "terms", "text")
-
-    def __init__(self, start: int, end: int, text: str, raw: str, terms: tuple[str, ...],
-                 found: frozenset[str], low: str) -> None:
-        self.start, self.end, self.text, self.raw, self.terms, self.found = start, end, text, raw, terms, found
-        self.low = low
+    start: int
+    end: int
+    text: str
+    raw: str
+    terms: tuple[str, ...]
+    found: frozenset[str]
+    low: str
 
     @property
     def matched(self) -> bool:
         return bool(self.found)
+
+
+_new_tok = tuple.__new__
 
 
 _EDGE = "\"'“”‘’()[]{},.;:!?`«»"
@@ -114,7 +120,7 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
                 matched.append(len(out))
             else:
                 found = _NOTHING
-        append(_Tok(at + offset, at + end, core, raw, terms, found, low))
+        append(_new_tok(_Tok, (at + offset, at + end, core, raw, terms, found, low)))
         at += len(raw)
     return out, matched
 
