@@ -58,10 +58,7 @@ class _Tok(NamedTuple):
     terms: tuple[str, ...]
     found: frozenset[str]
     low: str
-
-    @property
-    def matched(self) -> bool:
-        return bool(self.found)
+    matched: bool  # found is not empty (a field, not a property: read a few thousand times a question)
 
 
 _new_tok = tuple.__new__
@@ -105,12 +102,14 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
     for raw in text.split():  # (whitespace as _WORD's \S+ sees it; each word found from the last one's end)
         at = find(raw, at)
         offset, end, core, terms, low = word(raw)
+        is_matched = False
         if not terms:
             found = _NOTHING
         elif len(terms) == 1:
             if match(terms[0]):
                 found = frozenset(terms)
                 matched.append(len(out))
+                is_matched = True
             else:
                 found = _NOTHING
         else:
@@ -118,9 +117,10 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
             if hit:
                 found = frozenset(hit)
                 matched.append(len(out))
+                is_matched = True
             else:
                 found = _NOTHING
-        append(_new_tok(_Tok, (at + offset, at + end, core, raw, terms, found, low)))
+        append(_new_tok(_Tok, (at + offset, at + end, core, raw, terms, found, low, is_matched)))
         at += len(raw)
     return out, matched
 
