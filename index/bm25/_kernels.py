@@ -66,6 +66,7 @@ class Kernels(NamedTuple):
     topk_segments: Callable[..., None]  # topk over several segments (typed lists of their arrays) in one call
     score_listed_segments: Callable[..., None]  # score_listed over runs of documents of several segments
     terms_held: Callable[..., tuple[np.ndarray, np.ndarray, int]]  # which query terms stored rows hold (ranking)
+    gather: Callable[..., None]  # out[p] = lengths[docs[p]]: the postings' document lengths, without the GIL
 
 
 def _numba_disabled_by_env() -> bool:
@@ -502,6 +503,13 @@ def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
     return holds, counts, first
 
 
+def _gather(lengths, docs, out):
+    """out[p] = lengths[docs[p]] (`FieldPostings.doc_len`, made in a background thread: numba releases the
+    GIL, numpy's take would hold it for ~50 ms per million postings)."""
+    for p in range(docs.shape[0]):
+        out[p] = lengths[docs[p]]
+
+
 def array_list(arrays: Sequence[np.ndarray], dtype: Any) -> Any:
     """The arrays (1-D, of dtype) as a numba typed list, made once per snapshot for the kernels that
     take one array per segment; None when numba is not in use, or when its typed lists are not
@@ -640,7 +648,8 @@ def _compile_numba_kernels() -> Kernels:
     kernels = Kernels(topk=topk, score_listed=score_listed,
                       topk_segments=jit(_topk_segments, topk_segments_sig),
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
-                      terms_held=jit(_terms_held, held_sig))
+                      terms_held=jit(_terms_held, held_sig),
+                      gather=jit(_gather, types.void(ro(types.int32), ro(types.int32), rw(types.int32))))
     return kernels
 
 

@@ -74,14 +74,18 @@ class FieldPostings:
         made: np.ndarray | None = self.__dict__.get("_doc_len")
         return made
 
-    def make_doc_len(self, chunk: int = 1 << 20) -> np.ndarray:
-        """Make `doc_len` (once; a race makes the same array twice), ``chunk`` postings at a time: numpy's
-        take holds the GIL, so a question asked meanwhile waits for one chunk (~5 ms), not the whole."""
+    def make_doc_len(self, gather: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+                     ) -> np.ndarray:
+        """Make `doc_len` (once; a race makes the same array twice). ``gather(lengths, docs, out)`` does it
+        (the numba kernel, which releases the GIL: made in a background thread, it costs the other threads
+        nothing); without it numpy's take (holding the GIL: for small segments)."""
         made = self.doc_len
         if made is None:
             made = np.empty(self.nnz, dtype=np.int32)
-            for lo in range(0, self.nnz, chunk):
-                np.take(self.lengths, self.docs[lo : lo + chunk], out=made[lo : lo + chunk])
+            if gather is not None:
+                gather(self.lengths, self.docs, made)
+            else:
+                np.take(self.lengths, self.docs, out=made)
             made.flags.writeable = False
             self.__dict__["_doc_len"] = made  # derived, not a field: equality and persistence ignore it
         return made

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,9 +218,10 @@ class BM25Scorer:
 
     def _make_doc_lens(self) -> None:
         """Give every segment its postings' document lengths (`FieldPostings.doc_len`): at once when there
-        are few postings to go through, else in a background thread, so that loading a large index
-        stays as fast as it was (about 50 ms per million postings); questions asked meanwhile look the
-        lengths up by document (the same scores)."""
+        are few postings to go through, else in a background thread with numba's kernel (no GIL held), so
+        that loading a large index stays as fast as it was (numpy's take: about 50 ms per million
+        postings, and held the GIL: `newsbot add` at 1M took 0.25 s longer); questions asked meanwhile
+        look the lengths up by document (the same scores)."""
         if _numba_disabled_by_env():
             return  # only the numba kernels read them
         missing = [seg for seg in self._segments if seg.postings.doc_len is None]
@@ -229,7 +230,8 @@ class BM25Scorer:
         if sum(seg.postings.nnz for seg in missing) <= _DOC_LEN_AT_ONCE:
             _make_doc_lens(missing)
         else:
-            threading.Thread(target=_make_doc_lens, args=(missing,), name="newsbot-doc-len", daemon=True).start()
+            threading.Thread(target=_make_doc_lens_in_background, args=(missing,), name="newsbot-doc-len",
+                             daemon=True).start()
 
     @property
     def doc_lens_ready(self) -> bool:
@@ -578,11 +580,19 @@ class _Segment:
 _DOC_LEN_AT_ONCE = 1 << 20  # postings: fewer are given their lengths at once (a few ms), more in the background
 
 
-def _make_doc_lens(segments: Sequence[_Segment]) -> None:
+def _make_doc_lens(segments: Sequence[_Segment], gather: Callable[..., None] | None = None) -> None:
     """Make each segment's doc_len on its own postings and share it with the scorer's views (largest first)."""
     for seg in sorted(segments, key=lambda s: -s.postings.nnz):
-        seg.source.make_doc_len()  # at once when another snapshot's thread made it meanwhile
+        seg.source.make_doc_len(gather)  # at once when another snapshot's thread made it meanwhile
         seg.postings.sharing_doc_len(seg.source)
+
+
+def _make_doc_lens_in_background(segments: Sequence[_Segment]) -> None:
+    """_make_doc_lens with numba's kernel, which holds no GIL: a process that loads a large index only to
+    add a file (`newsbot add`, ~2.5 s) is not slowed down; nothing to make without numba."""
+    kernels = numba_kernels()  # loaded here when not yet (in service, warm_up is loading it too)
+    if kernels is not None:
+        _make_doc_lens(segments, kernels.gather)
 
 
 _EMPTY_MASK = _readonly(np.zeros(1, dtype=np.bool_))
