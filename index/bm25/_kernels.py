@@ -86,7 +86,19 @@ def numba_kernels() -> Kernels | None:
                 except ImportError:
                     kernels = None
             _kernel_state["kernels"] = kernels
+            _kernels_decided.set()
     return _kernel_state["kernels"]
+
+
+def loaded_kernels() -> Kernels | None:
+    """The jitted kernels once someone has loaded them (`warm_up`, a first query), waiting until then
+    without loading them itself: numba's import holds the GIL for about a second, which a background
+    helper must not put on a process that loads an index only to add a file. None without numba."""
+    _kernels_decided.wait()
+    return _kernel_state["kernels"]
+
+
+_kernels_decided = threading.Event()
 
 
 def numba_in_use() -> bool:

@@ -48,6 +48,7 @@ from ._kernels import (
     _numba_disabled_by_env,
     array_list,
     contributions,
+    loaded_kernels,
     norms,
     numba_kernels,
     topk_numpy_segment,
@@ -218,10 +219,11 @@ class BM25Scorer:
 
     def _make_doc_lens(self) -> None:
         """Give every segment its postings' document lengths (`FieldPostings.doc_len`): at once when there
-        are few postings to go through, else in a background thread with numba's kernel (no GIL held), so
-        that loading a large index stays as fast as it was (numpy's take: about 50 ms per million
-        postings, and held the GIL: `newsbot add` at 1M took 0.25 s longer); questions asked meanwhile
-        look the lengths up by document (the same scores)."""
+        are few postings to go through, else in a background thread with numba's kernel, which holds no
+        GIL, once numba is loaded by someone else (its import holds the GIL for a second), so that loading
+        a large index and adding to it stay as fast as they were (numpy's take held the GIL, about 50 ms
+        per million postings: `newsbot add` at 1M took 0.25 s longer). Questions asked meanwhile look the
+        lengths up by document (the same scores)."""
         if _numba_disabled_by_env():
             return  # only the numba kernels read them
         missing = [seg for seg in self._segments if seg.postings.doc_len is None]
@@ -588,9 +590,10 @@ def _make_doc_lens(segments: Sequence[_Segment], gather: Callable[..., None] | N
 
 
 def _make_doc_lens_in_background(segments: Sequence[_Segment]) -> None:
-    """_make_doc_lens with numba's kernel, which holds no GIL: a process that loads a large index only to
-    add a file (`newsbot add`, ~2.5 s) is not slowed down; nothing to make without numba."""
-    kernels = numba_kernels()  # loaded here when not yet (in service, warm_up is loading it too)
+    """_make_doc_lens with numba's kernel, which holds no GIL, once numba is loaded by someone else
+    (`warm_up`, a first query): a process that loads a large index only to add a file (`newsbot add`,
+    ~2.5 s) is not slowed down; nothing to make without numba."""
+    kernels = loaded_kernels()
     if kernels is not None:
         _make_doc_lens(segments, kernels.gather)
 

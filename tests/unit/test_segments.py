@@ -504,6 +504,7 @@ def _results(data: IndexData, queries: list[list[str]]) -> list[object]:
 def test_postings_read_with_their_lengths_or_looked_up_by_document_score_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _kernels.warm_up()  # numba, and its typed lists: the kernels go over the segments in one call
+    assert _kernels.loaded_kernels() is _kernels.numba_kernels()  # what the background maker waits for
     corpus, cache = _start(tmp_path, 4)
     for i in range(3):
         _write(corpus, f"b{i:03d}.txt", 200 + i)
