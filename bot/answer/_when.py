@@ -136,7 +136,7 @@ def _since_weekday(m: re.Match[str], today: dt.date) -> Range:
 
 
 def _past(m: re.Match[str], today: dt.date) -> Range:
-    raw = (m.group("n") or "a").lower()
+    raw = (m.groupdict().get("n") or "a").lower()  # "the past week" has no count
     n = int(raw) if raw.isdigit() else _COUNTS[" ".join(raw.split())]
     unit = {"day": 1, "week": 7, "month": 30, "year": 365}[m.group("unit").lower().rstrip("s")]
     return today - dt.timedelta(days=max(n * unit - 1, 0)), today
