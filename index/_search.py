@@ -6,7 +6,6 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import numpy as np
 
 from ._dates import UNDATED, article_days
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
-from .bm25 import numba_in_use
 from .store import ArticleRecord, BuildReport, IndexData, Progress, open_index
 from .text import analyze
 
@@ -31,11 +29,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "die": ("kill",),
 }
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
-# The best article of a large index is found on a second thread while the calling one finds the best
-# sentences (the numba kernels release the GIL): on two cores a question is answered sooner, as Lucene's
-# IndexSearcher searches with an executor. One worker: questions asked at the same time queue for it.
-_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbot-articles")
-BESIDE_MIN_SENTENCES = 100_000  # below this, handing the search over costs more (~30 µs) than it saves
 
 
 @dataclass(frozen=True)
@@ -207,18 +200,12 @@ class Retriever:
         data, w = self.data, self.weights
         terms = [t for group in groups for t in group]
         allowed = self._quotable_mask if articles is None else self._quotable & articles[data.chunk_article]
-        beside: Future[float] | None = None
-        if data.n_chunks >= BESIDE_MIN_SENTENCES and numba_in_use():
-            beside = _BESIDE.submit(self._best_article, terms, articles)
         ids, scores = data.sentences.top_k(terms, w.candidates, allowed=allowed)
         if ids.size == 0:
-            if beside is not None:
-                beside.result()
             return []
         best = float(scores[0]) or 1.0
         article_score, best_known = self._article_scores(terms, ids)
-        # (the same value either way: a known article only lets the search prune sooner)
-        best_article = beside.result() if beside is not None else self._best_article(terms, articles, best_known)
+        best_article = self._best_article(terms, articles, best_known)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         group_weight = np.asarray(weight, dtype=np.float64)

@@ -101,11 +101,6 @@ def loaded_kernels() -> Kernels | None:
 _kernels_decided = threading.Event()
 
 
-def numba_in_use() -> bool:
-    """Whether the numba kernels are loaded and in use (asking does not load them: see warm_up)."""
-    return _kernel_state.get("kernels") is not None
-
-
 def warm_up() -> bool:
     """Import numba and load (or compile) the query kernels now, not on the first question.
 
