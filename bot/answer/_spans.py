@@ -70,7 +70,6 @@ _START = operator.attrgetter("start")
 _END = operator.attrgetter("end")
 _POSSESSIVE_BEFORE = re.compile(r"['’]s\s+$")
 _LISTED = re.compile(r",|\sand\s|\sor\s")
-_WORD = re.compile(r"\S+")
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -99,7 +98,7 @@ def _read(text: str, match: Match) -> tuple[list[_Tok], list[int]]:
     word = _word
     find = text.index
     at = 0
-    for raw in text.split():  # (whitespace as _WORD's \S+ sees it; each word found from the last one's end)
+    for raw in text.split():  # (each word found from the last one's end)
         at = find(raw, at)
         offset, end, core, terms, low = word(raw)
         is_matched = False

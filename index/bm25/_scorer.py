@@ -37,7 +37,7 @@ import math
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -405,7 +405,7 @@ class BM25Scorer:
         None while numba's typed lists are not compiled yet (`_kernels.array_list`). Made again, once, when
         every segment's doc_len is there (made in the background after a load)."""
         lists = self._lists
-        if lists is None or (not lists.by_posting and self.doc_lens_ready):
+        if lists is None:
             if not typed_lists_ready():
                 return None
 
@@ -413,14 +413,18 @@ class BM25Scorer:
                 return array_list([getattr(seg.postings, name) for seg in self._segments], dtype)
 
             by_posting = self.doc_lens_ready
-            lens = array_list([seg.lens()[0] for seg in self._segments], np.int32) if by_posting else of(
-                "lengths", np.int32)
             lists = self._lists = _SegmentLists(
                 of("terms", np.int32), of("indptr", np.int64), of("docs", np.int32), of("tf", np.int32),
-                of("bound_ptr", np.int64), of("bound_tf", np.int32), of("bound_len", np.int32), lens, by_posting,
+                of("bound_ptr", np.int64), of("bound_tf", np.int32), of("bound_len", np.int32),
+                self._lens_list() if by_posting else of("lengths", np.int32), by_posting,
                 array_list([seg.canon for seg in self._segments], np.int32),
                 array_list([seg.live for seg in self._segments], np.bool_))
+        elif not lists.by_posting and self.doc_lens_ready:  # only the lengths change
+            lists = self._lists = replace(lists, lens=self._lens_list(), by_posting=True)
         return lists
+
+    def _lens_list(self) -> Any:
+        return array_list([seg.lens()[0] for seg in self._segments], np.int32)
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = getattr(self._local, "scratch", None)
