@@ -8,6 +8,7 @@ state it started with, so it sees the old corpus or the new one, never half of e
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -177,7 +178,7 @@ class NewsService:
         composer = self._state.composer
         parsed, result, _changes = composer.understand(question)
         reranked = composer.rerank(result.hits, parsed, lambda term: any(term in g for g in result.terms))
-        return [r.hit for r in reranked[:k]]
+        return [r.hit for r in itertools.islice(reranked, k)]
 
     def articles(self) -> list[ArticleInfo]:
         return [

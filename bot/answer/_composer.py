@@ -7,10 +7,12 @@ unrelated, and gives a short answer only when a phrase of the quote fits what wa
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,8 +83,6 @@ def clean_question(raw: str) -> str:
     )
     return " ".join(kept.split())
 
-
-_EXACT_TOP = 5  # re-ranked exactly down to here (the answer reads the first four, hit@5 the first five)
 
 # A sentence that only refers to its subject ("He said …", "The party …"): its predecessor names it.
 _REFERS_BACK = re.compile(r"^(?:He|She|It|They|His|Her|Its|Their|This|These|Those|But he|But she|But they)\b")
@@ -190,15 +190,17 @@ class Composer:
         match = _matcher(result)
         # a sentence holding too little of the question is never the answer, however it ranks
         support = self._support(result)
-        ranked = [r for r in self.rerank(hits, question, match, prefer=prefer, recent=recent)
-                  if support(r.hit) >= s.min_support]
-        if not ranked:
+        ranked = (r for r in self.rerank(hits, question, match, prefer=prefer, recent=recent)
+                  if support(r.hit) >= s.min_support)
+        best = next(ranked, None)
+        if best is None:
             return self._no_answer(question.text)
-        best = ranked[0]
         chosen = [best]
         sets: dict[int, frozenset[int]] = {}  # each hit's term set, made once for the comparisons below
-        for other in ranked[1:4]:
-            if other.score < s.second_ratio * best.score or self._same(best.hit, other.hit, sets):
+        for other in itertools.islice(ranked, 3):
+            if other.score < s.second_ratio * best.score:
+                break  # and so is every one after it (a sentence filed twice, put last, scores as its first)
+            if self._same(best.hit, other.hit, sets):
                 continue
             adds_terms = bool(other.hit.matched - best.hit.matched)
             adds_answer = not self._confident(best.span, question) and self._confident(other.span, question)
@@ -211,27 +213,24 @@ class Composer:
         return self._build(question, chosen, hits, match, sets)
 
     def rerank(self, hits: list[Hit], question: Question, match: Match, *,
-               prefer: frozenset[str] = frozenset(), recent: bool = False) -> list[Ranked]:
+               prefer: frozenset[str] = frozenset(), recent: bool = False) -> Iterator[Ranked]:
         """The hits with the bonus for holding what is asked (and a follow-up's story, and with ``recent``
-        the newer stories'), best first; with equal scores, the newer article's first."""
-        out: list[Ranked] = []
+        the newer stories'), best first; with equal scores, the newer article's first. The same sentence
+        again (a story filed twice) says nothing new: it comes after all the others.
+
+        Lazily, and each one exactly: a sentence's answer phrase is looked for only when it could still
+        come before the next one given (its own score plus the most any bonus adds reaches that one's), so
+        the answer, which reads the first two to four, reads fewer sentences than hit@5 does."""
         s = self.settings
         # the most any bonus can add: none for a phrase a question does not look for, no count's bonus
         # for a question that counts nothing
         phrase = s.type_bonus + 5.0 * s.span_weight + (s.anchor_bonus if question.counted else 0.0)
         most = (phrase if wants_phrase(question) else 0.0) + (s.prefer_bonus if prefer else 0.0)
-        tops: list[float] = []  # the best re-ranked scores of distinct sentences so far, best first
-        keys: set[tuple[int, ...] | str] = set()
         spans: dict[str, AnswerSpan | None] = {}  # by sentence text: a story filed twice is read once
         days = self.retriever.article_days[self.retriever.data.chunk_article[[h.chunk for h in hits]]]
         day_of = {h.chunk: int(d) for h, d in zip(hits, days.tolist(), strict=True)}
-        for hit in sorted(hits, key=lambda h: (-h.score, -day_of[h.chunk], h.chunk)):
-            if not recent and len(tops) >= _EXACT_TOP and hit.score + most < tops[_EXACT_TOP - 1]:
-                # no bonus can lift it into the top few (all the answer, the quotes and hit@5 read):
-                # its answer phrase is not looked for, and it keeps its own score ("latest" reorders by
-                # date, so there every phrase is looked for)
-                out.append(Ranked(hit, hit.score, None))
-                continue
+
+        def rescored(hit: Hit) -> tuple[tuple[float, int, int], Ranked]:
             if hit.text in spans:
                 span = spans[hit.text]
             else:
@@ -240,28 +239,44 @@ class Composer:
             typed = span is not None and span.typed and self._confident(span, question)
             if typed:
                 assert span is not None
-                bonus += self.settings.type_bonus + self.settings.span_weight * min(span.score, 5.0)
+                bonus += s.type_bonus + s.span_weight * min(span.score, 5.0)
                 if span.counted:
-                    bonus += self.settings.anchor_bonus
+                    bonus += s.anchor_bonus
             if hit.article.article_id in prefer and (typed or question.qtype in (QType.GENERAL, QType.ENTITY)):
-                bonus += self.settings.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
-            out.append(Ranked(hit, hit.score + bonus, span))
-            sentence = hit.term_ids or hit.text
-            if sentence not in keys:
-                keys.add(sentence)
-                tops = sorted([*tops, hit.score + bonus], reverse=True)[:_EXACT_TOP]
-        out.sort(key=lambda r: (-r.score, -day_of[r.hit.chunk], r.hit.chunk))
-        if recent:
-            out = newest_first(out, day_of, self.settings.recent_share)
-        # The same sentence again (a story filed twice) says nothing new: after the distinct ones.
+                bonus += s.prefer_bonus  # a follow-up: its story, among sentences that hold the answer
+            score = hit.score + bonus
+            return (-score, -day_of[hit.chunk], hit.chunk), Ranked(hit, score, span)
+
+        pending = sorted(hits, key=lambda h: (-h.score, -day_of[h.chunk], h.chunk))
+        ordered: Iterable[Ranked]
+        if recent:  # "latest" reorders by date: every phrase is looked for
+            ordered = newest_first([item for _key, item in sorted(map(rescored, pending))], day_of,
+                                   s.recent_share)
+        else:
+            ordered = self._exactly(pending, rescored, most)
         seen: set[tuple[int, ...] | str] = set()
-        distinct: list[Ranked] = []
         repeats: list[Ranked] = []
-        for item in out:
+        for item in ordered:
             key: tuple[int, ...] | str = item.hit.term_ids or item.hit.text  # the index's terms, not re-analyzed
-            (repeats if key in seen else distinct).append(item)
-            seen.add(key)
-        return distinct + repeats
+            if key in seen:
+                repeats.append(item)
+            else:
+                seen.add(key)
+                yield item
+        yield from repeats
+
+    @staticmethod
+    def _exactly(pending: list[Hit], rescored: Callable[[Hit], tuple[tuple[float, int, int], Ranked]],
+                 most: float) -> Iterator[Ranked]:
+        """The re-ranked hits, best first, from ``pending`` (best raw score first): the best re-scored so far is
+        given once no hit left could reach it (its score plus ``most`` falls short)."""
+        heap: list[tuple[tuple[float, int, int], Ranked]] = []
+        at = 0
+        while heap or at < len(pending):
+            while at < len(pending) and (not heap or pending[at].score + most >= -heap[0][0][0]):
+                heapq.heappush(heap, rescored(pending[at]))
+                at += 1
+            yield heapq.heappop(heap)[1]
 
     def cite(self, question: str, hits: list[Hit], limit: int) -> Answer:
         """The first ``limit`` of the sentences given that say something different, quoted as they are and

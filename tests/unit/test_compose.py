@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -215,3 +216,53 @@ def test_who_question_is_answered_by_someone_else(seed_service) -> None:  # type
 def test_second_quote_stays_on_topic(seed_service) -> None:  # type: ignore[no-untyped-def]
     answer = seed_service.answer("what did le pen call the regional result on december 6")
     assert len(answer.quotes) == 1 and "magnificent result" in answer.quotes[0].text
+
+
+@pytest.mark.parametrize("question", [
+    "Who beat Le Pen in the north?", "Who won in the south?", "How many regions did the National Front win?",
+    "How old is Marine Le Pen?", "What did Le Pen say?", "When is the second round?", "Where did Estrosi win?",
+    "Who leads the National Front?", "What percentage did Le Pen get?", "Marion Maréchal-Le Pen"])
+def test_rerank_is_lazy_and_exact(seed_service, monkeypatch, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Each re-ranked sentence is given exactly: read to the end, the order is the one of the scores with their
+    bonus (every phrase looked for by then), and its first items, read alone, are the same ones, having looked
+    for fewer phrases when the bonus cannot reorder the rest."""
+    import bot.answer._composer as composer_module
+    from bot.answer._composer import _matcher
+
+    calls: list[str] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[1])
+        return find_answer(*args, **kwargs)
+
+    monkeypatch.setattr(composer_module, "find_answer", counted)
+    composer = seed_service._state.composer
+    parsed, result, _changes = composer.understand(question)
+    match = _matcher(result)
+    whole = list(composer.rerank(result.hits, parsed, match))
+    assert len(whole) == len(result.hits) and len(set(calls)) == len({h.text for h in result.hits})
+    days = composer.retriever.article_days
+    first_seen: set[object] = set()
+    distinct = [r for r in whole if not ((k := r.hit.term_ids or r.hit.text) in first_seen or first_seen.add(k))]
+    keys = [(-r.score, -int(days[composer.retriever.data.chunk_article[r.hit.chunk]]), r.hit.chunk) for r in distinct]
+    assert keys == sorted(keys)
+    assert whole[:len(distinct)] == distinct
+    for n in (1, 2, 4):
+        calls.clear()
+        prefix = list(itertools.islice(composer.rerank(result.hits, parsed, match), n))
+        assert [(r.hit.chunk, r.score) for r in prefix] == [(r.hit.chunk, r.score) for r in whole[:n]]
+        assert len(calls) <= len(result.hits)
+
+
+def test_the_answer_reads_only_the_sentences_that_could_come_first(seed_service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """"Who beat Le Pen in the north?": the best sentence leads the other nine by more than any bonus, so its
+    answer phrase is the only one looked for before it is given."""
+    import bot.answer._composer as composer_module
+    from bot.answer._composer import _matcher
+
+    calls: list[str] = []
+    monkeypatch.setattr(composer_module, "find_answer", lambda *a, **k: calls.append(a[1]) or find_answer(*a, **k))
+    composer = seed_service._state.composer
+    parsed, result, _changes = composer.understand("Who beat Le Pen in the north?")
+    best = next(composer.rerank(result.hits, parsed, _matcher(result)))
+    assert calls == [best.hit.text] and len(result.hits) == 10
