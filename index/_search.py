@@ -204,8 +204,7 @@ class Retriever:
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
-        article_score, best_known = self._article_scores(terms, ids)
-        best_article = self._best_article(terms, articles, best_known)
+        article_score, best_article = self._article_scores(terms, ids, articles)
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         group_weight = np.asarray(weight, dtype=np.float64)
@@ -331,16 +330,15 @@ class Retriever:
                             term_ids))
         return hits
 
-    def _article_scores(self, terms: list[str], chunks: np.ndarray
-                        ) -> tuple[Callable[[np.ndarray], np.ndarray], tuple[int, float]]:
+    def _article_scores(self, terms: list[str], chunks: np.ndarray, articles: np.ndarray | None = None
+                        ) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
         """The article-level BM25 score of the candidates' articles (exact, computed for them only), as a
         function of an array of articles (others, should any come, are scored when asked); and the best
-        of those articles with its score (the lowest id of the best)."""
+        article score over the whole index (or the articles allowed), 1.0 in the odd tiny corpus where no
+        article scores above 0."""
         headlines = self.data.headlines
         known = np.unique(np.asarray(self.data.chunk_article)[chunks])
-        values = headlines.scores_of(terms, known)
-        top = int(np.argmax(values))  # the first of the best: known is ascending
-        best = (int(known[top]), float(values[top]))
+        values, best = headlines.scores_and_best(terms, known, allowed=articles)
 
         def score(arts: np.ndarray) -> np.ndarray:
             nonlocal known, values
@@ -355,20 +353,7 @@ class Retriever:
                 at = np.searchsorted(known, arts)
             return values[at]
 
-        return score, best
-
-    def _best_article(self, terms: list[str], articles: np.ndarray | None = None,
-                      known: tuple[int, float] | None = None) -> float:
-        """The best article score over the whole index (or the articles allowed): the top article's, or,
-        in the odd tiny corpus where no article scores above 0, the dense maximum (1.0 when that is 0).
-        ``known``: an allowed article and its score (a candidate's), where the search starts."""
-        ids, scores = self.data.headlines.top_k(terms, 1, allowed=articles, known=known)
-        if ids.size:
-            return float(scores[0])
-        dense = self.data.headlines.scores(terms)
-        if articles is not None:
-            dense = dense[articles]
-        return float(dense.max(initial=0.0)) or 1.0
+        return score, best if best > 0.0 else 1.0
 
     def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         """The sentence with its neighbours in the same article, for /sources N."""

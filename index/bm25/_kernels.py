@@ -67,6 +67,7 @@ class Kernels(NamedTuple):
     score_listed_segments: Callable[..., None]  # score_listed over runs of documents of several segments
     terms_held: Callable[..., tuple[np.ndarray, np.ndarray, int]]  # which query terms stored rows hold (ranking)
     gather: Callable[..., None]  # out[p] = lengths[docs[p]]: the postings' document lengths, without the GIL
+    scores_and_best: Callable[..., float]  # listed documents' scores and the best of all, one pass over the rows
 
 
 def _numba_disabled_by_env() -> bool:
@@ -471,6 +472,56 @@ def _score_listed_segments(terms, indptr, docs, tf, lens, by_posting, qterms, qi
                       listed[edges[i]:edges[i + 1]], out[edges[i]:edges[i + 1]])
 
 
+def _scores_and_best(terms, indptr, docs, tf, lens, by_posting, canon, qterms, qidf, k1, b, avgdl, acc, listed, out,
+                     allowed, use_allowed):
+    """out[j] = the exact score of canonical document listed[j], and the best score of any live document (allowed,
+    when use_allowed), 0.0 when none scores above 0: the query's rows are read once into acc (by canonical id,
+    left zeroed), each document's score summed in query order, duplicates included, as rank-bm25 sums it."""
+    k1p1 = k1 + 1
+    nseg = len(terms)
+    nq = qterms.shape[0]
+    rows = np.empty((nq, nseg), np.int64)
+    for qi in range(nq):
+        for j in range(nseg):
+            rows[qi, j] = _find(terms[j], 0, terms[j].shape[0], qterms[qi])
+    for qi in range(nq):
+        idf = qidf[qi]
+        for j in range(nseg):
+            r = rows[qi, j]
+            if r < 0:
+                continue
+            ip = indptr[j]
+            dd = docs[j]
+            ff = tf[j]
+            ll = lens[j]
+            cc = canon[j]
+            for p in range(ip[r], ip[r + 1]):
+                d = dd[p]
+                c = cc[d]
+                if c >= 0:
+                    acc[c] += _contribution(idf, float(ff[p]), _norm(k1, b, avgdl, _length(ll, by_posting, p, d)), k1p1)
+    for i in range(listed.shape[0]):
+        out[i] = acc[listed[i]]
+    best = 0.0
+    for qi in range(nq):  # the same rows again: the best, and the scratch reset
+        for j in range(nseg):
+            r = rows[qi, j]
+            if r < 0:
+                continue
+            ip = indptr[j]
+            dd = docs[j]
+            cc = canon[j]
+            for p in range(ip[r], ip[r + 1]):
+                c = cc[dd[p]]
+                if c >= 0:
+                    s = acc[c]
+                    if s != 0.0:
+                        acc[c] = 0.0
+                        if s > best and not (use_allowed and not allowed[c]):
+                            best = s
+    return best
+
+
 def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
     """For row locs[j] of segment segs[j] (a sentence's stored term ids): which groups it holds (holds[j, g]:
     a term t = known[r] with member[r, g]) and the sum of pair_times[a, b] over the distinct adjacent pairs
@@ -656,7 +707,14 @@ def _compile_numba_kernels() -> Kernels:
                       topk_segments=jit(_topk_segments, topk_segments_sig),
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
                       terms_held=jit(_terms_held, held_sig),
-                      gather=jit(_gather, types.void(ro(types.int32), ro(types.int32), rw(types.int32))))
+                      gather=jit(_gather, types.void(ro(types.int32), ro(types.int32), rw(types.int32))),
+                      scores_and_best=jit(_scores_and_best, types.float64(
+                          *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms … lens
+                          types.boolean,  # by_posting
+                          *lists(types.int32),  # canon
+                          ro(types.int64), ro(types.float64), types.float64, types.float64, types.float64,  # qterms …
+                          rw(types.float64), ro(types.int64), rw(types.float64),  # acc, listed, out
+                          ro(types.boolean), types.boolean)))  # allowed, use_allowed
     return kernels
 
 

@@ -399,6 +399,36 @@ class BM25Scorer:
         out[order] = got[np.cumsum(new) - 1]
         return out
 
+    def scores_and_best(self, query_tokens: Sequence[str], ids: np.ndarray, *,
+                        allowed: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """(`scores_of` the canonical ids, the best score of any live document, allowed ones only when a mask is
+        given, or 0.0 when none scores above 0), the same values as those two calls. With numba, one pass over
+        the query's rows gives both: for long documents (articles), the listed ones' binary searches and the
+        pruned search for the best each cost more than reading the rows once."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.n_docs):
+            raise IndexError("document id outside the scorer")
+        mask = None if allowed is None else self._check_allowed(allowed)
+        kernels = self._kernels()
+        lists = self._segment_lists() if kernels is not None else None
+        if kernels is None or lists is None:
+            top_ids, top_scores = self.top_k(query_tokens, 1, allowed=mask)
+            return self.scores_of(query_tokens, ids), float(top_scores[0]) if top_ids.size else 0.0
+        qterms, qidf = self._query(query_tokens)
+        out = np.zeros(ids.shape[0], dtype=np.float64)
+        acc = getattr(self._local, "dense", None)
+        if acc is None:
+            acc = self._local.dense = np.zeros(max(self.n_docs, 1), dtype=np.float64)
+        try:
+            best = kernels.scores_and_best(
+                lists.terms, lists.indptr, lists.docs, lists.tf, lists.lens, lists.by_posting, lists.canon, qterms,
+                qidf, self.k1, self.b, self.avgdl, acc, _readonly(ids), out,
+                _EMPTY_MASK if mask is None else _readonly(mask), mask is not None)
+        except BaseException:
+            self._local.dense = None  # may be left dirty: the next query allocates a clean one
+            raise
+        return out, best
+
     def _segment_lists(self) -> _SegmentLists | None:
         """The segments' arrays as numba typed lists, made on the first query (a race makes them twice):
         the kernels then go over every segment in one call from Python, not one call per segment.

@@ -121,7 +121,18 @@ def _same_scores(data: IndexData, full: IndexData, okapi: BM25Okapi, queries: li
             order = sorted(range(len(ref)), key=lambda i: (-ref[i], i))
             assert want_ids.tolist() == [i for i in order if ref[i] > 0 and allowed[i]][:k]
         some = np.arange(data.headlines.n_docs)[::2]
-        assert np.array_equal(data.headlines.scores_of(query, some), full.headlines.scores(query)[some])
+        dense = full.headlines.scores(query)
+        assert np.array_equal(data.headlines.scores_of(query, some), dense[some])
+        # the listed articles' scores and the best of all (or of those allowed), from one pass over the rows
+        odd = np.arange(data.headlines.n_docs) % 2 == 1
+        for backend in ("numpy", "numba"):
+            data.headlines._backend = backend
+            for mask in (None, odd):
+                values, best = data.headlines.scores_and_best(query, some, allowed=mask)
+                allowed_scores = dense if mask is None else dense[mask]
+                assert np.array_equal(values, dense[some]), (query, backend)
+                assert best == max(float(allowed_scores.max(initial=0.0)), 0.0), (query, backend, mask is None)
+        data.headlines._backend = "auto"
 
 
 OPS = st.lists(st.tuples(st.sampled_from(["add", "add", "edit", "remove", "merge"]), st.integers(0, 7),
