@@ -13,6 +13,7 @@ import numpy as np
 
 from ._dates import UNDATED, article_days
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
+from .bm25 import numba_kernels
 from .store import ArticleRecord, BuildReport, IndexData, Progress, open_index
 from .text import analyze
 
@@ -84,6 +85,11 @@ class Retriever:
         self._quotable = np.asarray(data.quotable, dtype=bool)
         self._quotable_mask = data.sentences.prepare(self._quotable)  # what every unrestricted search allows
         self._story_pos = _story_positions(data, self._quotable)
+        # the lead bonus's factor by story position, 0.5 ** (position / half-life): a table, not a power per question
+        top = int(self._story_pos.max(initial=0)) + 1
+        positions = np.arange(top, dtype=np.int32).astype(np.float64)
+        self._lead_by_position = (0.5 ** (positions / self.weights.lead_halflife) if self.weights.lead
+                                  else np.zeros(top))
         self._max_idf = data.sentences.max_idf or 1.0
         self._days: np.ndarray | None = None
 
@@ -204,7 +210,8 @@ class Retriever:
         if ids.size == 0:
             return []
         best = float(scores[0]) or 1.0
-        article_score, best_article = self._article_scores(terms, ids, articles)
+        articles_scored = self._article_scores(terms, ids, articles)
+        article_score, best_article = articles_scored.of, articles_scored.best
         weight = [self.term_weight(g[0], g[0] in proper) for g in groups]
         total_weight = sum(weight) or 1.0
         group_weight = np.asarray(weight, dtype=np.float64)
@@ -260,10 +267,24 @@ class Retriever:
                     counts[row] += pair_times.get((a, b), 0)
             return holds, counts
 
+        kernels = numba_kernels() if not w.neighbours else None
+        stored = data.term_lists() if kernels is not None else (None, None)
+
         def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             """(score, normalised article score, coverage, which groups it holds) of each chunk, all at once;
             every sum in the order a single Hit's always was, so the scores are the same to the last bit
-            (coverage: the groups' weights added one after the other, as ``np.add.accumulate`` does)."""
+            (coverage: the groups' weights added one after the other, as ``np.add.accumulate`` does). With
+            numba, one kernel call does the same operations in the same order."""
+            if kernels is not None and stored[0] is not None:
+                score, art_norm, coverage, holds, found = kernels.evidence(
+                    *stored, np.ascontiguousarray(data.sentences.seg_of[chunks]),
+                    np.ascontiguousarray(data.sentences.local_of[chunks]), _readonly(known_ids),
+                    _readonly(member[:-1]), _readonly(pair_matrix), _readonly(chunk_article[chunks].astype(np.int64)),
+                    _readonly(articles_scored.known.astype(np.int64)), _readonly(articles_scored.values), best_article,
+                    _readonly(raws), best, _readonly(self._lead_of(chunks)), _readonly(group_weight), total_weight,
+                    w.article, w.coverage, w.lead, w.phrase, float(len(pairs)))
+                if found:
+                    return score, art_norm, coverage, holds
             holds, pair_counts = look(chunks)
             arts = chunk_article[chunks]
             coverage = np.add.accumulate(np.where(holds, group_weight, 0.0), axis=1)[:, -1] / total_weight
@@ -276,8 +297,7 @@ class Retriever:
                 for j, chunk in enumerate(chunks.tolist()):
                     neighbour[j] = max((score_of.get(n, 0.0) for n in (chunk - 1, chunk + 1)
                                         if firsts[j] <= n < lasts[j]), default=0.0)
-            lead = (0.5 ** (self._story_pos[chunks].astype(np.float64) / w.lead_halflife) if w.lead
-                    else np.zeros(chunks.size))
+            lead = self._lead_of(chunks)
             score = (raws / best + w.article * art_norm + w.coverage * coverage + w.neighbours * neighbour
                      + w.lead * lead)
             if pairs:
@@ -331,29 +351,15 @@ class Retriever:
         return hits
 
     def _article_scores(self, terms: list[str], chunks: np.ndarray, articles: np.ndarray | None = None
-                        ) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
-        """The article-level BM25 score of the candidates' articles (exact, computed for them only), as a
-        function of an array of articles (others, should any come, are scored when asked); and the best
-        article score over the whole index (or the articles allowed), 1.0 in the odd tiny corpus where no
-        article scores above 0."""
-        headlines = self.data.headlines
+                        ) -> _ArticleScores:
+        """The article-level BM25 score of the candidates' articles (exact, computed for them only), and the
+        best article score over the whole index (or the articles allowed)."""
         known = np.unique(np.asarray(self.data.chunk_article)[chunks])
-        values, best = headlines.scores_and_best(terms, known, allowed=articles)
+        values, best = self.data.headlines.scores_and_best(terms, known, allowed=articles)
+        return _ArticleScores(self.data, terms, known, values, best if best > 0.0 else 1.0)
 
-        def score(arts: np.ndarray) -> np.ndarray:
-            nonlocal known, values
-            at = np.minimum(np.searchsorted(known, arts), known.size - 1)
-            missing = known[at] != arts
-            if missing.any():
-                more = np.unique(arts[missing])
-                known = np.concatenate([known, more])
-                values = np.concatenate([values, headlines.scores_of(terms, more)])
-                order = np.argsort(known, kind="stable")
-                known, values = known[order], values[order]
-                at = np.searchsorted(known, arts)
-            return values[at]
-
-        return score, best if best > 0.0 else 1.0
+    def _lead_of(self, chunks: np.ndarray) -> np.ndarray:
+        return self._lead_by_position[self._story_pos[chunks]]
 
     def context(self, chunk: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         """The sentence with its neighbours in the same article, for /sources N."""
@@ -361,6 +367,32 @@ class Retriever:
         lo = max(record.first_chunk, chunk - before)
         hi = min(record.first_chunk + record.n_chunks, chunk + after + 1)
         return [(i, self.data.chunk_text(i)) for i in range(lo, hi)]
+
+
+class _ArticleScores:
+    """Articles' scores for one question: those of the candidates' articles, known ascending, and any other's
+    when asked (`of`); best is the best article's score (1.0 in the odd tiny corpus where none scores above 0)."""
+
+    def __init__(self, data: IndexData, terms: list[str], known: np.ndarray, values: np.ndarray, best: float) -> None:
+        self.data, self.terms, self.known, self.values, self.best = data, terms, known, values, best
+
+    def of(self, arts: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self.known, arts), self.known.size - 1)
+        missing = self.known[at] != arts
+        if missing.any():
+            more = np.unique(arts[missing])
+            known = np.concatenate([self.known, more])
+            values = np.concatenate([self.values, self.data.headlines.scores_of(self.terms, more)])
+            order = np.argsort(known, kind="stable")
+            self.known, self.values = known[order], values[order]
+            at = np.searchsorted(self.known, arts)
+        return self.values[at]
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    view = np.ascontiguousarray(a).view(np.ndarray)
+    view.flags.writeable = False
+    return view
 
 
 def _story_positions(data: IndexData, quotable: np.ndarray) -> np.ndarray:

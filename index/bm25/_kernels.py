@@ -68,6 +68,7 @@ class Kernels(NamedTuple):
     terms_held: Callable[..., tuple[np.ndarray, np.ndarray, int]]  # which query terms stored rows hold (ranking)
     gather: Callable[..., None]  # out[p] = lengths[docs[p]]: the postings' document lengths, without the GIL
     scores_and_best: Callable[..., float]  # listed documents' scores and the best of all, one pass over the rows
+    evidence: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]]  # the ranking's, at once
 
 
 def _numba_disabled_by_env() -> bool:
@@ -561,6 +562,43 @@ def _terms_held(values, ptrs, segs, locs, known, member, pair_times):
     return holds, counts, first
 
 
+def _evidence(values, ptrs, segs, locs, known, member, pair_times, arts, art_known, art_values, best_article, raws,
+              best, lead, group_weight, total_weight, w_article, w_coverage, w_lead, w_phrase, n_pairs):
+    """The ranking's evidence for stored sentences (`Retriever.rank`), in one call: what `_terms_held` gives, and
+    each sentence's coverage (the weights of the groups it holds, added in order, over their total), article
+    score over the best article's (art_values[i] for its article art_known[i], ascending), and score:
+    raws / best + w_article x that + w_coverage x coverage + w_lead x lead, plus w_phrase x its pairs / n_pairs
+    when n_pairs > 0; every value with numpy's operations in numpy's order, so the same bits. The last value
+    is False when some article is not in art_known (the caller then works it out with numpy)."""
+    holds, counts, _first = _terms_held(values, ptrs, segs, locs, known, member, pair_times)
+    n = segs.shape[0]
+    ng = member.shape[1]
+    na = art_known.shape[0]
+    score = np.empty(n, np.float64)
+    art_norm = np.empty(n, np.float64)
+    coverage = np.empty(n, np.float64)
+    found = True
+    for j in range(n):
+        c = 0.0
+        for g in range(ng):
+            x = group_weight[g] if holds[j, g] else 0.0
+            c = x if g == 0 else c + x
+        coverage[j] = c / total_weight
+        at = _find(art_known, 0, na, arts[j])
+        if at < 0:
+            found = False
+            art_norm[j] = 0.0
+        else:
+            art_norm[j] = art_values[at] / best_article
+        sc = raws[j] / best + w_article * art_norm[j]
+        sc = sc + w_coverage * coverage[j]
+        sc = sc + w_lead * lead[j]
+        if n_pairs > 0:
+            sc = sc + w_phrase * float(counts[j]) / n_pairs
+        score[j] = sc
+    return score, art_norm, coverage, holds, found
+
+
 def _gather(lengths, docs, out):
     """out[p] = lengths[docs[p]] (`FieldPostings.doc_len`, made in a background thread: numba releases the
     GIL, numpy's take would hold it for ~50 ms per million postings)."""
@@ -699,14 +737,22 @@ def _compile_numba_kernels() -> Kernels:
         ro(types.int64), ro(types.int64),  # segs, edges
         ro(types.int64), rw(types.float64),  # listed, out
     )
-    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64), types.int64))(
-        types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32),
-        ro(types.int64), types.Array(types.boolean, 2, "C", readonly=True),
-        types.Array(types.int64, 2, "C", readonly=True))
+    held_args = (types.ListType(ro(types.int32)), types.ListType(ro(types.int64)), rw(types.int32), rw(types.int32),
+                 ro(types.int64), types.Array(types.boolean, 2, "C", readonly=True),
+                 types.Array(types.int64, 2, "C", readonly=True))
+    held_sig = types.Tuple((types.Array(types.boolean, 2, "C"), rw(types.int64), types.int64))(*held_args)
+    evidence_sig = types.Tuple((rw(types.float64), rw(types.float64), rw(types.float64),
+                                types.Array(types.boolean, 2, "C"), types.boolean))(
+        *held_args,
+        ro(types.int64), ro(types.int64), ro(types.float64), types.float64,  # arts, art_known, art_values, best_article
+        ro(types.float64), types.float64, ro(types.float64),  # raws, best, lead
+        ro(types.float64), types.float64,  # group_weight, total_weight
+        types.float64, types.float64, types.float64, types.float64, types.float64)  # the weights, n_pairs
     kernels = Kernels(topk=topk, score_listed=score_listed,
                       topk_segments=jit(_topk_segments, topk_segments_sig),
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
                       terms_held=jit(_terms_held, held_sig),
+                      evidence=jit(_evidence, evidence_sig),
                       gather=jit(_gather, types.void(ro(types.int32), ro(types.int32), rw(types.int32))),
                       scores_and_best=jit(_scores_and_best, types.float64(
                           *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms … lens

@@ -209,7 +209,7 @@ class IndexData:
         kernels = numba_kernels()
         if kernels is None:
             return None
-        lists = self._lists()
+        lists = self.term_lists()
         if lists[0] is None:
             return None
 
@@ -224,9 +224,9 @@ class IndexData:
             ready(pair_times, np.int64))
         return holds, counts
 
-    def _lists(self) -> tuple[Any, Any]:
+    def term_lists(self) -> tuple[Any, Any]:
         """The segments' stored terms and their row starts as numba typed lists, made once per snapshot (a
-        race makes the same lists twice)."""
+        race makes the same lists twice); (None, None) until numba's typed lists are compiled."""
         if self._token_lists is None:
             if not typed_lists_ready():
                 return None, None  # not compiled yet: asked again by a later question

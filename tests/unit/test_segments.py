@@ -21,7 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from index import IndexData, ReadReport, add_files, build_index, load_index, open_index, read_corpus, refresh_index
+from index import (
+    IndexData,
+    ReadReport,
+    Retriever,
+    add_files,
+    build_index,
+    load_index,
+    open_index,
+    read_corpus,
+    refresh_index,
+)
 from index.bm25 import _kernels, _scorer
 from index.store import merge_once, pick_merge, read_current, store_for
 from index.store._commit import FILES_PREFIX, Commit, SegmentEntry, commit_name
@@ -385,6 +395,37 @@ def test_added_files_are_indexed_and_the_snapshot_is_exact(tmp_path: Path) -> No
         _same_as_made_whole(data, cache)
     _same_as_full_rebuild(data, corpus, rng)
     assert [f.name for f in read_current(cache).files] == sorted(p.name for p in corpus.iterdir())  # type: ignore[union-attr]
+
+
+def test_the_rankings_evidence_in_one_kernel_call_is_the_numpy_one(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retriever.rank works out its candidates' evidence (coverage, article score, lead, adjacent pairs, the
+    score) in one numba call when it can: the same hits, scores and evidence to the last bit as with numpy,
+    over several segments."""
+    if _kernels.numba_kernels() is None:
+        pytest.skip("numba is not installed")
+    import index._search as search_module
+
+    corpus, cache = _start(tmp_path, 6)
+    for i in range(4):
+        _write(corpus, f"b{i:03d}.txt", 200 + i)
+        data, _report = add_files(corpus, cache, [corpus / f"b{i:03d}.txt"], merge=False)
+    assert len(data.segments) >= 3
+    _kernels._compile_typed_lists()
+    retriever = Retriever(data)
+    rng = random.Random(5)
+    vocabulary = [*WORDS, "the", "of", "FN", "Harbour Authority"]
+    questions = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 6)))
+                 for _ in range(40)]
+
+    def hits() -> list[list[tuple[Any, ...]]]:
+        return [[(h.chunk, h.score, h.bm25, h.article_score, h.coverage, h.matched) for h in retriever.search(q, k=8).hits]
+                for q in questions if any(t in q.lower() for t in WORDS)]
+
+    assert data.term_lists()[0] is not None
+    one_call = hits()
+    monkeypatch.setattr(search_module, "numba_kernels", lambda: None)
+    assert hits() == one_call and sum(map(len, one_call)) > 100
 
 
 def test_only_the_named_files_are_looked_at(tmp_path: Path) -> None:
