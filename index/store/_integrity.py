@@ -7,6 +7,7 @@ matching checksum; a disk error, a truncated copy or an index overwritten half-w
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -81,17 +82,20 @@ def _word_sum(path: Path) -> str:
     sum((2i + 1) * x_i) mod 2**64, with its byte length: every weight is odd, hence invertible mod
     2**64, so a change to any one word (any one byte, any run of up to 8 bytes) always changes the
     sum; a truncated or extended file changes the length. A corruption check, not a MAC."""
-    buffer = bytearray(_WORD_BLOCK * 8)
-    view = memoryview(buffer)
-    weights = np.arange(_WORD_BLOCK, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    weights = _weights(_WORD_BLOCK)
     total = 0
     length = 0
     first = 0  # index of the block's first word
     with open(path, "rb", buffering=0) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        # read into a block no larger than the file (a fresh 8 MB block and its weights for each of a
+        # segment's files were most of a load's verification)
+        words_buffer = np.empty(max(1, min(_WORD_BLOCK, (size + 7) // 8 + 1)), dtype="<u8")
+        buffer = words_buffer.data.cast("B")
         while True:
             n = 0
             while n < len(buffer):  # fill the block (a read may return less)
-                got = handle.readinto(view[n:])
+                got = handle.readinto(buffer[n:])
                 if not got:
                     break
                 n += got
@@ -100,14 +104,26 @@ def _word_sum(path: Path) -> str:
             length += n
             if n % 8:
                 pad = 8 - n % 8
-                view[n : n + pad] = bytes(pad)
+                buffer[n : n + pad] = bytes(pad)
                 n += pad
-            words = np.frombuffer(buffer, dtype="<u8", count=n // 8)
+            words = words_buffer[: n // 8]
             # sum((2(first + j) + 1) x_j) = sum((2j + 1) x_j) + 2 first sum(x_j); numpy wraps mod 2**64
             weighted = int(np.dot(words, weights[: words.size]))
             total = (total + weighted + 2 * first * int(words.sum(dtype=np.uint64))) & _MASK64
             first += words.size
     return f"{_WORD_SUM}{length}:{total:016x}"
+
+
+_weights_made: list[np.ndarray] = []
+
+
+def _weights(n: int) -> np.ndarray:
+    """2j + 1 for j < n (at least), made once for a block's words (a race makes them twice, the same)."""
+    if not _weights_made or _weights_made[0].size < n:
+        weights = np.arange(n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        weights.flags.writeable = False
+        _weights_made[:] = [weights]
+    return _weights_made[0]
 
 
 def _checksum(path: Path) -> str:

@@ -399,3 +399,27 @@ def test_stale_files_are_removed_by_the_next_writer(corpus_copy: Path, tmp_path:
     names = {p.name for p in cache.iterdir()}
     assert not {f"tmp-{dead.pid}-deadbeef", "seg-999999-orphan", "index-0123abcd-old"} & names
     shutil.rmtree(cache)
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 20])
+def test_the_word_sum_of_a_large_file_is_its_definition(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         block: int) -> None:
+    """Large index files carry sum((2i + 1) x_i) mod 2**64 of their 8-byte words (zero-padded), read in
+    blocks: checked against that sum worked out word by word, for files that end inside a word, at a
+    block's end and past it, and for a changed byte."""
+    from index.store import _integrity
+
+    monkeypatch.setattr(_integrity, "_WORD_BLOCK", block)
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 7, 8, 9, 23, 24, 25, 1000):
+        data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        path = tmp_path / f"f{n}.npy"
+        path.write_bytes(data)
+        padded = data + bytes(-n % 8)
+        want = 0
+        for i in range(len(padded) // 8):
+            want = (want + (2 * i + 1) * int.from_bytes(padded[8 * i : 8 * i + 8], "little")) % 2**64
+        assert _integrity._word_sum(path) == f"wsum64:{n}:{want:016x}"
+        if n:
+            path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+            assert _integrity._word_sum(path) != f"wsum64:{n}:{want:016x}"
