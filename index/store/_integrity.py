@@ -16,8 +16,11 @@ import numpy as np
 
 from .._errors import IndexFileError
 
-# Files above this size are checked with _word_sum instead of blake2b (which runs at ~0.3-1 GB/s).
-_BLAKE2B_MAX_BYTES = 1 << 20
+# Files above this size are checked with _word_sum instead of blake2b (which runs at ~0.3-1 GB/s): from
+# about 16 KB on the word sum is as fast, and the 326 files of 64 KB to 1 MB of a 12-segment 1M index took
+# 0.11 s to check with blake2b, 0.02 s with it. The kind is recorded with each digest: a file saved with
+# blake2b (an index saved when this was 1 MB) is still checked with it.
+_BLAKE2B_MAX_BYTES = 1 << 16
 _WORD_SUM = "wsum64:"
 _WORD_BLOCK = 1 << 20  # words per read
 _MASK64 = (1 << 64) - 1
