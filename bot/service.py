@@ -72,6 +72,7 @@ class _State:
     build_report: BuildReport | None
     examples: list[Example] | None = None  # example questions of this index, once made or read
     previous: list[Example] | None = None  # the index before's, to check again here before making new ones
+    made_at: int = 0  # how many articles the index had when its (or the previous index's) examples were made
 
 
 class NewsService:
@@ -149,7 +150,7 @@ class NewsService:
             _ = retriever.article_days  # the articles' dates read here, not by the first question after
             same = retriever.identity == old.retriever.identity  # a merge or new file times: same articles
             self._state = _State(retriever, Composer(retriever, self._composer_settings, clock=self.today), report,
-                                 old.examples if same else None, None if same else old.examples)
+                                 old.examples if same else None, None if same else old.examples, old.made_at)
             if not same:
                 self.example_questions()  # the new articles' own examples, made now rather than on a question
             return not same
@@ -208,18 +209,29 @@ class NewsService:
             with self._examples_lock:
                 state = self._state
                 if state.examples is None:
-                    examples, stored_for, stored_corpus = self._stored_examples(state)
+                    examples, stored_for, stored_corpus, made_at = self._stored_examples(state)
                     if stored_for != self._index_identity(state):
                         # another index's examples (the one before an add) are kept when every one still
                         # answers from its own sentence here; otherwise they are made anew
                         same_corpus = stored_corpus is not None and stored_corpus == self._corpus_key()
-                        previous = state.previous if state.previous is not None else (examples if same_corpus else None)
-                        if previous is not None and still_examples(state.composer, previous):
-                            examples = previous
+                        previous: list[Example] | None
+                        if state.previous is not None:
+                            previous, made_at = state.previous, state.made_at
                         else:
-                            examples = make_examples(state.composer)
-                        self._store_examples(state, examples)
-                    state = replace(state, examples=examples, previous=None)
+                            previous, made_at = (examples, made_at) if same_corpus else (None, 0)
+                        articles = len(state.retriever.articles)
+                        if previous and still_examples(state.composer, previous):
+                            examples = previous
+                        elif previous == [] and made_at and articles < 2 * made_at:
+                            # None was found (every candidate answered from another sentence, as in a corpus
+                            # of stories filed again by several outlets): tried again once the corpus has
+                            # doubled, not on every add, which would ask all the candidates each time (1.7 s
+                            # of `newsbot add` at 1M sentences)
+                            examples = []
+                        else:
+                            examples, made_at = make_examples(state.composer), articles
+                        self._store_examples(state, examples, made_at)
+                    state = replace(state, examples=examples, previous=None, made_at=made_at)
                     if self._state.retriever is state.retriever:
                         self._state = state
         return [e.question for e in state.examples or []][:n]
@@ -231,32 +243,34 @@ class NewsService:
     def _corpus_key(self) -> str | None:
         return str(self._corpus.resolve()) if self._corpus is not None else None
 
-    def _stored_examples(self, state: _State) -> tuple[list[Example] | None, str | None, str | None]:
-        """(the examples kept beside the index, the index they were made for, its corpus): Nones when
-        there are none or they cannot be read. Another index's are taken only when it was this corpus's
+    def _stored_examples(self, state: _State) -> tuple[list[Example] | None, str | None, str | None, int]:
+        """(the examples kept beside the index, the index they were made for, its corpus, how many articles
+        that index had when they were made, 0 when not recorded): Nones and 0 when there are none or they
+        cannot be read. Another index's are taken only when it was this corpus's
         (a cache directory given for several corpora holds the last one's); examples written before their
         phrase and sentence were kept have empty ones, and are never taken for another index's."""
         if self._cache_dir is None:
-            return None, None, None
+            return None, None, None, 0
         try:
             stored = json.loads((self._cache_dir / EXAMPLES_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None, None, None
+            return None, None, None, 0
         if not isinstance(stored, dict) or not isinstance(stored.get("questions"), list):
-            return None, None, None
+            return None, None, None, 0
         questions = [q for q in stored["questions"] if isinstance(q, str)]
         checks = {c[0]: c for c in stored.get("checks", []) if isinstance(c, list) and len(c) == 3
                   and all(isinstance(x, str) for x in c)}
         examples = [Example(*checks[q]) if q in checks else Example(q, "", "") for q in questions]
-        index, corpus = stored.get("index"), stored.get("corpus")
-        return examples, index if isinstance(index, str) else None, corpus if isinstance(corpus, str) else None
+        index, corpus, made_at = stored.get("index"), stored.get("corpus"), stored.get("articles")
+        return (examples, index if isinstance(index, str) else None, corpus if isinstance(corpus, str) else None,
+                made_at if isinstance(made_at, int) and not isinstance(made_at, bool) and made_at > 0 else 0)
 
-    def _store_examples(self, state: _State, questions: list[Example]) -> None:
+    def _store_examples(self, state: _State, questions: list[Example], made_at: int) -> None:
         if self._cache_dir is None:
             return
         try:
             atomic_write_json(self._cache_dir / EXAMPLES_FILE, {
-                "index": self._index_identity(state), "corpus": self._corpus_key(),
+                "index": self._index_identity(state), "corpus": self._corpus_key(), "articles": made_at,
                 "questions": [e.question for e in questions],
                 "checks": [[e.question, e.expect, e.sentence] for e in questions]})
         except OSError:

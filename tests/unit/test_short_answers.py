@@ -341,3 +341,42 @@ def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fai
     stored.write_text(json.dumps(record), encoding="utf-8")
     NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6)
     assert made == [1, 1, 1]
+
+
+def test_a_corpus_that_gave_no_example_is_tried_again_only_once_it_has_doubled(
+        corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stories filed again by several outlets can leave no example (each candidate is answered from another
+    copy of its sentence): an add does not ask all the candidates again, a corpus twice as large does."""
+    import bot.service as service_module
+    from bot import NewsService
+
+    made: list[int] = []
+    real_make = service_module.make_examples
+
+    def counting(composer):  # type: ignore[no-untyped-def]
+        made.append(1)
+        return real_make(composer)
+
+    monkeypatch.setattr(service_module, "make_examples", counting)
+    service = NewsService.open(corpus_copy, tmp_path / "cache")
+    assert service.example_questions(6) and made == [1]
+    articles = len(service.retriever.articles)
+    stored = tmp_path / "cache" / "examples.json"
+    record = json.loads(stored.read_text(encoding="utf-8"))
+    assert record["articles"] == articles
+    # as if none had been found when the index was 3/4 of its size: no new try, no example
+    record.update(index="another index", questions=[], checks=[], articles=articles * 3 // 4 + 1)
+    stored.write_text(json.dumps(record), encoding="utf-8")
+    assert NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6) == [] and made == [1]
+    # the same in a running service: a story arrives, the empty list is kept without asking anything
+    service = NewsService.open(corpus_copy, tmp_path / "cache")
+    assert service.example_questions(6) == []
+    (corpus_copy / "zz-harbour.txt").write_text(
+        "Harbour council approves budget\n\nThe harbour council of Port Vell approved its budget on Tuesday.\n",
+        encoding="utf-8")
+    assert service.refresh() and service.example_questions(6) == [] and made == [1]
+    # none found when the index was half its size or less: tried again, and found
+    record = json.loads(stored.read_text(encoding="utf-8"))
+    record.update(index="another index", questions=[], checks=[], articles=(articles + 1) // 2)
+    stored.write_text(json.dumps(record), encoding="utf-8")
+    assert NewsService.open(corpus_copy, tmp_path / "cache").example_questions(6) and made == [1, 1]
