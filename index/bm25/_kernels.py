@@ -485,38 +485,32 @@ def _scores_and_best(terms, indptr, docs, tf, lens, by_posting, canon, qterms, q
     for qi in range(nq):
         for j in range(nseg):
             rows[qi, j] = _find(terms[j], 0, terms[j].shape[0], qterms[qi])
-    for qi in range(nq):
-        idf = qidf[qi]
-        for j in range(nseg):
-            r = rows[qi, j]
-            if r < 0:
-                continue
-            ip = indptr[j]
-            dd = docs[j]
-            ff = tf[j]
-            ll = lens[j]
-            cc = canon[j]
-            for p in range(ip[r], ip[r + 1]):
-                d = dd[p]
-                c = cc[d]
-                if c >= 0:
-                    acc[c] += _contribution(idf, float(ff[p]), _norm(k1, b, avgdl, _length(ll, by_posting, p, d)), k1p1)
-    for i in range(listed.shape[0]):
-        out[i] = acc[listed[i]]
     best = 0.0
-    for qi in range(nq):  # the same rows again: the best, and the scratch reset
-        for j in range(nseg):
-            r = rows[qi, j]
-            if r < 0:
-                continue
-            ip = indptr[j]
-            dd = docs[j]
-            cc = canon[j]
-            for p in range(ip[r], ip[r + 1]):
-                c = cc[dd[p]]
-                if c >= 0:
-                    s = acc[c]
-                    if s != 0.0:
+    for adding in (True, False):  # the rows added into acc; then the same rows again: the best, and acc reset
+        if not adding:
+            for i in range(listed.shape[0]):
+                out[i] = acc[listed[i]]
+        for qi in range(nq):
+            idf = qidf[qi]
+            for j in range(nseg):
+                r = rows[qi, j]
+                if r < 0:
+                    continue
+                ip = indptr[j]
+                dd = docs[j]
+                ff = tf[j]
+                ll = lens[j]
+                cc = canon[j]
+                for p in range(ip[r], ip[r + 1]):
+                    d = dd[p]
+                    c = cc[d]
+                    if c < 0:
+                        continue
+                    if adding:
+                        acc[c] += _contribution(idf, float(ff[p]), _norm(k1, b, avgdl, _length(ll, by_posting, p, d)),
+                                                k1p1)
+                    elif acc[c] != 0.0:
+                        s = acc[c]
                         acc[c] = 0.0
                         if s > best and not (use_allowed and not allowed[c]):
                             best = s

@@ -293,11 +293,9 @@ def test_every_example_question_is_answered_from_its_own_sentence(seed_service) 
         assert answer.found and answer.short is not None, question
 
 
-def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fails(
-        corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_made_examples(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an item each time the service makes example questions anew."""
     import bot.service as service_module
-    from bot import NewsService
-    from bot.answer import Example, still_examples
 
     made: list[int] = []
     real_make = service_module.make_examples
@@ -307,6 +305,15 @@ def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fai
         return real_make(composer)
 
     monkeypatch.setattr(service_module, "make_examples", counting)
+    return made
+
+
+def test_examples_are_checked_again_after_an_add_and_made_anew_only_when_one_fails(
+        corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import NewsService
+    from bot.answer import Example, still_examples
+
+    made = _count_made_examples(monkeypatch)
     service = NewsService.open(corpus_copy, tmp_path / "cache")
     first = service.example_questions(6)
     assert first and made == [1]
@@ -347,17 +354,9 @@ def test_a_corpus_that_gave_no_example_is_tried_again_only_once_it_has_doubled(
         corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stories filed again by several outlets can leave no example (each candidate is answered from another
     copy of its sentence): an add does not ask all the candidates again, a corpus twice as large does."""
-    import bot.service as service_module
     from bot import NewsService
 
-    made: list[int] = []
-    real_make = service_module.make_examples
-
-    def counting(composer):  # type: ignore[no-untyped-def]
-        made.append(1)
-        return real_make(composer)
-
-    monkeypatch.setattr(service_module, "make_examples", counting)
+    made = _count_made_examples(monkeypatch)
     service = NewsService.open(corpus_copy, tmp_path / "cache")
     assert service.example_questions(6) and made == [1]
     articles = len(service.retriever.articles)
