@@ -14,6 +14,7 @@ import numpy as np
 from ._dates import UNDATED, article_days
 from ._errors import EmptyQueryError, NoContentWordsError, QueryTooLongError
 from .bm25 import numba_kernels
+from .bm25._scorer import _readonly
 from .store import ArticleRecord, BuildReport, IndexData, Progress, open_index
 from .text import analyze
 
@@ -269,6 +270,11 @@ class Retriever:
 
         kernels = numba_kernels() if not w.neighbours else None
         stored = data.term_lists() if kernels is not None else (None, None)
+        # what the evidence kernel reads of the question (the same for the candidates and their neighbours)
+        asked = (() if stored[0] is None else
+                 (_readonly(known_ids), _readonly(member[:-1]), _readonly(pair_matrix)))
+        scored_articles = (() if stored[0] is None else
+                           (_readonly(articles_scored.known.astype(np.int64)), _readonly(articles_scored.values)))
 
         def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             """(score, normalised article score, coverage, which groups it holds) of each chunk, all at once;
@@ -278,9 +284,8 @@ class Retriever:
             if kernels is not None and stored[0] is not None:
                 score, art_norm, coverage, holds, found = kernels.evidence(
                     *stored, np.ascontiguousarray(data.sentences.seg_of[chunks]),
-                    np.ascontiguousarray(data.sentences.local_of[chunks]), _readonly(known_ids),
-                    _readonly(member[:-1]), _readonly(pair_matrix), _readonly(chunk_article[chunks].astype(np.int64)),
-                    _readonly(articles_scored.known.astype(np.int64)), _readonly(articles_scored.values), best_article,
+                    np.ascontiguousarray(data.sentences.local_of[chunks]), *asked,
+                    _readonly(chunk_article[chunks].astype(np.int64)), *scored_articles, best_article,
                     _readonly(raws), best, _readonly(self._lead_of(chunks)), _readonly(group_weight), total_weight,
                     w.article, w.coverage, w.lead, w.phrase, float(len(pairs)))
                 if found:
@@ -387,12 +392,6 @@ class _ArticleScores:
             self.known, self.values = known[order], values[order]
             at = np.searchsorted(self.known, arts)
         return self.values[at]
-
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    view = np.ascontiguousarray(a).view(np.ndarray)
-    view.flags.writeable = False
-    return view
 
 
 def _story_positions(data: IndexData, quotable: np.ndarray) -> np.ndarray:
