@@ -34,6 +34,7 @@ from index import (
 from ._dated import answer_in_time, newest_first
 from ._lead import lead_sentence
 from ._models import Answer, AnswerKind, Citation, Highlight, Quote, ShortAnswer, Source
+from ._phrases import without_time
 from ._phrasing import SmallTalk, small_talk, strip_lead_in
 from ._qtypes import AUX, Form, QType, Question, parse_question
 from ._spans import AnswerSpan, Match, find_answer, wants_phrase
@@ -417,13 +418,17 @@ class Composer:
                                               quote=text if member is hit else member.text,
                                               score=round(_finite(member.score), 6), position=member.position))
             highlights = []
-            if (short is None and span is not None and self._confident(span, question)
-                    and self._story_backs(hit, text[span.start:span.end], question, pool)):
-                phrase = text[span.start:span.end]
+            # a place is never a time: "April 15" does not say where, and "a courthouse in Belfast Monday night"
+            # says where up to "Monday" (the ranking still counts the phrase: it reads the question's words)
+            shown = None if span is None else (span.start, span.end) if question.qtype is not QType.PLACE else (
+                _place_shown(text, span))
+            if (short is None and span is not None and shown is not None and self._confident(span, question)
+                    and self._story_backs(hit, text[shown[0]:shown[1]], question, pool)):
+                phrase = text[shown[0]:shown[1]]
                 lead = lead_sentence(question, phrase)
                 short = ShortAnswer(text=phrase, citation=numbers[0], lead=lead[0] if lead else None,
                                     start=lead[1] if lead else 0)
-                highlights = [Highlight(start=span.start, end=span.end)]
+                highlights = [Highlight(start=shown[0], end=shown[1])]
             quotes.append(Quote(text=text, citations=numbers, highlights=highlights))
         return Answer(question=question.text, kind=AnswerKind.ANSWER, quotes=quotes, sources=sources,
                       citations=citations, short=short)
@@ -466,6 +471,16 @@ class Composer:
         return f"“What happened in {articles[0].title.split(':')[0]}?”" if articles else "“Who won?”"
 
 
+def _place_shown(text: str, span: AnswerSpan) -> tuple[int, int] | None:
+    """Where a *where* answer stands once the time said in it is off (`without_time`); a phrase that was of
+    the asked kind for its capitalised word must still hold one ("her match on Tuesday" names no place)."""
+    shown = without_time(text, span.start, span.end)
+    if shown is None or (span.typed and not _CAPITALISED.search(text, *shown)):
+        return None
+    return shown
+
+
+_CAPITALISED = re.compile(r"\b[A-Z]")
 _THE_NOUN = re.compile(r"^The ([a-z][a-z-]+) (?:also |now |still )?([a-z]+)\b")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot import AnswerKind, answer_json, render_text
 from bot.answer import Composer, QType, find_answer, parse_question, question_type
+from bot.answer._phrases import without_time
 from index import Retriever, analyze, fold, open_index
 
 SEED_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "seed_questions.jsonl"
@@ -150,6 +151,45 @@ def test_a_sentence_naming_its_thing_again_is_quoted_with_the_one_before(tmp_pat
     assert answer.found
     assert answer.quotes[0].text.startswith("The city unveiled its Green Harbour Plan")
     assert answer.quotes[0].text.endswith("near the docks.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "shown"),
+    [
+        ("A bomb hit a courthouse in Westmark Monday night, police said.", "a courthouse in Westmark Monday night",
+         "a courthouse in Westmark"),
+        ("The funeral is set for 11 a.m. Monday at Harbour Chapel, his family said.",
+         "11 a.m. Monday at Harbour Chapel", "Harbour Chapel"),
+        ("Two fans died on May 3, 2001, at the stadium.", "May 3", None),
+        ("She lost in her last-eight match on Tuesday.", "her last-eight match on Tuesday", "her last-eight match"),
+        ("The talks took place in Lebanon.", "Lebanon", "Lebanon"),  # (a place ending in "on" is kept whole)
+    ],
+)
+def test_a_place_without_the_time_said_in_it(sentence: str, phrase: str, shown: str | None) -> None:
+    start = sentence.index(phrase)
+    kept = without_time(sentence, start, start + len(phrase))
+    assert (None if kept is None else sentence[kept[0]:kept[1]]) == shown
+
+
+def test_a_where_answer_is_never_a_time(tmp_path: Path) -> None:
+    """"On May 3" says when the fans died, not where: no short answer, though the sentence is the one
+    to quote; "for 11 a.m. Monday at Harbour Chapel" answers with the place alone."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Stadium disaster remembered\n\nTwo fans died on May 3, 2001, in the crush. "
+        "The memorial service for the reporter is set for 11 a.m. Monday at Harbour Chapel, his family "
+        "said.\n", encoding="utf-8")
+    _write_unrelated(corpus)
+    data, _ = open_index(corpus, tmp_path / "cache")
+    composer = Composer(Retriever(data))
+    answer = composer.answer("Where did the fans die?")
+    assert answer.found and answer.quotes[0].text.startswith("Two fans died")
+    assert answer.short is None and not answer.quotes[0].highlights
+    answer = composer.answer("Where is the memorial service for the reporter set?")
+    assert answer.short is not None and answer.short.text == "Harbour Chapel"
+    quote = answer.quotes[0]
+    assert [quote.text[h.start:h.end] for h in quote.highlights] == ["Harbour Chapel"]
 
 
 def _panda_corpus(corpus: Path, other: str) -> None:
