@@ -173,12 +173,12 @@ def test_a_place_without_the_time_said_in_it(sentence: str, phrase: str, shown: 
 
 def test_a_where_answer_is_never_a_time(tmp_path: Path) -> None:
     """"On May 3" says when the fans died, not where: no short answer, though the sentence is the one
-    to quote; "for 11 a.m. Monday at Harbour Chapel" answers with the place alone."""
+    to quote; "at 11 a.m. Monday at Harbour Chapel" answers with the place alone."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text(
         "Stadium disaster remembered\n\nTwo fans died on May 3, 2001, in the crush. "
-        "The memorial service for the reporter is set for 11 a.m. Monday at Harbour Chapel, his family "
+        "The memorial service for the reporter begins at 11 a.m. Monday at Harbour Chapel, his family "
         "said.\n", encoding="utf-8")
     _write_unrelated(corpus)
     data, _ = open_index(corpus, tmp_path / "cache")
@@ -186,7 +186,7 @@ def test_a_where_answer_is_never_a_time(tmp_path: Path) -> None:
     answer = composer.answer("Where did the fans die?")
     assert answer.found and answer.quotes[0].text.startswith("Two fans died")
     assert answer.short is None and not answer.quotes[0].highlights
-    answer = composer.answer("Where is the memorial service for the reporter set?")
+    answer = composer.answer("Where is the memorial service for the reporter?")
     assert answer.short is not None and answer.short.text == "Harbour Chapel"
     quote = answer.quotes[0]
     assert [quote.text[h.start:h.end] for h in quote.highlights] == ["Harbour Chapel"]
