@@ -418,10 +418,7 @@ class Composer:
                                               quote=text if member is hit else member.text,
                                               score=round(_finite(member.score), 6), position=member.position))
             highlights = []
-            # a place is never a time: "April 15" does not say where, and "a courthouse in Belfast Monday night"
-            # says where up to "Monday" (the ranking still counts the phrase: it reads the question's words)
-            shown = None if span is None else (span.start, span.end) if question.qtype is not QType.PLACE else (
-                _place_shown(text, span))
+            shown = _shown(text, span, question)
             if (short is None and span is not None and shown is not None and self._confident(span, question)
                     and self._story_backs(hit, text[shown[0]:shown[1]], question, pool)):
                 phrase = text[shown[0]:shown[1]]
@@ -471,9 +468,13 @@ class Composer:
         return f"“What happened in {articles[0].title.split(':')[0]}?”" if articles else "“Who won?”"
 
 
-def _place_shown(text: str, span: AnswerSpan) -> tuple[int, int] | None:
-    """Where a *where* answer stands once the time said in it is off (`without_time`); a phrase that was of
-    the asked kind for its capitalised word must still hold one ("her match on Tuesday" names no place)."""
+def _shown(text: str, span: AnswerSpan | None, question: Question) -> tuple[int, int] | None:
+    """Where the answer phrase shown stands. A place is never a time: "April 15" does not say where, and "a
+    courthouse in Westmark Monday night" says where up to "Monday" (`without_time`; the ranking still counts
+    the whole phrase, which reads the question's words); a place phrase that was of the asked kind for its
+    capitalised word must still hold one ("her match on Tuesday" names no place)."""
+    if span is None or question.qtype is not QType.PLACE:
+        return None if span is None else (span.start, span.end)
     shown = without_time(text, span.start, span.end)
     if shown is None or (span.typed and not _CAPITALISED.search(text, *shown)):
         return None

@@ -238,7 +238,7 @@ _LOOSE_END = re.compile(r"(?:\s+|\b(?:on|in|at|of|and|the|a|an)\b|[,;])+$")
 
 def without_time(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The place phrase text[start:end] without the time said in it: "on April 15" says when, not where;
-    "a courthouse in Belfast Monday night" ends before "Monday", "11 a.m. Monday at Enon Tabernacle" starts
+    "a courthouse in Westmark Monday night" ends before "Monday", "11 a.m. Monday at Harbour Chapel" starts
     after it. None when nothing but a time is left."""
     while start < end:
         when = _DATE.search(text, start, end)
@@ -249,12 +249,8 @@ def without_time(text: str, start: int, end: int) -> tuple[int, int] | None:
             break
         joins = _TIME_JOINS.match(text, when.end(), end)  # (always matches, possibly nothing)
         start = joins.end() if joins else when.end()
-    while start < end:  # what is left ends on a word, not on "in" or "on the"
-        loose = _LOOSE_END.search(text, start, end)
-        if loose is None:
-            break
-        if loose.start() == start:
-            return None
+    loose = _LOOSE_END.search(text, start, end)  # what is left ends on a word, not on "in" or "on the"
+    if loose is not None:
         end = loose.start()
     return (start, end) if start < end else None
 
