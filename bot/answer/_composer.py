@@ -472,9 +472,16 @@ def _shown(text: str, span: AnswerSpan | None, question: Question) -> tuple[int,
     """Where the answer phrase shown stands. A place is never a time: "April 15" does not say where, and "a
     courthouse in Westmark Monday night" says where up to "Monday" (`without_time`; the ranking still counts
     the whole phrase, which reads the question's words); a place phrase that was of the asked kind for its
-    capitalised word must still hold one ("her match on Tuesday" names no place)."""
-    if span is None or question.qtype is not QType.PLACE:
-        return None if span is None else (span.start, span.end)
+    capitalised word must still hold one ("her match on Tuesday" names no place). A lone word in lower case
+    that only stands next to the question's words ("admitted", "headquartered") is a verb or a modifier, not
+    the thing a *what* question asks for, unless the question asks what something was called ("magnificent")."""
+    if span is None:
+        return None
+    if (not span.typed and " " not in text[span.start:span.end] and text[span.start:span.start + 1].islower()
+            and not question.words & _NAMING):
+        return None
+    if question.qtype is not QType.PLACE:
+        return (span.start, span.end)
     shown = without_time(text, span.start, span.end)
     if shown is None or (span.typed and not _CAPITALISED.search(text, *shown)):
         return None
@@ -482,6 +489,9 @@ def _shown(text: str, span: AnswerSpan | None, question: Question) -> tuple[int,
 
 
 _CAPITALISED = re.compile(r"\b[A-Z]")
+_NAMING = frozenset(  # "What did Le Pen call the result?" asks for a word, any word
+"call calls called calling describe describes described dub dubbed term termed label labelled labeled "
+                    "nickname nicknamed".split())
 _THE_NOUN = re.compile(r"^The ([a-z][a-z-]+) (?:also |now |still )?([a-z]+)\b")
 
 
