@@ -22,8 +22,7 @@ _NOT_NAMES = frozenset(fold(w) for w in (
     "August September October November December According However After Before During While When Where "
     "Meanwhile Also Earlier Later Last Next Some Many Most If As Although Though Since Because Then Now "
     "There Here What Who Why How Which Both Each Every All Such Other Another No Not Yes So Yet Still "
-    "Watch Read Click Today Yesterday Tomorrow Much Few Several Any Neither Either Only Even Just With From By "
-    "Despite Until Among Without Unlike Instead Once Whether Than Into Through".split()))
+    "Watch Read Click Today Yesterday Tomorrow".split()))
 # Titles and particles a name shares with many others: before a name they are not the answer.
 TITLES = frozenset(fold(w) for w in (
     "Mr Mrs Ms Dr President Minister Prime Mayor Governor Gov Senator Sen Rep Judge Gen Lt Col Sgt Capt King Queen "

@@ -73,7 +73,7 @@ _MONEY_WORDS = frozenset(
     "make makes made take takes took raise raises raised worth price money fine fined bail salary budget revenue "
     "profit loss debt fee fees wage wages pension bid offer offered invest invested owe owes owed gross grossed "
     "donate donated charge charged award awarded compensation damages settlement fund funding loan turnover "
-    "income deficit dollars euros".split())
+    "income deficit".split())
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the\s+)?)?([a-z][\w-]*)")
 
 _PREPOSITIONS = r"under|in|on|at|for|from|with|by|to|against|into|after|before|during|since|of|about|as"
@@ -164,9 +164,7 @@ def parse_question(question: str) -> Question:
             for nouns, qtype in ((PLACE_NOUNS, QType.PLACE), (PERSON_NOUNS, QType.PERSON),
                                  (NUMBER_NOUNS, QType.NUMBER), (DATE_NOUNS, QType.DATE)):
                 if word in nouns or single in nouns:
-                    # "What amount will the pilots earn?" asks for money as "How much will the pilots earn?" does
-                    measure = (_measure(None, [single, *re.findall(r"[a-z]+", q)]) if qtype is QType.NUMBER
-                               else frozenset())
+                    measure = _measure(None, [single]) if qtype is QType.NUMBER else frozenset()
                     return Question(question, qtype, form, noun=word, frame=frame, measure=measure)
             if word in ROLE_NOUNS and (name := _name_in(question)):
                 return Question(question, QType.DEFINITION, Form.OBJECT, subject=name)

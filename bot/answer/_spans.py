@@ -71,8 +71,6 @@ _END = operator.attrgetter("end")
 _POSSESSIVE_BEFORE = re.compile(r"['’]s\s+$")
 _LISTED = re.compile(r",|\sand\s|\sor\s")
 _NOTHING: frozenset[str] = frozenset()
-_TITLE_OPENS = re.compile(r"[\"“]\s?(?:The\s|A\s)?$")  # what opens and closes a quoted title
-_TITLE_CLOSES = re.compile(r"[,.!?]?\s?[\"”]")
 
 
 @lru_cache(maxsize=200_000)
@@ -385,9 +383,6 @@ def find_answer(question: Question, text: str, match: Match, *, anywhere: bool =
             continue
         if qtype is QType.PERSON and _placed(toks, lo):
             continue  # "in Hollywood", "at the University of Eastbrook": a place, not a person
-        if qtype is QType.PERSON and _TITLE_OPENS.search(text[max(0, start - 6):start]) and _TITLE_CLOSES.match(
-                text, end):
-            continue  # 'her film "The Harbour Chapel Story,"': a title in quotes, not a person
         if qtype is QType.AGE and _someone_else(toks, lo, question):
             continue  # "Marion Maréchal-Le Pen, a 26-year-old" is not how old Marine Le Pen is
         if question.counted and _POSSESSIVE_BEFORE.search(text[max(0, start - 4):start]):

@@ -396,32 +396,3 @@ def test_a_lone_lower_case_word_is_shown_only_when_a_word_is_asked_for() -> None
     two = AnswerSpan(admitted, admitted + len("admitted the photo"), 4.0, False)  # a phrase is still shown
     assert _shown(text, two, parse_question("What was Tom Quarrie holding in the photo?")) == (two.start, two.end)
 
-
-def test_a_sentence_opening_word_is_no_part_of_a_name() -> None:
-    """"Much of Westmark was flooded": the name is Westmark; "Much" is capitalised only because it opens the
-    sentence (as "Many" and "Some" were already)."""
-    from bot.answer._phrases import name_spans
-
-    for text in ("Much of Westmark was flooded after the storm.", "Despite Westmark's wall, the harbour flooded."):
-        assert [text[a:b] for a, b in name_spans(text)] == ["Westmark"]
-
-
-def test_a_title_in_quotes_is_no_person() -> None:
-    """'the new movie "The Harbour Chapel Story,"' names a film: a *who* question gets a person or nothing."""
-    question = "Who in Nora Quell's family died?"
-    assert phrase('Nora Quell, who stars in the new movie "The Harbour Chapel Story," lost her brother last year.',
-                  question) is None
-    assert phrase('Nora Quell, who stars in the new movie "The Harbour Chapel Story," mourned her brother Tom Quell, '
-                  "who died last year.", question) == "Tom Quell"
-
-
-def test_an_amount_question_says_money_as_how_much_does() -> None:
-    """"What amount will the pilots earn?" wants money, as "How much will the pilots earn?" does; "What number
-    of dollars …?" too: a count of pilots or a vote tally is not the answer."""
-    assert parse_question("What amount will the pilots earn?").measure == {"money"}
-    assert parse_question("What number of dollars was the budget?").measure == {"money"}
-    assert parse_question("What number of pilots are there?").measure == frozenset()
-    assert phrase("Westmark has 312 harbour pilots, and a pilot can earn between $50,000 and $90,000 a year.",
-                  "What amount will the pilots earn?") == "$50,000 and $90,000"
-    assert phrase("The Westmark budget passed 76-17 and sets aside roughly $555 billion for the year.",
-                  "What number of dollars was the budget?") == "roughly $555 billion"
