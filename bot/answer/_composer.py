@@ -489,9 +489,9 @@ def _shown(text: str, span: AnswerSpan | None, question: Question) -> tuple[int,
 
 
 _CAPITALISED = re.compile(r"\b[A-Z]")
-_NAMING = frozenset(  # "What did Le Pen call the result?" asks for a word, any word
-"call calls called calling describe describes described dub dubbed term termed label labelled labeled "
-                    "nickname nicknamed".split())
+# "What did Le Pen call the result?" asks for a word, and one word may be all of it
+_NAMING = frozenset("call calls called calling describe describes described dub dubbed term termed label labelled "
+                    "labeled nickname nicknamed".split())
 _THE_NOUN = re.compile(r"^The ([a-z][a-z-]+) (?:also |now |still )?([a-z]+)\b")
 
 

@@ -395,4 +395,3 @@ def test_a_lone_lower_case_word_is_shown_only_when_a_word_is_asked_for() -> None
     assert _shown(text, span, parse_question("What did Le Pen call the result?")) == (word, word + len("magnificent"))
     two = AnswerSpan(admitted, admitted + len("admitted the photo"), 4.0, False)  # a phrase is still shown
     assert _shown(text, two, parse_question("What was Tom Quarrie holding in the photo?")) == (two.start, two.end)
-
