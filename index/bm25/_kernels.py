@@ -197,10 +197,52 @@ def _contribution(idf, f, nrm, k1p1):
     return idf * (f * k1p1 / (f + nrm))
 
 
+# How many postings ahead the kernels ask for the scratch (and canonical ids) of the document they will meet: a
+# row's documents are scattered over the scratch, so each is a cache miss the processor cannot foresee; asked
+# for a dozen postings early, the misses overlap with the work in between (benchmarks/SCALE.md, eighth round).
+_AHEAD = 12
+
+
+def _prefetch(arr, i):
+    """Ask for arr[i] to be brought into the cache (numba: ``llvm.prefetch``, `_prefetch_intrinsic`); a hint that
+    changes no value, and nothing at all in plain Python."""
+
+
+def _prefetch_intrinsic() -> Any:
+    """`_prefetch` for the jitted kernels: a read prefetch of the element's address, kept in every cache level."""
+    from llvmlite import ir
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            array_type = signature.args[0]
+            array = context.make_array(array_type)(context, builder, args[0])
+            address = cgutils.get_item_pointer(context, builder, array_type, array, [args[1]], wraparound=False)
+            byte_pointer = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            llvm_prefetch = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]), "llvm.prefetch.p0i8")
+            builder.call(llvm_prefetch, [builder.bitcast(address, byte_pointer), i32(0), i32(3), i32(1)])
+            return context.get_dummy_value()
+
+        return types.void(arr, idx), codegen
+
+    return prefetch
+
+
 def _add_row(indptr, docs, tf, lens, by_posting, ok, k1, b, avgdl, r, idf, w, k1p1, acc, seen, touched, n_touched):
     """acc += w x row r's contributions (documents ok), documents met for the first time appended to
     touched; returns the new number of touched documents. (w = 1.0 adds the contributions exactly.)"""
-    for p in range(indptr[r], indptr[r + 1]):
+    end = indptr[r + 1]
+    for p in range(indptr[r], end):
+        if p + _AHEAD < end:
+            ahead = docs[p + _AHEAD]
+            _prefetch(ok, ahead)
+            _prefetch(seen, ahead)
+            _prefetch(acc, ahead)
         d = docs[p]
         if not ok[d]:
             continue
@@ -229,6 +271,8 @@ def _add_row_to_listed(indptr, docs, tf, lens, by_posting, k1, b, avgdl, r, idf,
                                             k1p1)
     else:
         for p in range(s0, e0):  # cheaper to scan the row
+            if p + _AHEAD < e0:
+                _prefetch(seen, docs[p + _AHEAD])
             d = docs[p]
             if seen[d] != 0:
                 acc[d] += w * _contribution(idf, float(tf[p]), _norm(k1, b, avgdl, _length(lens, by_posting, p, d)),
@@ -501,7 +545,12 @@ def _scores_and_best(terms, indptr, docs, tf, lens, by_posting, canon, qterms, q
                 ff = tf[j]
                 ll = lens[j]
                 cc = canon[j]
-                for p in range(ip[r], ip[r + 1]):
+                end = ip[r + 1]
+                for p in range(ip[r], end):
+                    if adding and p + _AHEAD < end:
+                        ahead = cc[dd[p + _AHEAD]]
+                        if ahead >= 0:
+                            _prefetch(acc, ahead)
                     d = dd[p]
                     c = cc[d]
                     if c < 0:
@@ -655,6 +704,7 @@ def _compile_numba_kernels() -> Kernels:
     from numba import types
 
     namespace = dict(globals())
+    namespace["_prefetch"] = _prefetch_intrinsic()
 
     def jit(func: Callable[..., Any], signature: Any = None, inline: bool = False) -> Any:
         copy = FunctionType(func.__code__, namespace, func.__name__, func.__defaults__, func.__closure__)
