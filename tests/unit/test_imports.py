@@ -13,6 +13,7 @@ PACKAGES = ("index", "bot")
 # dodge a cycle
 LAZY_IMPORTS = {
     ("index.bm25._kernels", "numba"),  # optional, and about a second to import: see warm_up
+    ("index.bm25._kernels", "llvmlite"),  # numba's own, for its prefetch intrinsic: only when numba loads
     ("bot.cli._telegram", "bot"),  # python-telegram-bot only for the commands that need it
     ("bot.transcripts._replay", "bot"),  # likewise, only when a Telegram transcript is replayed
     ("bot.transcripts._replay", "telegram"),
