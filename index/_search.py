@@ -93,6 +93,7 @@ class Retriever:
                                   else np.zeros(top))
         self._max_idf = data.sentences.max_idf or 1.0
         self._days: np.ndarray | None = None
+        self._ranking: tuple[np.ndarray, ...] | None = None
 
     @classmethod
     def open(
@@ -319,6 +320,16 @@ class Retriever:
 
         chunks = ids.astype(np.int64)
         raws = np.asarray(scores)
+        ranked = None
+        if kernels is not None and stored[0] is not None:  # all that follows in one call
+            seg_of, local_of, of_article, story_pos, lead_by_position, day_of, starts, quotable = self._ranking_arrays()
+            ranked = kernels.ranked(
+                *stored, seg_of, local_of, _readonly(chunks), *asked, of_article, *scored_articles, best_article,
+                _readonly(raws), best, story_pos, lead_by_position, _readonly(group_weight), total_weight, w.article,
+                w.coverage, w.lead, w.phrase, float(len(pairs)), day_of, starts, quotable, w.expand, w.expand_share, k)
+        if ranked is not None and ranked[-1]:
+            chunks, raws, scored, art_norms, coverages, holds, best_first, _found = ranked
+            return self._hits(groups, chunks, scored, raws, art_norms, coverages, holds, best_first)
         scored, art_norms, coverages, holds = evidence(chunks, raws)
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
@@ -343,6 +354,13 @@ class Retriever:
                 coverages = np.concatenate([coverages, near_cov])
                 holds = np.concatenate([holds, near_holds])
         best_first = ordered(chunks, scored)[:k]
+        return self._hits(groups, chunks, scored, raws, art_norms, coverages, holds, best_first)
+
+    def _hits(self, groups: list[list[str]], chunks: np.ndarray, scored: np.ndarray, raws: np.ndarray,
+              art_norms: np.ndarray, coverages: np.ndarray, holds: np.ndarray, best_first: np.ndarray) -> list[Hit]:
+        """A Hit, with its text and terms, for each of the candidates at positions best_first."""
+        data = self.data
+        chunk_article = data.chunk_article
         firsts = [g[0] for g in groups]
         hits = []
         for chunk, score, raw, art_norm, coverage, held, (text, term_ids) in zip(
@@ -354,6 +372,19 @@ class Retriever:
             hits.append(Hit(chunk, record, chunk - record.first_chunk, text, score, raw, art_norm, coverage, matched,
                             term_ids))
         return hits
+
+    def _ranking_arrays(self) -> tuple[np.ndarray, ...]:
+        """What the ranking kernel reads of the snapshot besides the stored terms, read-only, made once: each
+        sentence's segment, place in it, article and place in its story, the lead bonus by place, each
+        article's day and first sentence (one past the last article's end too), which sentences are quotable."""
+        if self._ranking is None:
+            data = self.data
+            starts = np.append(np.asarray(data.article_first, dtype=np.int64), np.int64(data.n_chunks))
+            self._ranking = tuple(_readonly(np.ascontiguousarray(a, dtype=t)) for a, t in (
+                (data.sentences.seg_of, np.int32), (data.sentences.local_of, np.int32),
+                (data.chunk_article, np.int32), (self._story_pos, np.int32), (self._lead_by_position, np.float64),
+                (self.article_days, np.int32), (starts, np.int64), (self._quotable, np.bool_)))
+        return self._ranking
 
     def _article_scores(self, terms: list[str], chunks: np.ndarray, articles: np.ndarray | None = None
                         ) -> _ArticleScores:

@@ -69,6 +69,7 @@ class Kernels(NamedTuple):
     gather: Callable[..., None]  # out[p] = lengths[docs[p]]: the postings' document lengths, without the GIL
     scores_and_best: Callable[..., float]  # listed documents' scores and the best of all, one pass over the rows
     evidence: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]]  # the ranking's, at once
+    ranked: Callable[..., tuple[Any, ...]]  # the ranking's evidence, its neighbours and its order, at once
 
 
 def _numba_disabled_by_env() -> bool:
@@ -642,6 +643,126 @@ def _evidence(values, ptrs, segs, locs, known, member, pair_times, arts, art_kno
     return score, art_norm, coverage, holds, found
 
 
+def _before(score, day, chunk, i, j):
+    """Does candidate i rank before j: the better evidence, then the newer article, then the earlier sentence
+    (the keys of `Retriever.rank`'s np.lexsort, a total order)."""
+    if score[i] != score[j]:
+        return score[i] > score[j]
+    if day[i] != day[j]:
+        return day[i] > day[j]
+    return chunk[i] < chunk[j]
+
+
+def _best_of(score, day, chunk, m):
+    """The positions of the m best candidates (`_before`), best first: an insertion into a short sorted list."""
+    n = score.shape[0]
+    m = min(m, n)
+    out = np.empty(m, np.int64)
+    size = 0
+    for i in range(n):
+        if size == m and not _before(score, day, chunk, i, out[m - 1]):
+            continue
+        at = size if size < m else m - 1
+        while at > 0 and _before(score, day, chunk, i, out[at - 1]):
+            if at < m:
+                out[at] = out[at - 1]
+            at -= 1
+        out[at] = i
+        if size < m:
+            size += 1
+    return out
+
+
+def _evidence_of(values, ptrs, seg_of, local_of, chunks, known, member, pair_times, chunk_article, art_known,
+                 art_values, best_article, raws, best, story_pos, lead_table, group_weight, total_weight, w_article,
+                 w_coverage, w_lead, w_phrase, n_pairs, article_days):
+    """`_evidence` of sentences given by their canonical numbers (their segment, place, article and lead bonus
+    read here), and each one's article day."""
+    n = chunks.shape[0]
+    segs = np.empty(n, np.int32)
+    locs = np.empty(n, np.int32)
+    arts = np.empty(n, np.int64)
+    lead = np.empty(n, np.float64)
+    day = np.empty(n, np.int64)
+    for j in range(n):
+        c = chunks[j]
+        segs[j] = seg_of[c]
+        locs[j] = local_of[c]
+        arts[j] = chunk_article[c]
+        lead[j] = lead_table[story_pos[c]]
+        day[j] = article_days[arts[j]]
+    score, art_norm, coverage, holds, found = _evidence(
+        values, ptrs, segs, locs, known, member, pair_times, arts, art_known, art_values, best_article, raws, best,
+        lead, group_weight, total_weight, w_article, w_coverage, w_lead, w_phrase, n_pairs)
+    return score, art_norm, coverage, holds, found, day
+
+
+def _ranked(values, ptrs, seg_of, local_of, ids, known, member, pair_times, chunk_article, art_known, art_values,
+            best_article, raws, best, story_pos, lead_table, group_weight, total_weight, w_article, w_coverage, w_lead,
+            w_phrase, n_pairs, article_days, article_starts, quotable, expand, expand_share, k):
+    """`Retriever.rank` after the top k, in one call: the candidates' evidence (`_evidence`), the sentences next
+    to the ``expand`` best joining them (in the same article, quotable, not candidates already; scoring at least
+    ``expand_share`` of the one they are next to), and the positions of the k best of all (`_before`). Returns the
+    candidates then those neighbours: (sentences, BM25 scores, scores, article scores, coverages, groups held,
+    the k best positions, True); False last when some article is not in art_known (the caller then does it all
+    with numpy)."""
+    score, art_norm, coverage, holds, found, day = _evidence_of(
+        values, ptrs, seg_of, local_of, ids, known, member, pair_times, chunk_article, art_known, art_values,
+        best_article, raws, best, story_pos, lead_table, group_weight, total_weight, w_article, w_coverage, w_lead,
+        w_phrase, n_pairs, article_days)
+    n = ids.shape[0]
+    # the neighbours of the best ones, each with the score of the first best one it is next to
+    near = np.empty(2 * expand, np.int64)
+    floor_of = np.empty(2 * expand, np.float64)
+    m = 0
+    if found:
+        tops = _best_of(score, day, ids, expand)
+        for t in range(tops.shape[0]):
+            top = tops[t]
+            c = ids[top]
+            a = chunk_article[c]
+            for nb in (c - 1, c + 1):
+                if not (article_starts[a] <= nb < article_starts[a + 1]) or not quotable[nb]:
+                    continue
+                taken = False
+                for j in range(n):
+                    if ids[j] == nb:
+                        taken = True
+                        break
+                for j in range(m):
+                    if near[j] == nb:
+                        taken = True
+                        break
+                if not taken:
+                    near[m] = nb
+                    floor_of[m] = score[top]
+                    m += 1
+    for a in range(1, m):  # the neighbours in sentence order, as the sorted keys of a dict
+        c, f = near[a], floor_of[a]
+        b = a
+        while b > 0 and near[b - 1] > c:
+            near[b] = near[b - 1]
+            floor_of[b] = floor_of[b - 1]
+            b -= 1
+        near[b] = c
+        floor_of[b] = f
+    near = near[:m]
+    nscore, nart, ncov, nholds, nfound, nday = _evidence_of(
+        values, ptrs, seg_of, local_of, near, known, member, pair_times, chunk_article, art_known, art_values,
+        best_article, np.zeros(m, np.float64), best, story_pos, lead_table, group_weight, total_weight, w_article,
+        w_coverage, w_lead, w_phrase, n_pairs, article_days)
+    for j in range(m):
+        floor = expand_share * floor_of[j]
+        if not nscore[j] >= floor:  # np.maximum(score, floor): the score when they are equal
+            nscore[j] = floor
+    chunks = np.concatenate((ids, near))
+    raws_all = np.concatenate((raws, np.zeros(m, np.float64)))
+    scored = np.concatenate((score, nscore))
+    order = _best_of(scored, np.concatenate((day, nday)), chunks, k)
+    return (chunks, raws_all, scored, np.concatenate((art_norm, nart)), np.concatenate((coverage, ncov)),
+            np.concatenate((holds, nholds)), order, found and nfound)
+
+
 def _gather(lengths, docs, out):
     """out[p] = lengths[docs[p]] (`FieldPostings.doc_len`, made in a background thread: numba releases the
     GIL, numpy's take would hold it for ~50 ms per million postings)."""
@@ -720,8 +841,8 @@ def _compile_numba_kernels() -> Kernels:
     def rw(dtype: Any) -> Any:
         return types.Array(dtype, 1, "C")
 
-    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _length, _norm, _contribution, _add_row,
-                   _add_row_to_listed, _sum_bounds):
+    for helper in (_worse, _sift_up, _sift_down, _heap_offer, _find, _length, _norm, _contribution, _before, _best_of,
+                   _evidence_of, _add_row, _add_row_to_listed, _sum_bounds):
         jit(helper, inline=True)
     jit(_rows_of, rw(types.int64)(ro(types.int32), ro(types.int64)))
     jit(_kth_largest, types.float64(
@@ -797,6 +918,7 @@ def _compile_numba_kernels() -> Kernels:
                       score_listed_segments=jit(_score_listed_segments, score_segments_sig),
                       terms_held=jit(_terms_held, held_sig),
                       evidence=jit(_evidence, evidence_sig),
+                      ranked=_jit_ranked(jit, ro, rw, held_args, evidence_sig),
                       gather=jit(_gather, types.void(ro(types.int32), ro(types.int32), rw(types.int32))),
                       scores_and_best=jit(_scores_and_best, types.float64(
                           *lists(types.int32, types.int64, types.int32, types.int32, types.int32),  # terms … lens
@@ -809,6 +931,25 @@ def _compile_numba_kernels() -> Kernels:
 
 
 # ---------------------------------------------------------------------------------------- numpy
+
+
+def _jit_ranked(jit: Callable[..., Any], ro: Callable[[Any], Any], rw: Callable[[Any], Any], held_args: tuple[Any, ...],
+                evidence_sig: Any) -> Any:
+    """`_ranked` jitted for its one signature."""
+    from numba import types
+
+    int64 = types.int64
+    return jit(_ranked, types.Tuple((
+        rw(int64), rw(types.float64), rw(types.float64), rw(types.float64), rw(types.float64),
+        types.Array(types.boolean, 2, "C"), rw(int64), types.boolean))(
+        held_args[0], held_args[1],  # the stored terms and their row starts
+        ro(types.int32), ro(types.int32), ro(int64),  # seg_of, local_of, ids
+        *held_args[4:],  # known, member, pair_times
+        ro(types.int32), *evidence_sig.args[8:11],  # chunk_article; art_known, art_values, best_article
+        ro(types.float64), types.float64, ro(types.int32), ro(types.float64),  # raws, best, story_pos, lead_table
+        *evidence_sig.args[14:],  # group_weight … n_pairs
+        ro(types.int32), ro(int64), ro(types.boolean),  # article_days, article_starts, quotable
+        int64, types.float64, int64))  # expand, expand_share, k
 
 
 def norms(lengths: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:

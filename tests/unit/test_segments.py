@@ -400,8 +400,8 @@ def test_added_files_are_indexed_and_the_snapshot_is_exact(tmp_path: Path) -> No
 def test_the_rankings_evidence_in_one_kernel_call_is_the_numpy_one(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Retriever.rank works out its candidates' evidence (coverage, article score, lead, adjacent pairs, the
-    score) in one numba call when it can: the same hits, scores and evidence to the last bit as with numpy,
-    over several segments."""
+    score), the sentences next to the best ones and the order in one numba call when it can: the same hits, scores
+    and evidence to the last bit as with numpy, over several segments."""
     if _kernels.numba_kernels() is None:
         pytest.skip("numba is not installed")
     import index._search as search_module
@@ -424,6 +424,7 @@ def test_the_rankings_evidence_in_one_kernel_call_is_the_numpy_one(tmp_path: Pat
 
     assert data.term_lists()[0] is not None
     one_call = hits()
+    assert any(hit[2] == 0.0 for question in one_call for hit in question)  # a neighbour joined (no BM25 of its own)
     monkeypatch.setattr(search_module, "numba_kernels", lambda: None)
     assert hits() == one_call and sum(map(len, one_call)) > 100
 
