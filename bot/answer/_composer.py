@@ -147,7 +147,7 @@ class Composer:
         talk = small_talk(strip_lead_in(question))
         if talk is not None:
             return self._small_talk(question, talk)
-        when = find_when(question, today or self.clock())
+        when = find_when(question, today or self.clock)
         if when is not None:
             timed = answer_in_time(self, question, when, prefer=prefer)
             if timed is not None:

@@ -242,12 +242,13 @@ _MAYBE_TIME = re.compile(r"yesterday|today|tonight|morning|afternoon|evening|" +
                          r"|latest|newest|news|recent|lately|new|\d", re.IGNORECASE)
 
 
-def find_when(question: str, today: dt.date) -> When | None:
+def find_when(question: str, today: dt.date | Callable[[], dt.date]) -> When | None:
     """The time the question names, as days counted from today, with the question it leaves; None when
-    it names none (or names a day that does not exist)."""
+    it names none (or names a day that does not exist). ``today``: the day, or a clock read only when the
+    question may name a time (most do not)."""
     if _MAYBE_TIME.search(question) is None:
         return None
-    return _find_when(question, today)
+    return _find_when(question, today() if callable(today) else today)
 
 
 def _find_when(question: str, today: dt.date) -> When | None:

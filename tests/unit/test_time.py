@@ -84,6 +84,18 @@ def test_no_time_expression(question: str) -> None:
     assert find_when(question, MONDAY) is None
 
 
+def test_the_clock_is_read_only_for_a_question_that_may_name_a_time() -> None:
+    reads: list[dt.date] = []
+
+    def clock() -> dt.date:
+        reads.append(MONDAY)
+        return MONDAY
+
+    assert find_when("Who leads the National Front?", clock) is None and reads == []
+    when = find_when("What happened yesterday?", clock)
+    assert when is not None and when.start == MONDAY - dt.timedelta(days=1) and reads == [MONDAY]
+
+
 def test_the_first_check_never_skips_a_time_the_rules_would_find() -> None:
     # random phrases of the rules' own words, time words and not: with and without the first check alike
     words = ("the day before yesterday since last this past in during over for within from on of at a few couple "
