@@ -656,8 +656,10 @@ def _before(score, day, chunk, i, j):
 def _best_of(score, day, chunk, m):
     """The positions of the m best candidates (`_before`), best first: an insertion into a short sorted list."""
     n = score.shape[0]
-    m = min(m, n)
+    m = max(0, min(m, n))
     out = np.empty(m, np.int64)
+    if m == 0:
+        return out
     size = 0
     for i in range(n):
         if size == m and not _before(score, day, chunk, i, out[m - 1]):

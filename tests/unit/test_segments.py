@@ -23,6 +23,7 @@ from rank_bm25 import BM25Okapi
 
 from index import (
     IndexData,
+    RankingWeights,
     ReadReport,
     Retriever,
     add_files,
@@ -418,9 +419,12 @@ def test_the_rankings_evidence_in_one_kernel_call_is_the_numpy_one(tmp_path: Pat
     questions = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 6)))
                  for _ in range(40)]
 
+    unexpanded = Retriever(data, RankingWeights(expand=0))  # no neighbours, and the best one only
+
     def hits() -> list[list[tuple[Any, ...]]]:
-        return [[(h.chunk, h.score, h.bm25, h.article_score, h.coverage, h.matched) for h in retriever.search(q, k=8).hits]
-                for q in questions if any(t in q.lower() for t in WORDS)]
+        return [[(h.chunk, h.score, h.bm25, h.article_score, h.coverage, h.matched) for h in search.hits]
+                for q in questions if any(t in q.lower() for t in WORDS)
+                for search in (retriever.search(q, k=8), unexpanded.search(q, k=1))]
 
     assert data.term_lists()[0] is not None
     one_call = hits()
