@@ -276,6 +276,19 @@ class Retriever:
                  (_readonly(known_ids), _readonly(member[:-1]), _readonly(pair_matrix)))
         scored_articles = (() if stored[0] is None else
                            (_readonly(articles_scored.known.astype(np.int64)), _readonly(articles_scored.values)))
+        chunks = ids.astype(np.int64)
+        raws = np.asarray(scores)
+        ranked = None
+        if kernels is not None and stored[0] is not None:  # all that follows in one call
+            seg_of, local_of, of_article, story_pos, lead_by_position, day_of, starts, quotable = self._ranking_arrays()
+            ranked = kernels.ranked(
+                *stored, seg_of, local_of, _readonly(chunks), *asked, of_article, *scored_articles, best_article,
+                _readonly(raws), best, story_pos, lead_by_position, _readonly(group_weight), total_weight, w.article,
+                w.coverage, w.lead, w.phrase, float(len(pairs)), day_of, starts, quotable, w.expand, w.expand_share, k)
+        if ranked is not None and ranked[-1]:
+            chunks, raws, scored, art_norms, coverages, holds, best_first, _found = ranked
+            return self._hits(groups, chunks, scored, raws, art_norms, coverages, holds, best_first)
+        # without numba (or an article the kernel lacks): the same in Python and numpy
 
         def evidence(chunks: np.ndarray, raws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             """(score, normalised article score, coverage, which groups it holds) of each chunk, all at once;
@@ -318,18 +331,6 @@ class Retriever:
             newer = -days[chunk_article[chunks]].astype(np.int64)
             return np.lexsort((chunks, newer, -evidence))
 
-        chunks = ids.astype(np.int64)
-        raws = np.asarray(scores)
-        ranked = None
-        if kernels is not None and stored[0] is not None:  # all that follows in one call
-            seg_of, local_of, of_article, story_pos, lead_by_position, day_of, starts, quotable = self._ranking_arrays()
-            ranked = kernels.ranked(
-                *stored, seg_of, local_of, _readonly(chunks), *asked, of_article, *scored_articles, best_article,
-                _readonly(raws), best, story_pos, lead_by_position, _readonly(group_weight), total_weight, w.article,
-                w.coverage, w.lead, w.phrase, float(len(pairs)), day_of, starts, quotable, w.expand, w.expand_share, k)
-        if ranked is not None and ranked[-1]:
-            chunks, raws, scored, art_norms, coverages, holds, best_first, _found = ranked
-            return self._hits(groups, chunks, scored, raws, art_norms, coverages, holds, best_first)
         scored, art_norms, coverages, holds = evidence(chunks, raws)
         if w.expand:
             # The sentences around the best ones join the candidates: the answer to "Who directed Che?"
